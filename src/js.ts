@@ -1,0 +1,12 @@
+/**
+ * `xentropy/js`: the xentropy API computed in pure TypeScript, with no WebAssembly at all.
+ * Same exports and types as `xentropy`.
+ */
+import { createApi } from './api/index.js';
+import { jsKernels } from './kernels/js.js';
+
+export type * from './api/types.js';
+
+const api = createApi(jsKernels, 'js');
+
+export const { backend, entropy, crossEntropy, klDivergence, jsDivergence } = api;

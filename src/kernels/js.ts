@@ -1,0 +1,87 @@
+import { Kind, type FloatArray, type Kernels } from './types.js';
+
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/** p·log(p/q) for p, q > 0; the difference of logs where the quotient overflows or underflows. */
+function xlogRatio(p: number, q: number): number {
+  const r = p / q;
+  if (r < MIN_NORMAL || r === Infinity) return p * (Math.log(p) - Math.log(q));
+  return p * Math.log(r);
+}
+
+function entropyTerm(p: number): number {
+  return p > 0 ? -p * Math.log(p) : 0;
+}
+
+function crossTerm(p: number, q: number): number {
+  return p > 0 ? -p * Math.log(q) : 0;
+}
+
+function klTerm(p: number, q: number): number {
+  if (!(p > 0)) return 0;
+  return q > 0 ? xlogRatio(p, q) : Infinity;
+}
+
+function jsTerm(p: number, q: number): number {
+  const m = 0.5 * p + 0.5 * q;
+  let t = 0;
+  if (p > 0) t += xlogRatio(p, m);
+  if (q > 0) t += xlogRatio(q, m);
+  return 0.5 * t;
+}
+
+const TERMS: Record<Kind, (p: number, q: number) => number> = {
+  [Kind.Entropy]: entropyTerm,
+  [Kind.Cross]: crossTerm,
+  [Kind.KL]: klTerm,
+  [Kind.JS]: jsTerm,
+};
+
+/** The pure-TypeScript kernel set. */
+export const jsKernels: Kernels = {
+  rowSums(x, rows, classes, out) {
+    for (let r = 0, i = 0; r < rows; r++) {
+      let s0 = 0;
+      let s1 = 0;
+      const end = i + classes;
+      for (; i + 1 < end; i += 2) {
+        s0 += x[i];
+        s1 += x[i + 1];
+      }
+      if (i < end) s0 += x[i++];
+      out[r] = s0 + s1;
+    }
+  },
+
+  rowTerms(kind, p, q, rows, classes, scales, out) {
+    const term = TERMS[kind];
+    const second: FloatArray = kind === Kind.Entropy || q === null ? p : q;
+    let ok = true;
+    for (let r = 0, i = 0; r < rows; r++) {
+      const sp = scales === null ? 1 : scales[2 * r];
+      const sq = scales === null ? 1 : scales[2 * r + 1];
+      // Two accumulators, paired the same way as the WASM kernel, so the entries agree closely.
+      let s0 = 0;
+      let s1 = 0;
+      const end = i + classes;
+      for (; i + 1 < end; i += 2) {
+        const p0 = p[i];
+        const p1 = p[i + 1];
+        const q0 = second[i];
+        const q1 = second[i + 1];
+        if (!(p0 >= 0 && p1 >= 0 && q0 >= 0 && q1 >= 0)) ok = false;
+        s0 += term(p0 * sp, q0 * sq);
+        s1 += term(p1 * sp, q1 * sq);
+      }
+      if (i < end) {
+        const p0 = p[i];
+        const q0 = second[i];
+        if (!(p0 >= 0 && q0 >= 0)) ok = false;
+        s0 += term(p0 * sp, q0 * sq);
+        i++;
+      }
+      out[r] = s0 + s1;
+    }
+    return ok;
+  },
+};

@@ -1,0 +1,118 @@
+// The shape of the API: backends, reductions, rows, return types, module formats, fallback.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, expectTypeOf, test } from 'vitest';
+import * as wasmEntry from 'xentropy';
+import * as jsEntry from 'xentropy/js';
+import { entries } from './entries.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('entries', () => {
+  test('xentropy runs on WebAssembly in Node; xentropy/js on TypeScript', () => {
+    expect(wasmEntry.backend).toBe('wasm');
+    expect(jsEntry.backend).toBe('js');
+  });
+
+  test('both entries export the same names', () => {
+    expect(Object.keys(wasmEntry).sort()).toEqual(Object.keys(jsEntry).sort());
+    expect(Object.keys(jsEntry).sort()).toEqual(['backend', 'crossEntropy', 'entropy', 'jsDivergence', 'klDivergence']);
+  });
+
+  test('both entries have the same types', () => {
+    expectTypeOf(wasmEntry.entropy).toEqualTypeOf(jsEntry.entropy);
+    expectTypeOf(wasmEntry.crossEntropy).toEqualTypeOf(jsEntry.crossEntropy);
+    expectTypeOf(wasmEntry.backend).toEqualTypeOf<'wasm' | 'js'>();
+    expectTypeOf(jsEntry.backend).toEqualTypeOf<'wasm' | 'js'>();
+  });
+
+  test('reduction "none" is typed Float64Array, the others number', () => {
+    expectTypeOf(jsEntry.entropy([1], { reduction: 'none' })).toEqualTypeOf<Float64Array>();
+    expectTypeOf(jsEntry.entropy([1])).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.klDivergence([1], [1], { reduction: 'sum', base: 2 })).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.klDivergence([1], [1], { classes: 1, reduction: 'none' })).toEqualTypeOf<Float64Array>();
+  });
+
+  test('require() loads the WASM entry synchronously (Node ≥ 20.19), and the js entry', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['-e', `const x = require('xentropy'), j = require('xentropy/js'); console.log(x.backend, j.backend, x.entropy([0.5, 0.5]) === Math.LN2)`],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('wasm js true');
+  });
+
+  test('without WebAssembly the xentropy entry falls back to the TS kernels and still works', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['--no-expose-wasm', '--input-type=module', '-e', `import * as x from 'xentropy'; console.log(typeof WebAssembly, x.backend, x.klDivergence([0.5, 0.5], [0.25, 0.75]))`],
+      { cwd: root, encoding: 'utf8' },
+    );
+    const kl = 0.5 * Math.log(0.5 / 0.25) + 0.5 * Math.log(0.5 / 0.75);
+    expect(out.trim()).toBe(`undefined js ${kl}`);
+  });
+});
+
+describe.each(entries)('%s: rows and reductions', (_, m) => {
+  const p = [0.5, 0.5, 0.9, 0.1, 1, 0];
+  const q = [0.25, 0.75, 0.5, 0.5, 0.5, 0.5];
+  const perRow = [0, 1, 2].map((r) => {
+    let s = 0;
+    for (let j = 0; j < 2; j++) {
+      const a = p[2 * r + j];
+      if (a > 0) s -= a * Math.log(q[2 * r + j]);
+    }
+    return s;
+  });
+
+  test('classes splits the input into rows; "none" gives one value per row', () => {
+    const rows = m.crossEntropy(p, q, { classes: 2, reduction: 'none' });
+    expect(rows).toBeInstanceOf(Float64Array);
+    expect(Array.from(rows)).toEqual(perRow.map((x) => expect.closeTo(x, 15)));
+  });
+
+  test('"mean" is the default and averages rows; "sum" adds them', () => {
+    const sum = perRow[0] + perRow[1] + perRow[2];
+    expect(m.crossEntropy(p, q, { classes: 2 })).toBeCloseTo(sum / 3, 15);
+    expect(m.crossEntropy(p, q, { classes: 2, reduction: 'mean' })).toBeCloseTo(sum / 3, 15);
+    expect(m.crossEntropy(p, q, { classes: 2, reduction: 'sum' })).toBeCloseTo(sum, 15);
+  });
+
+  test('classes omitted: the whole array is one row', () => {
+    expect(m.entropy([0.25, 0.25, 0.25, 0.25], { reduction: 'none' })).toEqual(new Float64Array([Math.log(4)]));
+  });
+
+  test('base divides by ln(base): bits and decimal digits', () => {
+    expect(m.entropy([0.25, 0.25, 0.25, 0.25], { base: 2 })).toBeCloseTo(2, 15);
+    expect(m.entropy(new Float64Array(10).fill(0.1), { base: 10 })).toBeCloseTo(1, 15);
+    expect(m.entropy([0.5, 0.5, 0.25, 0.75], { base: 2, classes: 2, reduction: 'none' })[0]).toBeCloseTo(1, 15);
+  });
+
+  test('empty input: one empty row sums to 0; zero rows give mean NaN, sum 0, none []', () => {
+    expect(m.entropy([])).toBe(0);
+    expect(m.klDivergence(new Float32Array(0), new Float32Array(0))).toBe(0);
+    expect(m.entropy([], { classes: 3 })).toBeNaN();
+    expect(m.entropy([], { classes: 3, reduction: 'sum' })).toBe(0);
+    expect(m.entropy([], { classes: 3, reduction: 'none' })).toEqual(new Float64Array(0));
+  });
+
+  test('SciPy semantics: 0·log 0 = 0, 0·log(0/q) = 0, p > 0 where q = 0 is +Infinity', () => {
+    expect(m.entropy([0, 1])).toBe(0);
+    expect(m.crossEntropy([0, 1], [0, 1])).toBe(0);
+    expect(m.klDivergence([0, 1], [0, 1])).toBe(0);
+    expect(m.klDivergence([0, 1], [0.5, 0.5])).toBeCloseTo(Math.LN2, 15);
+    expect(m.klDivergence([0.5, 0.5], [1, 0])).toBe(Infinity);
+    expect(m.crossEntropy([0.5, 0.5], [1, 0])).toBe(Infinity);
+    expect(m.jsDivergence([1, 0], [0, 1])).toBeCloseTo(Math.LN2, 15);
+  });
+
+  test('values need not sum to 1 without normalize; normalize divides each row by its sum', () => {
+    expect(m.entropy([1, 1])).toBe(0); // −Σ 1·log 1
+    expect(m.entropy([1, 1], { normalize: true })).toBeCloseTo(Math.LN2, 15);
+    expect(m.klDivergence([2, 6, 1, 1], [1, 1, 3, 1], { classes: 2, normalize: true, reduction: 'none' })[1]).toBeCloseTo(
+      0.5 * Math.log(0.5 / 0.75) + 0.5 * Math.log(0.5 / 0.25),
+      15,
+    );
+    expect(m.entropy([0, 0, 1, 3], { classes: 2, normalize: true, reduction: 'none' })[0]).toBeNaN();
+  });
+});

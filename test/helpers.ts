@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+
+/** Decodes a fixture array: base64 of little-endian float64 or float32. */
+export function decode(b64: string, dtype: 'f64' | 'f32'): Float64Array | Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  const copy = new Uint8Array(bytes); // aligned copy
+  return dtype === 'f64' ? new Float64Array(copy.buffer) : new Float32Array(copy.buffer);
+}
+
+/** Fixture numbers: finite values as numbers, the rest as Python's repr ('inf', 'nan', '-inf'). */
+export function num(x: number | string): number {
+  if (typeof x === 'number') return x;
+  return { inf: Infinity, '-inf': -Infinity, nan: NaN }[x] ?? Number(x);
+}
+
+export function loadFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
+}
+
+/**
+ * Whether `actual` is within `rel`·scale of `expected`; non-finite values must match exactly
+ * (Infinity to Infinity, NaN to NaN).
+ */
+export function close(actual: number, expected: number, rel: number, scale = Math.abs(expected)): boolean {
+  if (!Number.isFinite(expected) || !Number.isFinite(actual)) return Object.is(actual, expected);
+  return Math.abs(actual - expected) <= rel * scale;
+}
+
+/** A seeded generator (mulberry32), so that random tests are reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random distribution of n entries (skewed, with a share of exact zeros). */
+export function randomDist(next: () => number, n: number, zeros = 0.1): Float64Array {
+  const x = new Float64Array(n);
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    x[i] = next() < zeros ? 0 : next() ** 3;
+    s += x[i];
+  }
+  if (s > 0) for (let i = 0; i < n; i++) x[i] /= s;
+  return x;
+}
