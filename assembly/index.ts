@@ -59,13 +59,112 @@ const MIN_NORMAL: f64 = 2.2250738585072014e-308;
   return <f64>load<T>(ptr + (i << alignof<T>()));
 }
 
+// ---- f64x2 natural logarithm -------------------------------------------------------------
+// fdlibm's e_log.c, lane-parallel: x = 2^k·m with m in [√2/2, √2), f = m − 1, s = f/(2+f),
+// log x = k·ln2_hi − ((½f² − (s·(½f² + R(s²)) + k·ln2_lo)) − f). Error < 1 ulp. Valid for
+// normal, positive, finite lanes only: callers test `allNormal` first and take the scalar
+// path (Math.log) for any vector with a special lane (0, subnormal, ∞, NaN, negative).
+const LG1: f64 = 6.666666666666735130e-01;
+const LG2: f64 = 3.999999999940941908e-01;
+const LG3: f64 = 2.857142874366239149e-01;
+const LG4: f64 = 2.222219843214978396e-01;
+const LG5: f64 = 1.818357216161805012e-01;
+const LG6: f64 = 1.531383769920937332e-01;
+const LG7: f64 = 1.479819860511658591e-01;
+const LN2_HI: f64 = 6.93147180369123816490e-01;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+
+// @ts-ignore: decorator
+@inline function vlog(x: v128): v128 {
+  // Shift the exponent so that m lands in [√2/2, √2): add (0x3ff00000 − 0x3fe6a09e) to the
+  // high word, read k from the exponent field, and rebuild m with the exponent of 0x3fe6a09e.
+  let ix = i64x2.add(x, i64x2.splat(0x00095f6200000000));
+  let kbits = i64x2.shr_u(ix, 52);
+  // k as f64, exactly: 2^52 + e as a double, minus (2^52 + 1023).
+  let k = f64x2.sub(v128.or(kbits, i64x2.splat(0x4330000000000000)), f64x2.splat(4503599627371519.0));
+  let m = i64x2.add(v128.and(ix, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3fe6a09e00000000));
+  let f = f64x2.sub(m, f64x2.splat(1.0));
+  let s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+  let z = f64x2.mul(s, s);
+  let w = f64x2.mul(z, z);
+  let t1 = f64x2.mul(w, f64x2.add(f64x2.splat(LG2), f64x2.mul(w, f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6))))));
+  let t2 = f64x2.mul(
+    z,
+    f64x2.add(f64x2.splat(LG1), f64x2.mul(w, f64x2.add(f64x2.splat(LG3), f64x2.mul(w, f64x2.add(f64x2.splat(LG5), f64x2.mul(w, f64x2.splat(LG7))))))),
+  );
+  let r = f64x2.add(t2, t1);
+  let hfsq = f64x2.mul(f64x2.splat(0.5), f64x2.mul(f, f));
+  let inner = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, r)), f64x2.mul(k, f64x2.splat(LN2_LO)));
+  return f64x2.sub(f64x2.mul(k, f64x2.splat(LN2_HI)), f64x2.sub(f64x2.sub(hfsq, inner), f));
+}
+
+/** True when every lane is a normal, positive, finite number: vlog's domain. */
+// @ts-ignore: decorator
+@inline function allNormal(x: v128): bool {
+  return i64x2.all_true(v128.and(f64x2.ge(x, f64x2.splat(MIN_NORMAL)), f64x2.lt(x, f64x2.splat(Infinity))));
+}
+
+/** x, with lanes where `zero` is 0 replaced by 1 (so that their log is 0, and p·log(·) is 0). */
+// @ts-ignore: decorator
+@inline function unitWhereZero(x: v128, zero: v128): v128 {
+  return v128.bitselect(f64x2.splat(1.0), x, f64x2.eq(zero, f64x2.splat(0.0)));
+}
+
+/** Two elements i, i+1 as f64x2 (f32 elements are widened exactly). */
+// @ts-ignore: decorator
+@inline function load2<T>(ptr: usize, i: usize): v128 {
+  if (sizeof<T>() == 8) return v128.load(ptr + (i << 3));
+  return f64x2.promote_low_f32x4(v128.load64_zero(ptr + (i << 2)));
+}
+
+// A module-level flag set by `vterms` when a vector needs the scalar path.
+let special: bool = false;
+
+/**
+ * term(kind, p, q) for two lanes at once. Zeros of p are handled in the vector path; any other
+ * value outside vlog's domain sets `special`, and the caller recomputes both lanes with `term`.
+ */
+// @ts-ignore: decorator
+@inline function vterms(kind: i32, p: v128, q: v128): v128 {
+  if (kind == ENTROPY) {
+    let a = unitWhereZero(p, p);
+    special = !allNormal(a);
+    return f64x2.neg(f64x2.mul(p, vlog(a)));
+  }
+  if (kind == CROSS) {
+    special = !allNormal(q);
+    return f64x2.neg(f64x2.mul(p, vlog(q))); // p = 0 gives −0·log q = 0
+  }
+  if (kind == KL) {
+    let a = unitWhereZero(f64x2.div(p, q), p);
+    special = !allNormal(q) || !allNormal(a);
+    return f64x2.mul(p, vlog(a));
+  }
+  let m = f64x2.add(f64x2.mul(f64x2.splat(0.5), p), f64x2.mul(f64x2.splat(0.5), q));
+  let a = unitWhereZero(f64x2.div(p, m), p);
+  let b = unitWhereZero(f64x2.div(q, m), q);
+  special = !allNormal(a) || !allNormal(b);
+  return f64x2.mul(f64x2.splat(0.5), f64x2.add(f64x2.mul(p, vlog(a)), f64x2.mul(q, vlog(b))));
+}
+
+/** Two lanes through the scalar path. */
+// @ts-ignore: decorator
+@inline function sterms(kind: i32, p: v128, q: v128): v128 {
+  let t0 = term(kind, f64x2.extract_lane(p, 0), f64x2.extract_lane(q, 0));
+  let t1 = term(kind, f64x2.extract_lane(p, 1), f64x2.extract_lane(q, 1));
+  return f64x2.replace_lane(f64x2.splat(t0), 1, t1);
+}
+
 /**
  * For each of `rows` rows of `classes` elements, out[r] = Σ term(kind, p·sp[r], q·sq[r]).
  * `sc` = 0 means no scaling. Returns 1 if any element of p (or q, unless kind is ENTROPY) is
- * negative or NaN, else 0.
+ * negative or NaN, else 0. Inlined into one copy per (kind, element type), so that `kind`
+ * is a constant in each loop.
  */
-function rowTerms<T>(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sc: usize, out: usize): i32 {
-  let ok = true;
+// @ts-ignore: decorator
+@inline function rowTerms<T>(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sc: usize, out: usize): i32 {
+  let zero = f64x2.splat(0.0);
+  let ok = i64x2.splat(-1); // lanes stay all-ones while every element read is ≥ 0
   let hasQ = kind != ENTROPY;
   for (let r = 0; r < rows; r++) {
     let ip: f64 = 1, iq: f64 = 1;
@@ -73,36 +172,47 @@ function rowTerms<T>(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sc:
       ip = load<f64>(sc + (<usize>r << 4));
       iq = load<f64>(sc + (<usize>r << 4) + 8);
     }
-    let base = <usize>r * <usize>classes;
-    let end = base + <usize>classes;
-    // Two independent accumulators: shorter dependency chain, and pairwise-ish rounding.
-    let s0: f64 = 0, s1: f64 = 0;
-    let i = base;
-    for (; i + 1 < end; i += 2) {
-      let p0 = elem<T>(p, i), p1 = elem<T>(p, i + 1);
-      let q0: f64 = 0, q1: f64 = 0;
+    let vip = f64x2.splat(ip), viq = f64x2.splat(iq);
+    let i = <usize>r * <usize>classes;
+    let end = i + <usize>classes;
+    // Two independent f64x2 accumulators (four partial sums): a short dependency chain, and
+    // sums whose rounding grows with n/4 rather than n.
+    let s0 = zero, s1 = zero;
+    for (; i + 4 <= end; i += 4) {
+      let p0 = load2<T>(p, i), p1 = load2<T>(p, i + 2);
+      let q0 = zero, q1 = zero;
       if (hasQ) {
-        q0 = elem<T>(q, i);
-        q1 = elem<T>(q, i + 1);
-        ok = ok & (q0 >= 0) & (q1 >= 0);
+        q0 = load2<T>(q, i);
+        q1 = load2<T>(q, i + 2);
+        ok = v128.and(ok, v128.and(f64x2.ge(q0, zero), f64x2.ge(q1, zero)));
       }
-      ok = ok & (p0 >= 0) & (p1 >= 0);
-      s0 += term(kind, p0 * ip, q0 * iq);
-      s1 += term(kind, p1 * ip, q1 * iq);
+      ok = v128.and(ok, v128.and(f64x2.ge(p0, zero), f64x2.ge(p1, zero)));
+      p0 = f64x2.mul(p0, vip);
+      p1 = f64x2.mul(p1, vip);
+      q0 = f64x2.mul(q0, viq);
+      q1 = f64x2.mul(q1, viq);
+      let t0 = vterms(kind, p0, q0);
+      if (special) t0 = sterms(kind, p0, q0);
+      let t1 = vterms(kind, p1, q1);
+      if (special) t1 = sterms(kind, p1, q1);
+      s0 = f64x2.add(s0, t0);
+      s1 = f64x2.add(s1, t1);
     }
-    if (i < end) {
+    let v = f64x2.add(s0, s1);
+    let tail: f64 = 0;
+    for (; i < end; i++) {
       let p0 = elem<T>(p, i);
       let q0: f64 = 0;
       if (hasQ) {
         q0 = elem<T>(q, i);
-        ok = ok & (q0 >= 0);
+        if (!(q0 >= 0)) ok = zero;
       }
-      ok = ok & (p0 >= 0);
-      s0 += term(kind, p0 * ip, q0 * iq);
+      if (!(p0 >= 0)) ok = zero;
+      tail += term(kind, p0 * ip, q0 * iq);
     }
-    store<f64>(out + (<usize>r << 3), s0 + s1);
+    store<f64>(out + (<usize>r << 3), f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1) + tail);
   }
-  return ok ? 0 : 1;
+  return i64x2.all_true(ok) ? 0 : 1;
 }
 
 /** out[r] = Σ of row r (for normalize). */
@@ -122,11 +232,17 @@ function rowSums<T>(p: usize, rows: i32, classes: i32, out: usize): void {
 }
 
 export function rowTermsF64(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sc: usize, out: usize): i32 {
-  return rowTerms<f64>(kind, p, q, rows, classes, sc, out);
+  if (kind == ENTROPY) return rowTerms<f64>(ENTROPY, p, q, rows, classes, sc, out);
+  if (kind == CROSS) return rowTerms<f64>(CROSS, p, q, rows, classes, sc, out);
+  if (kind == KL) return rowTerms<f64>(KL, p, q, rows, classes, sc, out);
+  return rowTerms<f64>(JS, p, q, rows, classes, sc, out);
 }
 
 export function rowTermsF32(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sc: usize, out: usize): i32 {
-  return rowTerms<f32>(kind, p, q, rows, classes, sc, out);
+  if (kind == ENTROPY) return rowTerms<f32>(ENTROPY, p, q, rows, classes, sc, out);
+  if (kind == CROSS) return rowTerms<f32>(CROSS, p, q, rows, classes, sc, out);
+  if (kind == KL) return rowTerms<f32>(KL, p, q, rows, classes, sc, out);
+  return rowTerms<f32>(JS, p, q, rows, classes, sc, out);
 }
 
 export function rowSumsF64(p: usize, rows: i32, classes: i32, out: usize): void {
