@@ -8,17 +8,16 @@
 /** Elements per array per chunk. */
 export const CHUNK: i32 = 16384;
 
-// Scratch layout (bytes from `scratch`):
-//   P     [0,        8·CHUNK)   first operand  (f64 or f32 elements)
-//   Q     [8·CHUNK,  16·CHUNK)  second operand (f64 or f32 elements)
-//   OUT   [16·CHUNK, 24·CHUNK)  one f64 per row
-//   SCALE [24·CHUNK, 40·CHUNK)  two f64 per row: 1/Σp, 1/Σq (normalize)
-const SCRATCH_BYTES: usize = <usize>CHUNK * 40;
+/** Scratch slots of 8·CHUNK bytes each; the glue (src/kernels/wasm.ts) lays them out. */
+export const SLOTS: i32 = 16;
+const SCRATCH_BYTES: usize = <usize>CHUNK * 8 * <usize>SLOTS;
 const scratchBase: usize = heap.alloc(SCRATCH_BYTES);
 
 export function scratch(): usize {
   return scratchBase;
 }
+
+import { bceLogitsRows, bceRows, klDivRows, lseRows, softDotRows, softmaxGradRows, softmaxRows } from './losses';
 
 // Kinds of elementwise term; the numbering is shared with src/kernels/types.ts.
 const ENTROPY: i32 = 0; // −p·log p
@@ -157,20 +156,20 @@ let special: bool = false;
 
 /**
  * For each of `rows` rows of `classes` elements, out[r] = Σ term(kind, p·sp[r], q·sq[r]).
- * `sc` = 0 means no scaling. Returns 1 if any element of p (or q, unless kind is ENTROPY) is
+ * `sp` = 0 means no scaling (sp, sq: one f64 per row). Returns 1 if any element of p (or q, unless kind is ENTROPY) is
  * negative or NaN, else 0. Inlined into one copy per (kind, element type), so that `kind`
  * is a constant in each loop.
  */
 // @ts-ignore: decorator
-@inline function rowTerms<T>(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sc: usize, out: usize): i32 {
+@inline function rowTerms<T>(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sp: usize, sq: usize, out: usize): i32 {
   let zero = f64x2.splat(0.0);
   let ok = i64x2.splat(-1); // lanes stay all-ones while every element read is ≥ 0
   let hasQ = kind != ENTROPY;
   for (let r = 0; r < rows; r++) {
     let ip: f64 = 1, iq: f64 = 1;
-    if (sc) {
-      ip = load<f64>(sc + (<usize>r << 4));
-      iq = load<f64>(sc + (<usize>r << 4) + 8);
+    if (sp) {
+      ip = load<f64>(sp + (<usize>r << 3));
+      iq = load<f64>(sq + (<usize>r << 3));
     }
     let vip = f64x2.splat(ip), viq = f64x2.splat(iq);
     let i = <usize>r * <usize>classes;
@@ -231,18 +230,18 @@ function rowSums<T>(p: usize, rows: i32, classes: i32, out: usize): void {
   }
 }
 
-export function rowTermsF64(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sc: usize, out: usize): i32 {
-  if (kind == ENTROPY) return rowTerms<f64>(ENTROPY, p, q, rows, classes, sc, out);
-  if (kind == CROSS) return rowTerms<f64>(CROSS, p, q, rows, classes, sc, out);
-  if (kind == KL) return rowTerms<f64>(KL, p, q, rows, classes, sc, out);
-  return rowTerms<f64>(JS, p, q, rows, classes, sc, out);
+export function rowTermsF64(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sp: usize, sq: usize, out: usize): i32 {
+  if (kind == ENTROPY) return rowTerms<f64>(ENTROPY, p, q, rows, classes, sp, sq, out);
+  if (kind == CROSS) return rowTerms<f64>(CROSS, p, q, rows, classes, sp, sq, out);
+  if (kind == KL) return rowTerms<f64>(KL, p, q, rows, classes, sp, sq, out);
+  return rowTerms<f64>(JS, p, q, rows, classes, sp, sq, out);
 }
 
-export function rowTermsF32(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sc: usize, out: usize): i32 {
-  if (kind == ENTROPY) return rowTerms<f32>(ENTROPY, p, q, rows, classes, sc, out);
-  if (kind == CROSS) return rowTerms<f32>(CROSS, p, q, rows, classes, sc, out);
-  if (kind == KL) return rowTerms<f32>(KL, p, q, rows, classes, sc, out);
-  return rowTerms<f32>(JS, p, q, rows, classes, sc, out);
+export function rowTermsF32(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sp: usize, sq: usize, out: usize): i32 {
+  if (kind == ENTROPY) return rowTerms<f32>(ENTROPY, p, q, rows, classes, sp, sq, out);
+  if (kind == CROSS) return rowTerms<f32>(CROSS, p, q, rows, classes, sp, sq, out);
+  if (kind == KL) return rowTerms<f32>(KL, p, q, rows, classes, sp, sq, out);
+  return rowTerms<f32>(JS, p, q, rows, classes, sp, sq, out);
 }
 
 export function rowSumsF64(p: usize, rows: i32, classes: i32, out: usize): void {
@@ -252,3 +251,38 @@ export function rowSumsF64(p: usize, rows: i32, classes: i32, out: usize): void 
 export function rowSumsF32(p: usize, rows: i32, classes: i32, out: usize): void {
   rowSums<f32>(p, rows, classes, out);
 }
+
+// ---- loss kernels (assembly/losses.ts), one export per element type --------------------------
+
+export function lseRowsF64(x: usize, k: i32, len: i32, out: usize): void { lseRows<f64>(x, k, len, out); }
+export function lseRowsF32(x: usize, k: i32, len: i32, out: usize): void { lseRows<f32>(x, k, len, out); }
+
+export function softmaxRowsF64(x: usize, lse: usize, k: i32, len: i32, log: i32, out: usize): void { softmaxRows<f64>(x, lse, k, len, log, out); }
+export function softmaxRowsF32(x: usize, lse: usize, k: i32, len: i32, log: i32, out: usize): void { softmaxRows<f32>(x, lse, k, len, log, out); }
+
+export function softDotRowsF64(x: usize, t: usize, w: usize, lse: usize, b1: usize, b0: usize, k: i32, len: i32, loss: usize, mass: usize): void {
+  softDotRows<f64>(x, t, w, lse, b1, b0, k, len, loss, mass);
+}
+export function softDotRowsF32(x: usize, t: usize, w: usize, lse: usize, b1: usize, b0: usize, k: i32, len: i32, loss: usize, mass: usize): void {
+  softDotRows<f32>(x, t, w, lse, b1, b0, k, len, loss, mass);
+}
+
+export function softmaxGradRowsF64(x: usize, lse: usize, gm: usize, y: usize, gh: usize, t: usize, w: usize, gb1: usize, gb0: usize, k: i32, len: i32, off: i32, out: usize): void {
+  softmaxGradRows<f64>(x, lse, gm, y, gh, t, w, gb1, gb0, k, len, off, out);
+}
+export function softmaxGradRowsF32(x: usize, lse: usize, gm: usize, y: usize, gh: usize, t: usize, w: usize, gb1: usize, gb0: usize, k: i32, len: i32, off: i32, out: usize): void {
+  softmaxGradRows<f32>(x, lse, gm, y, gh, t, w, gb1, gb0, k, len, off, out);
+}
+
+export function bceRowsF64(x: usize, y: usize, w: usize, k: i32, len: i32, out: usize, sum: usize): i32 { return bceRows<f64>(x, y, w, k, len, out, sum); }
+export function bceRowsF32(x: usize, y: usize, w: usize, k: i32, len: i32, out: usize, sum: usize): i32 { return bceRows<f32>(x, y, w, k, len, out, sum); }
+
+export function bceLogitsRowsF64(x: usize, y: usize, w: usize, pw: usize, k: i32, len: i32, gs: f64, out: usize, grad: usize, sum: usize): void {
+  bceLogitsRows<f64>(x, y, w, pw, k, len, gs, out, grad, sum);
+}
+export function bceLogitsRowsF32(x: usize, y: usize, w: usize, pw: usize, k: i32, len: i32, gs: f64, out: usize, grad: usize, sum: usize): void {
+  bceLogitsRows<f32>(x, y, w, pw, k, len, gs, out, grad, sum);
+}
+
+export function klDivRowsF64(x: usize, t: usize, logTarget: i32, k: i32, len: i32, out: usize, sum: usize): void { klDivRows<f64>(x, t, logTarget, k, len, out, sum); }
+export function klDivRowsF32(x: usize, t: usize, logTarget: i32, k: i32, len: i32, out: usize, sum: usize): void { klDivRows<f32>(x, t, logTarget, k, len, out, sum); }

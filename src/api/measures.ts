@@ -15,22 +15,21 @@ import type { BinaryMeasure, MeasureOptions, UnaryMeasure, Values } from './type
 const MEASURE_OPTIONS = ['base', 'classes', 'reduction', 'normalize'] as const;
 
 /**
- * 1/Σ of each row of p (and q) for `normalize`, interleaved as the kernels read them, plus the
- * rows that sum to 0: those have no distribution to normalise to, and give NaN (as SciPy's 0/0).
+ * 1/Σ of each row of p (and q) for `normalize`, plus the rows that sum to 0: those have no
+ * distribution to normalise to, and give NaN (as SciPy's 0/0).
  */
 function normalizers(kernels: Kernels, p: FloatArray, q: FloatArray | null, rows: number, classes: number) {
   const sp = new Float64Array(rows);
   const sq = new Float64Array(rows);
   kernels.rowSums(p, rows, classes, sp);
   if (q !== null) kernels.rowSums(q, rows, classes, sq);
-  const scales = new Float64Array(2 * rows);
   const zero: number[] = [];
   for (let r = 0; r < rows; r++) {
-    scales[2 * r] = 1 / sp[r];
-    scales[2 * r + 1] = q === null ? 1 : 1 / sq[r];
     if (classes > 0 && (sp[r] === 0 || (q !== null && sq[r] === 0))) zero.push(r);
+    sp[r] = 1 / sp[r];
+    sq[r] = q === null ? 1 : 1 / sq[r];
   }
-  return { scales, zero };
+  return { sp, sq, zero };
 }
 
 /** One implementation of every measure: checks, shape, normalisation, kernel, reduction. */
@@ -53,7 +52,7 @@ function measure(
 
   const out = new Float64Array(rows);
   const norm = normalize ? normalizers(kernels, p, q, rows, classes) : null;
-  if (!kernels.rowTerms(kind, p, q, rows, classes, norm && norm.scales, out)) {
+  if (!kernels.rowTerms(kind, p, q, rows, classes, norm && norm.sp, norm && norm.sq, out)) {
     rejectNegative(fn, q === null ? [['p', p]] : [['p', p], ['q', q]]);
   }
   if (norm) for (const r of norm.zero) out[r] = NaN;

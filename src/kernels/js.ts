@@ -1,3 +1,4 @@
+import { jsLossKernels } from './js-losses.js';
 import { Kind, type FloatArray, type Kernels } from './types.js';
 
 const MIN_NORMAL = 2.2250738585072014e-308;
@@ -53,13 +54,13 @@ export const jsKernels: Kernels = {
     }
   },
 
-  rowTerms(kind, p, q, rows, classes, scales, out) {
+  rowTerms(kind, p, q, rows, classes, sp, sq, out) {
     const term = TERMS[kind];
     const second: FloatArray = kind === Kind.Entropy || q === null ? p : q;
     let ok = true;
     for (let r = 0, i = 0; r < rows; r++) {
-      const sp = scales === null ? 1 : scales[2 * r];
-      const sq = scales === null ? 1 : scales[2 * r + 1];
+      const a = sp === null ? 1 : sp[r];
+      const b = sq === null ? 1 : sq[r];
       // Two accumulators, paired the same way as the WASM kernel, so the entries agree closely.
       let s0 = 0;
       let s1 = 0;
@@ -70,18 +71,20 @@ export const jsKernels: Kernels = {
         const q0 = second[i];
         const q1 = second[i + 1];
         if (!(p0 >= 0 && p1 >= 0 && q0 >= 0 && q1 >= 0)) ok = false;
-        s0 += term(p0 * sp, q0 * sq);
-        s1 += term(p1 * sp, q1 * sq);
+        s0 += term(p0 * a, q0 * b);
+        s1 += term(p1 * a, q1 * b);
       }
       if (i < end) {
         const p0 = p[i];
         const q0 = second[i];
         if (!(p0 >= 0 && q0 >= 0)) ok = false;
-        s0 += term(p0 * sp, q0 * sq);
+        s0 += term(p0 * a, q0 * b);
         i++;
       }
       out[r] = s0 + s1;
     }
     return ok;
   },
+
+  ...jsLossKernels,
 };

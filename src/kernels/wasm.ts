@@ -1,19 +1,19 @@
-import type { FloatArray, Kernels, Kind } from './types.js';
+import type { FloatArray, Kernels } from './types.js';
 
-/** What assembly/index.ts exports. */
+type Ptr = number;
+
+/** What assembly/index.ts exports. Each kernel has an F64 and an F32 variant. */
 interface WasmExports {
   memory: WebAssembly.Memory;
   CHUNK: WebAssembly.Global;
-  scratch(): number;
-  rowTermsF64(kind: number, p: number, q: number, rows: number, classes: number, sc: number, out: number): number;
-  rowTermsF32(kind: number, p: number, q: number, rows: number, classes: number, sc: number, out: number): number;
-  rowSumsF64(p: number, rows: number, classes: number, out: number): void;
-  rowSumsF32(p: number, rows: number, classes: number, out: number): void;
+  SLOTS: WebAssembly.Global;
+  scratch(): Ptr;
+  [kernel: string]: unknown;
 }
 
 /**
- * Compiles and instantiates the kernel module synchronously (Node; small modules elsewhere).
- * Returns null where WebAssembly, or the SIMD it was compiled with, is unavailable.
+ * Compiles and instantiates the kernel module synchronously (Node). Returns null where
+ * WebAssembly, or the SIMD it was compiled with, is unavailable.
  */
 export function instantiateSync(bytes: () => BufferSource): WebAssembly.Instance | null {
   try {
@@ -37,18 +37,49 @@ export async function instantiateAsync(url: URL): Promise<WebAssembly.Instance |
   }
 }
 
+// Scratch slots (8·CHUNK bytes each) and what each holds during one call.
+const E = [0, 1, 2]; // per-element inputs, as f32 or f64
+const C = [3, 4]; // per-column inputs, f64
+const R = [5, 6, 7, 8, 9, 10]; // per-row inputs, f64
+const O = [11, 12]; // per-element outputs, f64
+const S = [13, 14]; // per-row outputs, f64
+
+/** One streamed kernel call: which arrays go in and out, and how to call the kernel on a block. */
+interface Stream {
+  rows: number;
+  classes: number;
+  /** Per-element inputs (slots E); the f32 kernel runs when every present one is a Float32Array. */
+  elems: (FloatArray | null)[];
+  cols?: (Float64Array | null)[];
+  rowIn?: (Float64Array | null)[];
+  outs?: (FloatArray | null)[];
+  sums?: (Float64Array | null)[];
+  /** How per-row outputs of the pieces of a long row combine. Default 'add'. */
+  combine?: 'add' | 'lse';
+  /**
+   * Calls the kernel on a block of k rows of len elements starting at column `off`; `at(slot)` is
+   * the slot's address, or 0 where the array for that slot is absent. Returns nonzero for "bad".
+   */
+  call(f: (name: string) => (...args: number[]) => number, at: (slot: number) => Ptr, k: number, len: number, off: number): number | void;
+}
+
+function logAddExp(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  const m = Math.max(a, b);
+  if (m === Infinity) return a + b; // Infinity, or NaN for ∞ + −∞ (cannot occur: both > −∞)
+  return m + Math.log1p(Math.exp(-Math.abs(a - b)));
+}
+
 /**
- * The WASM kernel set: owns the instance's memory and copies typed arrays through a fixed
- * scratch region, in chunks of CHUNK elements, so that memory never grows with input size.
+ * The WASM kernel set: owns the instance's memory and streams typed arrays through a fixed
+ * scratch region, CHUNK elements per slot at a time, so that memory never grows with input size.
  */
 export function wasmKernels(instance: WebAssembly.Instance): Kernels {
   const ex = instance.exports as unknown as WasmExports;
   const CHUNK = ex.CHUNK.value as number;
   const base = ex.scratch();
-  const P = base;
-  const Q = base + 8 * CHUNK;
-  const OUT = base + 16 * CHUNK;
-  const SCALE = base + 24 * CHUNK;
+  const slot = (s: number): Ptr => base + s * 8 * CHUNK;
 
   // The only place that (re)creates views; memory growth detaches the old ones.
   let buffer: ArrayBuffer | null = null;
@@ -62,63 +93,159 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     }
   }
 
-  /** Copies x[from, from + count) to byte address `at`, as f32 or f64 elements. */
-  function copyIn(at: number, x: FloatArray, from: number, count: number, single: boolean): void {
-    const src = x.subarray(from, from + count);
-    if (single) f32.set(src, at >>> 2);
-    else f64.set(src, at >>> 3);
-  }
+  const fnF64 = (name: string) => ex[name + 'F64'] as (...args: number[]) => number;
+  const fnF32 = (name: string) => ex[name + 'F32'] as (...args: number[]) => number;
 
   /**
-   * Visits the input in blocks that fit the scratch region: whole rows when a row fits,
-   * otherwise pieces of one row. visit(r0, k, start, len): rows r0 … r0+k−1, elements
-   * [start, start + k·len), each of the k rows contributing len elements.
+   * Runs a kernel over the input in blocks that fit the scratch region: whole rows when a row
+   * fits in a slot, otherwise pieces of one row whose per-row outputs are combined.
    */
-  function blocks(rows: number, classes: number, visit: (r0: number, k: number, start: number, len: number) => void): void {
-    if (classes === 0) return;
+  function stream(s: Stream): boolean {
+    const { rows, classes, elems } = s;
+    const cols = s.cols ?? [];
+    const rowIn = s.rowIn ?? [];
+    const outs = s.outs ?? [];
+    const sums = s.sums ?? [];
+    const lse = s.combine === 'lse';
+    for (const o of sums) o?.fill(lse ? -Infinity : 0, 0, rows);
+    if (rows === 0 || classes === 0) return true;
+    const single = elems.every((x) => x === null || x instanceof Float32Array);
+    const f = single ? fnF32 : fnF64;
+    const present = new Array<boolean>(16).fill(false);
+    elems.forEach((x, i) => (present[E[i]] = x !== null));
+    cols.forEach((x, i) => (present[C[i]] = x !== null));
+    rowIn.forEach((x, i) => (present[R[i]] = x !== null));
+    outs.forEach((x, i) => (present[O[i]] = x !== null));
+    sums.forEach((x, i) => (present[S[i]] = x !== null));
+    const at = (sl: number): Ptr => (present[sl] ? slot(sl) : 0);
+    let bad = 0;
+    let colsAt = -1; // the column offset whose `cols` are in scratch
+    views();
+
+    const block = (r0: number, k: number, start: number, len: number, off: number): void => {
+      const n = k * len;
+      elems.forEach((x, i) => {
+        if (x === null) return;
+        const src = x.subarray(start, start + n);
+        if (single) f32.set(src, slot(E[i]) >>> 2);
+        else f64.set(src, slot(E[i]) >>> 3);
+      });
+      if (colsAt !== off) {
+        cols.forEach((x, i) => x && f64.set(x.subarray(off, off + len), slot(C[i]) >>> 3));
+        colsAt = off;
+      }
+      rowIn.forEach((x, i) => x && f64.set(x.subarray(r0, r0 + k), slot(R[i]) >>> 3));
+      bad |= s.call(f, at, k, len, off) || 0;
+      outs.forEach((x, i) => x && x.set(f64.subarray(slot(O[i]) >>> 3, (slot(O[i]) >>> 3) + n), start));
+      sums.forEach((x, i) => {
+        if (!x) return;
+        const o = slot(S[i]) >>> 3;
+        if (lse) for (let j = 0; j < k; j++) x[r0 + j] = logAddExp(x[r0 + j], f64[o + j]);
+        else for (let j = 0; j < k; j++) x[r0 + j] += f64[o + j];
+      });
+    };
+
     if (classes <= CHUNK) {
       const per = Math.floor(CHUNK / classes);
-      for (let r0 = 0; r0 < rows; r0 += per) visit(r0, Math.min(per, rows - r0), r0 * classes, classes);
+      for (let r0 = 0; r0 < rows; r0 += per) block(r0, Math.min(per, rows - r0), r0 * classes, classes, 0);
     } else {
       for (let r = 0; r < rows; r++) {
-        for (let off = 0; off < classes; off += CHUNK) visit(r, 1, r * classes + off, Math.min(CHUNK, classes - off));
+        for (let off = 0; off < classes; off += CHUNK) block(r, 1, r * classes + off, Math.min(CHUNK, classes - off), off);
       }
     }
-  }
-
-  /** out[r0 + i] += OUT[i] for i < k. */
-  function addOut(out: Float64Array, r0: number, k: number): void {
-    const o = OUT >>> 3;
-    for (let i = 0; i < k; i++) out[r0 + i] += f64[o + i];
+    return bad === 0;
   }
 
   return {
     rowSums(x, rows, classes, out) {
-      out.fill(0, 0, rows);
-      const single = x instanceof Float32Array;
-      const kernel = single ? ex.rowSumsF32 : ex.rowSumsF64;
-      views();
-      blocks(rows, classes, (r0, k, start, len) => {
-        copyIn(P, x, start, k * len, single);
-        kernel(P, k, len, OUT);
-        addOut(out, r0, k);
+      stream({ rows, classes, elems: [x], sums: [out], call: (f, at, k, len) => f('rowSums')(at(E[0]), k, len, at(S[0])) });
+    },
+
+    rowTerms(kind, p, q, rows, classes, sp, sq, out) {
+      return stream({
+        rows,
+        classes,
+        elems: [p, q],
+        rowIn: [sp, sq],
+        sums: [out],
+        call: (f, at, k, len) => f('rowTerms')(kind, at(E[0]), at(E[1]), k, len, at(R[0]), at(R[1]), at(S[0])),
       });
     },
 
-    rowTerms(kind: Kind, p, q, rows, classes, scales, out) {
-      out.fill(0, 0, rows);
-      const single = p instanceof Float32Array && (q === null || q instanceof Float32Array);
-      const kernel = single ? ex.rowTermsF32 : ex.rowTermsF64;
-      let bad = 0;
-      views();
-      blocks(rows, classes, (r0, k, start, len) => {
-        copyIn(P, p, start, k * len, single);
-        if (q !== null) copyIn(Q, q, start, k * len, single);
-        if (scales !== null) f64.set(scales.subarray(2 * r0, 2 * (r0 + k)), SCALE >>> 3);
-        bad |= kernel(kind, P, Q, k, len, scales === null ? 0 : SCALE, OUT);
-        addOut(out, r0, k);
+    lseRows(x, rows, classes, out) {
+      stream({ rows, classes, elems: [x], sums: [out], combine: 'lse', call: (f, at, k, len) => f('lseRows')(at(E[0]), k, len, at(S[0])) });
+    },
+
+    softmaxRows(x, lse, rows, classes, log, out) {
+      stream({
+        rows,
+        classes,
+        elems: [x],
+        rowIn: [lse],
+        outs: [out],
+        call: (f, at, k, len) => f('softmaxRows')(at(E[0]), at(R[0]), k, len, log ? 1 : 0, at(O[0])),
       });
-      return bad === 0;
+    },
+
+    softDotRows(x, t, w, lse, b1, b0, rows, classes, loss, mass) {
+      stream({
+        rows,
+        classes,
+        elems: [x, t],
+        cols: [w],
+        rowIn: [lse, b1, b0],
+        sums: [loss, mass],
+        call: (f, at, k, len) =>
+          f('softDotRows')(at(E[0]), at(E[1]), at(C[0]), at(R[0]), at(R[1]), at(R[2]), k, len, at(S[0]), at(S[1])),
+      });
+    },
+
+    softmaxGradRows(x, lse, gm, y, gh, t, w, gb1, gb0, rows, classes, out) {
+      stream({
+        rows,
+        classes,
+        elems: [x, t],
+        cols: [w],
+        rowIn: [lse, gm, y, gh, gb1, gb0],
+        outs: [out],
+        call: (f, at, k, len, off) =>
+          f('softmaxGradRows')(at(E[0]), at(R[0]), at(R[1]), at(R[2]), at(R[3]), at(E[1]), at(C[0]), at(R[4]), at(R[5]), k, len, off, at(O[0])),
+      });
+    },
+
+    bceRows(x, y, w, rows, classes, out, sum) {
+      return stream({
+        rows,
+        classes,
+        elems: [x, y, w],
+        outs: [out],
+        sums: [sum],
+        call: (f, at, k, len) => f('bceRows')(at(E[0]), at(E[1]), at(E[2]), k, len, at(O[0]), at(S[0])),
+      });
+    },
+
+    bceLogitsRows(x, y, w, pw, rows, classes, gs, out, grad, sum) {
+      stream({
+        rows,
+        classes,
+        elems: [x, y, w],
+        cols: [pw],
+        outs: [out, grad],
+        sums: [sum],
+        call: (f, at, k, len) =>
+          f('bceLogitsRows')(at(E[0]), at(E[1]), at(E[2]), at(C[0]), k, len, gs, at(O[0]), at(O[1]), at(S[0])),
+      });
+    },
+
+    klDivRows(x, t, logTarget, rows, classes, out, sum) {
+      stream({
+        rows,
+        classes,
+        elems: [x, t],
+        outs: [out],
+        sums: [sum],
+        call: (f, at, k, len) => f('klDivRows')(at(E[0]), at(E[1]), logTarget ? 1 : 0, k, len, at(O[0]), at(S[0])),
+      });
     },
   };
 }
