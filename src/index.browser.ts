@@ -13,4 +13,18 @@ export type * from './api/types.js';
 const instance = await instantiateAsync(new URL('./xentropy.wasm', import.meta.url));
 const api = instance ? createApi(wasmKernels(instance), 'wasm') : createApi(jsKernels, 'js');
 
-export const { backend, entropy, crossEntropy, klDivergence, jsDivergence } = api;
+export const {
+  backend,
+  entropy,
+  crossEntropy,
+  klDivergence,
+  jsDivergence,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  softmaxCrossEntropy,
+  nllLoss,
+  klDiv,
+  logSumExp,
+  logSoftmax,
+  softmax,
+} = api;

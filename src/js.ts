@@ -9,4 +9,18 @@ export type * from './api/types.js';
 
 const api = createApi(jsKernels, 'js');
 
-export const { backend, entropy, crossEntropy, klDivergence, jsDivergence } = api;
+export const {
+  backend,
+  entropy,
+  crossEntropy,
+  klDivergence,
+  jsDivergence,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  softmaxCrossEntropy,
+  nllLoss,
+  klDiv,
+  logSumExp,
+  logSoftmax,
+  softmax,
+} = api;

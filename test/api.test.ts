@@ -16,7 +16,13 @@ describe('entries', () => {
 
   test('both entries export the same names', () => {
     expect(Object.keys(wasmEntry).sort()).toEqual(Object.keys(jsEntry).sort());
-    expect(Object.keys(jsEntry).sort()).toEqual(['backend', 'crossEntropy', 'entropy', 'jsDivergence', 'klDivergence']);
+    expect(Object.keys(jsEntry).sort()).toEqual(
+      [
+        'backend', 'entropy', 'crossEntropy', 'klDivergence', 'jsDivergence',
+        'binaryCrossEntropy', 'binaryCrossEntropyWithLogits', 'softmaxCrossEntropy', 'nllLoss', 'klDiv',
+        'logSumExp', 'logSoftmax', 'softmax',
+      ].sort(),
+    );
   });
 
   test('both entries have the same types', () => {

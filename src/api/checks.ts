@@ -73,14 +73,15 @@ export function shapeOf(fn: string, length: number, classes: number | undefined)
   return { rows: length / classes, classes };
 }
 
-const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
+const REDUCTIONS = ['mean', 'sum', 'none'] as const;
 
-export function reductionOf(fn: string, reduction: unknown): Reduction {
-  if (reduction === undefined) return 'mean';
-  if (!REDUCTIONS.includes(reduction as Reduction)) {
-    fail(fn, `option "reduction" must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}; got ${show(reduction)}`);
+/** The `reduction` option: one of `allowed` (default: 'mean', 'sum', 'none'); 'mean' when omitted. */
+export function reductionOf<R extends string = Reduction>(fn: string, reduction: unknown, allowed: readonly R[] = REDUCTIONS as readonly string[] as R[]): R {
+  if (reduction === undefined) return 'mean' as R;
+  if (!allowed.includes(reduction as R)) {
+    fail(fn, `option "reduction" must be one of ${allowed.map((r) => `'${r}'`).join(', ')}; got ${show(reduction)}`);
   }
-  return reduction as Reduction;
+  return reduction as R;
 }
 
 /** ln(base), the divisor that turns nats into units of `base`. */
@@ -115,8 +116,98 @@ export function reduce(perRow: Float64Array, reduction: Reduction, logBase: numb
     if (logBase !== 1) for (let i = 0; i < perRow.length; i++) perRow[i] /= logBase;
     return perRow;
   }
-  let s = 0;
-  for (let i = 0; i < perRow.length; i++) s += perRow[i];
+  let s = sum(perRow);
   if (reduction === 'mean') s /= perRow.length;
   return s / logBase;
+}
+
+/** rows × classes where `classes` is required. */
+export function requiredShape(fn: string, length: number, classes: number | undefined): Shape {
+  if (classes === undefined) fail(fn, `option "classes" is required (the number of classes per row)`, TypeError);
+  return shapeOf(fn, length, classes);
+}
+
+/** A number option within [lo, hi], or its default. */
+export function numberIn(fn: string, name: string, value: unknown, lo: number, hi: number, dflt: number): number {
+  if (value === undefined) return dflt;
+  if (typeof value !== 'number' || !(value >= lo && value <= hi)) {
+    fail(fn, `option "${name}" must be a number in [${lo}, ${hi}]; got ${show(value)}`);
+  }
+  return value;
+}
+
+export function integerOf(fn: string, name: string, value: unknown, dflt: number): number {
+  if (value === undefined) return dflt;
+  if (typeof value !== 'number' || !Number.isInteger(value)) fail(fn, `option "${name}" must be an integer; got ${show(value)}`);
+  return value;
+}
+
+/** An optional array option of a given length, as floats. */
+export function optionalFloats(fn: string, name: string, x: unknown, length: number, what: string): FloatArray | null {
+  if (x === undefined) return null;
+  const v = floats(fn, name, x as Values);
+  if (v.length !== length) fail(fn, `option "${name}" must have ${what} (${length}); got length ${v.length}`);
+  return v;
+}
+
+export function toF64(x: FloatArray | null): Float64Array | null {
+  return x === null || x instanceof Float64Array ? x : Float64Array.from(x);
+}
+
+function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/**
+ * A buffer the library fills (`grad`, `out`): a Float32Array or Float64Array of `length`
+ * elements that shares no memory with any input (an input is never modified).
+ */
+export function outputOf(fn: string, name: string, x: unknown, length: number, inputs: readonly (readonly [string, unknown])[]): FloatArray | null {
+  if (x === undefined) return null;
+  if (!(x instanceof Float64Array || x instanceof Float32Array)) {
+    fail(fn, `option "${name}" must be a Float64Array or Float32Array; got ${show(x)}`, TypeError);
+  }
+  if (x.length !== length) fail(fn, `option "${name}" must have the input's length ${length}; got length ${x.length}`);
+  for (const [inName, input] of inputs) {
+    if (ArrayBuffer.isView(input) && overlaps(x, input)) {
+      fail(fn, `option "${name}" shares memory with "${inName}"; inputs are never overwritten, pass a separate buffer`);
+    }
+  }
+  return x;
+}
+
+/**
+ * Class indices, one per row, as f64 (−1 for rows whose index is `ignoreIndex`), and the
+ * per-row weight w[y] (0 for ignored rows).
+ */
+export function classIndices(
+  fn: string,
+  target: ArrayLike<number>,
+  rows: number,
+  classes: number,
+  ignoreIndex: number,
+  weight: Float64Array | null,
+): { y: Float64Array; wy: Float64Array } {
+  const y = new Float64Array(rows);
+  const wy = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const v: unknown = target[r];
+    if (typeof v !== 'number') fail(fn, `"target"[${r}] must be a number; got ${show(v)}`, TypeError);
+    if (v === ignoreIndex) {
+      y[r] = -1;
+      wy[r] = 0;
+    } else if (Number.isInteger(v) && v >= 0 && v < classes) {
+      y[r] = v;
+      wy[r] = weight === null ? 1 : weight[v];
+    } else {
+      fail(fn, `"target"[${r}] must be a class index in [0, ${classes}) or ignoreIndex (${ignoreIndex}); got ${show(v)}`);
+    }
+  }
+  return { y, wy };
+}
+
+export function sum(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s;
 }

@@ -36,7 +36,7 @@ export interface BinaryMeasure {
 }
 
 /** Everything an entry exports; `xentropy` and `xentropy/js` both export exactly this. */
-export interface Api {
+export interface Api extends LossApi {
   /** Which kernel set computes the numbers in this entry. */
   readonly backend: Backend;
   /** Shannon entropy per row, H(p) = −Σ p·log p (0·log 0 = 0). */
@@ -47,4 +47,126 @@ export interface Api {
   readonly klDivergence: BinaryMeasure;
   /** Jensen–Shannon divergence per row, ½KL(p‖m) + ½KL(q‖m), m = (p+q)/2. */
   readonly jsDivergence: BinaryMeasure;
+}
+
+/** Class indices: one per row. */
+export type Labels = Int32Array | Uint32Array | readonly number[];
+/** A buffer the library fills: a gradient or an output array. */
+export type Grad = Float64Array | Float32Array;
+
+export interface BinaryCrossEntropyOptions {
+  /** Per-element weight, the input's length. */
+  weight?: Values;
+  /** 'mean' over elements (default), 'sum', or 'none' (one value per element). */
+  reduction?: Reduction;
+}
+
+export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions {
+  /** Weight of the positive term, one per class (column); applied along every row. */
+  posWeight?: Values;
+  /** Row length for posWeight. Omitted: posWeight's length, or the whole input. */
+  classes?: number;
+  /** Filled with ∂loss/∂input ('none' is treated as 'sum'). */
+  grad?: Grad;
+}
+
+export interface SoftmaxCrossEntropyOptions {
+  /** Classes per row (logits are rows × classes). Required. */
+  classes: number;
+  /** Per-class weight, length classes. */
+  weight?: Values;
+  /** A target index whose rows are skipped (index targets only). Default −100. */
+  ignoreIndex?: number;
+  /** Mix the target with the uniform distribution: (1−ε)·target + ε/classes. Default 0. */
+  labelSmoothing?: number;
+  /** 'mean' (default), 'sum', or 'none' (one value per row). */
+  reduction?: Reduction;
+  /** Filled with ∂loss/∂logits ('none' is treated as 'sum'). */
+  grad?: Grad;
+}
+
+export interface NllLossOptions {
+  /** Classes per row (logProbs are rows × classes). Required. */
+  classes: number;
+  weight?: Values;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+export type KlDivReduction = Reduction | 'batchmean';
+
+export interface KlDivOptions {
+  /** Row length, for 'batchmean'. Omitted: one row. */
+  classes?: number;
+  /** 'mean' over all elements (PyTorch's default), 'batchmean' (sum / rows: the true KL), 'sum', 'none'. */
+  reduction?: KlDivReduction;
+  /** The target holds log-probabilities. Default false. */
+  logTarget?: boolean;
+}
+
+export interface SoftmaxOptions<O extends Grad = Grad> {
+  /** Row length. Omitted: one row. */
+  classes?: number;
+  /** Filled with the result (and returned). */
+  out?: O;
+}
+
+type NotNone<O> = O & { reduction?: 'mean' | 'sum' };
+type None<O> = O & { reduction: 'none' };
+
+export interface ElementwiseLoss<O> {
+  (input: Values, target: Values, options: None<O>): Float64Array;
+  (input: Values, target: Values, options?: NotNone<O>): number;
+  (input: Values, target: Values, options?: O): number | Float64Array;
+}
+
+export interface SoftmaxCrossEntropy {
+  (logits: Values, target: Labels | Values, options: None<SoftmaxCrossEntropyOptions>): Float64Array;
+  (logits: Values, target: Labels | Values, options: NotNone<SoftmaxCrossEntropyOptions>): number;
+  (logits: Values, target: Labels | Values, options: SoftmaxCrossEntropyOptions): number | Float64Array;
+}
+
+export interface NllLoss {
+  (logProbs: Values, target: Labels, options: None<NllLossOptions>): Float64Array;
+  (logProbs: Values, target: Labels, options: NotNone<NllLossOptions>): number;
+  (logProbs: Values, target: Labels, options: NllLossOptions): number | Float64Array;
+}
+
+export interface KlDiv {
+  (input: Values, target: Values, options: KlDivOptions & { reduction: 'none' }): Float64Array;
+  (input: Values, target: Values, options?: KlDivOptions & { reduction?: 'mean' | 'sum' | 'batchmean' }): number;
+  (input: Values, target: Values, options?: KlDivOptions): number | Float64Array;
+}
+
+export interface LogSumExp {
+  (x: Values, options: { classes: number }): Float64Array;
+  (x: Values, options?: { classes?: undefined }): number;
+  (x: Values, options?: { classes?: number }): number | Float64Array;
+}
+
+export interface Softmax {
+  <O extends Grad>(x: Values, options: SoftmaxOptions<O> & { out: O }): O;
+  (x: Float32Array, options?: SoftmaxOptions): Float32Array;
+  (x: Float64Array | readonly number[], options?: SoftmaxOptions): Float64Array;
+  (x: Values, options?: SoftmaxOptions): Float64Array | Float32Array;
+}
+
+/** The machine-learning losses; `xentropy` and `xentropy/js` both export them. */
+export interface LossApi {
+  /** PyTorch's F.binary_cross_entropy on probabilities: −w·(y·log ŷ + (1−y)·log(1−ŷ)), logs clamped at −100. */
+  readonly binaryCrossEntropy: ElementwiseLoss<BinaryCrossEntropyOptions>;
+  /** PyTorch's F.binary_cross_entropy_with_logits, computed stably, with an optional gradient. */
+  readonly binaryCrossEntropyWithLogits: ElementwiseLoss<BinaryCrossEntropyWithLogitsOptions>;
+  /** PyTorch's F.cross_entropy on logits (rows × classes), index or probability targets, optional gradient. */
+  readonly softmaxCrossEntropy: SoftmaxCrossEntropy;
+  /** PyTorch's F.nll_loss on log-probabilities (rows × classes). */
+  readonly nllLoss: NllLoss;
+  /** PyTorch's F.kl_div(input = log q, target = p). 'mean' averages over elements; 'batchmean' is the true KL. */
+  readonly klDiv: KlDiv;
+  /** log Σ exp x per row of `classes` (a number when classes is omitted). */
+  readonly logSumExp: LogSumExp;
+  /** x − logSumExp(x) per row. */
+  readonly logSoftmax: Softmax;
+  /** exp(x − logSumExp(x)) per row. */
+  readonly softmax: Softmax;
 }

@@ -61,15 +61,14 @@ export const jsLossKernels: LossKernels = {
       const a = gb1[r];
       const b = gb0[r];
       const i = r * classes;
+      const col = y === null ? -1 : y[r];
       for (let j = 0; j < classes; j++) {
         let cj = b;
         if (t !== null) cj += a * t[i + j];
         if (w !== null) cj *= w[j];
-        out[i + j] = g * Math.exp(x[i + j] - l) - cj;
-      }
-      if (y !== null) {
-        const col = y[r];
-        if (col >= 0 && col < classes) out[i + col] -= gh[r];
+        let v = g * Math.exp(x[i + j] - l) - cj;
+        if (j === col) v -= gh[r]; // before the store: `out` may be a Float32Array
+        out[i + j] = v;
       }
     }
   },

@@ -1,0 +1,246 @@
+import type { FloatArray, Kernels } from '../kernels/types.js';
+import {
+  booleanOf,
+  classIndices,
+  fail,
+  floats,
+  integerOf,
+  numberIn,
+  optionalFloats,
+  outputOf,
+  readOptions,
+  reductionOf,
+  requiredShape,
+  sameLength,
+  shapeOf,
+  show,
+  sum,
+  toF64,
+} from './checks.js';
+import type {
+  BinaryCrossEntropyOptions,
+  BinaryCrossEntropyWithLogitsOptions,
+  ElementwiseLoss,
+  Grad,
+  KlDiv,
+  KlDivOptions,
+  KlDivReduction,
+  Labels,
+  LogSumExp,
+  LossApi,
+  NllLoss,
+  NllLossOptions,
+  Reduction,
+  Softmax,
+  SoftmaxCrossEntropy,
+  SoftmaxCrossEntropyOptions,
+  SoftmaxOptions,
+  Values,
+} from './types.js';
+
+const IGNORE_INDEX = -100; // PyTorch's default
+
+/** The reduced value of per-item losses: their sum, their sum over `divisor`, or themselves. */
+function reduced(values: Float64Array, total: number, reduction: Reduction | 'batchmean', divisor: number): number | Float64Array {
+  if (reduction === 'none') return values;
+  return reduction === 'sum' ? total : total / divisor;
+}
+
+/**
+ * d(reduced loss)/d(summed loss): 1 for 'sum' and 'none' (treated as 'sum'), 1/divisor for a
+ * mean, and 0 for a mean over nothing (every row ignored), where PyTorch's gradient is 0.
+ */
+function gradScale(reduction: Reduction, divisor: number): number {
+  if (reduction !== 'mean') return 1;
+  return divisor === 0 ? 0 : 1 / divisor;
+}
+
+export function losses(kernels: Kernels): LossApi {
+  /**
+   * log Σ exp per row, as log_softmax and cross_entropy use it: PyTorch's log_softmax of a row
+   * holding +∞ is NaN throughout (x − max is NaN there), so such a row's shift is NaN.
+   */
+  function rowShifts(x: FloatArray, rows: number, classes: number): Float64Array {
+    const lse = new Float64Array(rows);
+    kernels.lseRows(x, rows, classes, lse);
+    for (let r = 0; r < rows; r++) if (lse[r] === Infinity) lse[r] = NaN;
+    return lse;
+  }
+
+  function binaryCrossEntropy(input: Values, target: Values, options?: BinaryCrossEntropyOptions) {
+    const fn = 'binaryCrossEntropy';
+    const o = readOptions(fn, options, ['weight', 'reduction']);
+    const reduction = reductionOf(fn, o.reduction);
+    const x = floats(fn, 'input', input);
+    const y = floats(fn, 'target', target);
+    sameLength(fn, 'input', x, 'target', y);
+    const n = x.length;
+    const w = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
+    const out = reduction === 'none' ? new Float64Array(n) : null;
+    const total = new Float64Array(1);
+    if (!kernels.bceRows(x, y, w, 1, n, out, total)) {
+      for (let i = 0; i < n; i++) {
+        if (!(x[i] >= 0 && x[i] <= 1)) fail(fn, `"input"[${i}] must be a probability in [0, 1]; got ${show(x[i])}`);
+      }
+    }
+    return reduced(out ?? total, total[0], reduction, n);
+  }
+
+  function binaryCrossEntropyWithLogits(input: Values, target: Values, options?: BinaryCrossEntropyWithLogitsOptions) {
+    const fn = 'binaryCrossEntropyWithLogits';
+    const o = readOptions(fn, options, ['weight', 'posWeight', 'classes', 'reduction', 'grad']);
+    const reduction = reductionOf(fn, o.reduction);
+    const x = floats(fn, 'input', input);
+    const y = floats(fn, 'target', target);
+    sameLength(fn, 'input', x, 'target', y);
+    const n = x.length;
+    const w = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
+    const pwIn = o.posWeight === undefined ? null : floats(fn, 'posWeight', o.posWeight);
+    const { rows, classes } = shapeOf(fn, n, o.classes ?? (pwIn === null ? undefined : pwIn.length));
+    if (pwIn !== null && pwIn.length !== classes) {
+      fail(fn, `option "posWeight" must have one weight per class (${classes}); got length ${pwIn.length}`);
+    }
+    const grad = outputOf(fn, 'grad', o.grad, n, [['input', input], ['target', target], ['weight', o.weight], ['posWeight', o.posWeight]]);
+    const out = reduction === 'none' ? new Float64Array(n) : null;
+    const perRow = new Float64Array(rows);
+    kernels.bceLogitsRows(x, y, w, toF64(pwIn), rows, classes, gradScale(reduction, n), out, grad, perRow);
+    return reduced(out ?? perRow, sum(perRow), reduction, n);
+  }
+
+  function softmaxCrossEntropy(logits: Values, target: Labels | Values, options: SoftmaxCrossEntropyOptions) {
+    const fn = 'softmaxCrossEntropy';
+    const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'labelSmoothing', 'reduction', 'grad']);
+    const reduction = reductionOf(fn, o.reduction);
+    const x = floats(fn, 'logits', logits);
+    const { rows, classes } = requiredShape(fn, x.length, o.classes);
+    const w = toF64(optionalFloats(fn, 'weight', o.weight, classes, 'one weight per class'));
+    const eps = numberIn(fn, 'labelSmoothing', o.labelSmoothing, 0, 1, 0);
+    const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
+    const grad = outputOf(fn, 'grad', o.grad, x.length, [['logits', logits], ['target', target], ['weight', o.weight]]);
+
+    // The target's form: probabilities (a float typed array, or number[], of rows × classes) or
+    // class indices (an integer typed array, or number[], of one per row).
+    const isTyped = ArrayBuffer.isView(target);
+    const isFloat = target instanceof Float64Array || target instanceof Float32Array;
+    if (!Array.isArray(target) && !(isTyped && (isFloat || target instanceof Int32Array || target instanceof Uint32Array))) {
+      fail(fn, `"target" must be class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, number[]); got ${show(target)}`, TypeError);
+    }
+    const n = (target as ArrayLike<number>).length;
+    const asIndices = n === rows && !isFloat;
+    if (!asIndices && n !== rows * classes) {
+      fail(fn, `"target" must hold one class index per row (${rows}) or one probability per logit (${rows * classes}); got length ${n}`);
+    }
+    if (!asIndices && isTyped && !isFloat) {
+      fail(fn, `"target" of length ${n} would be probabilities, which must be a Float64Array, Float32Array or number[]; got ${show(target)}`, TypeError);
+    }
+
+    const lse = rowShifts(x, rows, classes);
+    const loss = new Float64Array(rows);
+    const mass = new Float64Array(rows);
+
+    if (asIndices) {
+      const { y, wy } = classIndices(fn, target as ArrayLike<number>, rows, classes, ignoreIndex, w);
+      // smooth[r] = Σ_c w_c·(lse_r − x_rc) on rows that count: the label-smoothing term.
+      const smooth = new Float64Array(rows);
+      if (eps > 0) {
+        const keep = wy.map((_, r) => (y[r] < 0 ? 0 : 1));
+        kernels.softDotRows(x, null, w, lse, new Float64Array(rows), keep, rows, classes, smooth, mass);
+      }
+      for (let r = 0; r < rows; r++) {
+        const nll = y[r] < 0 ? 0 : wy[r] * (lse[r] - x[r * classes + y[r]]);
+        loss[r] = eps > 0 ? (1 - eps) * nll + (eps / classes) * smooth[r] : nll;
+      }
+      // PyTorch's mean divides both parts by Σ w[y] over the rows that are not ignored.
+      const divisor = sum(wy);
+      if (grad !== null) {
+        const g = gradScale(reduction, divisor);
+        const gh = wy.map((v) => g * (1 - eps) * v);
+        const gm = gh.map((v, r) => v + g * (eps / classes) * mass[r]);
+        const gb0 = y.map((v) => (v < 0 ? 0 : (g * eps) / classes));
+        kernels.softmaxGradRows(x, lse, gm, y, gh, null, w, new Float64Array(rows), gb0, rows, classes, grad);
+      }
+      return reduced(loss, sum(loss), reduction, divisor);
+    }
+
+    // Probabilities: t' = (1−ε)·t + ε/classes; loss_r = Σ_c w_c·t'_rc·(lse_r − x_rc); mean over rows.
+    const t = floats(fn, 'target', target as Values);
+    const b1 = new Float64Array(rows).fill(1 - eps);
+    const b0 = new Float64Array(rows).fill(eps / classes);
+    kernels.softDotRows(x, t, w, lse, b1, b0, rows, classes, loss, mass);
+    if (grad !== null) {
+      const g = gradScale(reduction, rows);
+      kernels.softmaxGradRows(
+        x, lse, mass.map((v) => g * v), null, new Float64Array(rows), t, w,
+        b1.map((v) => g * v), b0.map((v) => g * v), rows, classes, grad,
+      );
+    }
+    return reduced(loss, sum(loss), reduction, rows);
+  }
+
+  function nllLoss(logProbs: Values, target: Labels, options: NllLossOptions) {
+    const fn = 'nllLoss';
+    const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'reduction']);
+    const reduction = reductionOf(fn, o.reduction);
+    const x = floats(fn, 'logProbs', logProbs);
+    const { rows, classes } = requiredShape(fn, x.length, o.classes);
+    const w = toF64(optionalFloats(fn, 'weight', o.weight, classes, 'one weight per class'));
+    const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
+    if (!Array.isArray(target) && !(target instanceof Int32Array || target instanceof Uint32Array)) {
+      fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
+    }
+    if (target.length !== rows) fail(fn, `"target" must hold one class index per row (${rows}); got length ${target.length}`);
+    const { y, wy } = classIndices(fn, target, rows, classes, ignoreIndex, w);
+    // A gather of one element per row: O(rows), the same for both kernel sets.
+    const loss = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) loss[r] = y[r] < 0 ? 0 : -wy[r] * x[r * classes + y[r]];
+    return reduced(loss, sum(loss), reduction, sum(wy));
+  }
+
+  function klDiv(input: Values, target: Values, options?: KlDivOptions) {
+    const fn = 'klDiv';
+    const o = readOptions(fn, options, ['classes', 'reduction', 'logTarget']);
+    const reduction = reductionOf<KlDivReduction>(fn, o.reduction, ['mean', 'batchmean', 'sum', 'none']);
+    const logTarget = booleanOf(fn, 'logTarget', o.logTarget);
+    const x = floats(fn, 'input', input);
+    const t = floats(fn, 'target', target);
+    sameLength(fn, 'input', x, 'target', t);
+    const { rows, classes } = shapeOf(fn, x.length, o.classes);
+    const out = reduction === 'none' ? new Float64Array(x.length) : null;
+    const perRow = new Float64Array(rows);
+    kernels.klDivRows(x, t, logTarget, rows, classes, out, perRow);
+    return reduced(out ?? perRow, sum(perRow), reduction, reduction === 'batchmean' ? rows : x.length);
+  }
+
+  function logSumExp(x: Values, options?: { classes?: number }) {
+    const fn = 'logSumExp';
+    const o = readOptions(fn, options, ['classes']);
+    const v = floats(fn, 'x', x);
+    const { rows, classes } = shapeOf(fn, v.length, o.classes);
+    const lse = new Float64Array(rows);
+    kernels.lseRows(v, rows, classes, lse);
+    return o.classes === undefined ? lse[0] : lse;
+  }
+
+  function softmaxes(fn: string, log: boolean) {
+    return (x: Values, options?: SoftmaxOptions) => {
+      const o = readOptions(fn, options, ['classes', 'out']);
+      const v = floats(fn, 'x', x);
+      const { rows, classes } = shapeOf(fn, v.length, o.classes);
+      const out: FloatArray =
+        outputOf(fn, 'out', o.out, v.length, [['x', x]]) ?? (v instanceof Float32Array ? new Float32Array(v.length) : new Float64Array(v.length));
+      kernels.softmaxRows(v, rowShifts(v, rows, classes), rows, classes, log, out);
+      return out as Grad;
+    };
+  }
+
+  return {
+    binaryCrossEntropy: binaryCrossEntropy as ElementwiseLoss<BinaryCrossEntropyOptions>,
+    binaryCrossEntropyWithLogits: binaryCrossEntropyWithLogits as ElementwiseLoss<BinaryCrossEntropyWithLogitsOptions>,
+    softmaxCrossEntropy: softmaxCrossEntropy as SoftmaxCrossEntropy,
+    nllLoss: nllLoss as NllLoss,
+    klDiv: klDiv as KlDiv,
+    logSumExp: logSumExp as LogSumExp,
+    logSoftmax: softmaxes('logSoftmax', true) as Softmax,
+    softmax: softmaxes('softmax', false) as Softmax,
+  };
+}
