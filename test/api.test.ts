@@ -39,6 +39,23 @@ describe('entries', () => {
     expectTypeOf(jsEntry.klDivergence([1], [1], { classes: 1, reduction: 'none' })).toEqualTypeOf<Float64Array>();
   });
 
+  test('loss return types follow the reduction, the input type and `out`', () => {
+    expectTypeOf(jsEntry.softmaxCrossEntropy([1], [0], { classes: 1 })).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.softmaxCrossEntropy([1], [0], { classes: 1, reduction: 'none' })).toEqualTypeOf<Float64Array>();
+    expectTypeOf(jsEntry.binaryCrossEntropy([0.5], [1], { reduction: 'none' })).toEqualTypeOf<Float64Array>();
+    expectTypeOf(jsEntry.binaryCrossEntropyWithLogits([0.5], [1])).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.nllLoss([0], [0], { classes: 1, reduction: 'sum' })).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.klDiv([0], [1], { reduction: 'batchmean' })).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.klDiv([0], [1], { reduction: 'none' })).toEqualTypeOf<Float64Array>();
+    expectTypeOf(jsEntry.logSumExp([1])).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.logSumExp([1], { classes: 1 })).toEqualTypeOf<Float64Array>();
+    expectTypeOf(jsEntry.softmax(new Float32Array(1))).toEqualTypeOf<Float32Array>();
+    expectTypeOf(jsEntry.softmax([1])).toEqualTypeOf<Float64Array>();
+    expectTypeOf(jsEntry.logSoftmax(new Float32Array(1), { out: new Float64Array(1) })).toEqualTypeOf<Float64Array<ArrayBuffer>>();
+    expectTypeOf(wasmEntry.softmaxCrossEntropy).toEqualTypeOf(jsEntry.softmaxCrossEntropy);
+    expectTypeOf(wasmEntry.softmax).toEqualTypeOf(jsEntry.softmax);
+  });
+
   test('require() loads the WASM entry synchronously (Node ≥ 20.19), and the js entry', () => {
     const out = execFileSync(
       process.execPath,

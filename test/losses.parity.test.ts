@@ -1,0 +1,85 @@
+// WASM against pure-TS losses on the same random inputs: small shapes, 64 × 10, a 3 × 50257
+// vocabulary (rows longer than the WASM glue's 16384-element chunk arrive in pieces), f32, f64
+// and mixed dtypes. Both compute in f64 with exp/log within 1 ulp of each other's, and sum in
+// the same order except across chunk pieces, so 1e-13 relative to (|value| + max|logit|) holds
+// with room (observed gaps are below 1e-15).
+import { describe, expect, test } from 'vitest';
+import { js, wasm } from './entries.js';
+import { rng } from './helpers.js';
+
+const REL = 1e-13;
+
+function agree(label: string, a: number | ArrayLike<number>, b: number | ArrayLike<number>, M: number) {
+  const as = typeof a === 'number' ? [a] : Array.from(a);
+  const bs = typeof b === 'number' ? [b] : Array.from(b);
+  expect(as.length, label).toBe(bs.length);
+  as.forEach((v, i) => {
+    const w = bs[i];
+    const ok = Number.isNaN(v) ? Number.isNaN(w) : v === w || Math.abs(v - w) <= REL * (Math.abs(w) + M);
+    if (!ok) expect.fail(`${label}[${i}]: wasm ${v}, js ${w}`);
+  });
+}
+
+describe('losses: wasm and js entries agree', () => {
+  const shapes: [number, number][] = [
+    [1, 1], [1, 2], [3, 3], [7, 5], [64, 10], [2, 16383], [1, 16385], [3, 50257],
+  ];
+  for (const [rows, classes] of shapes) {
+    for (const dtype of ['f64', 'f32', 'mixed'] as const) {
+      test(`${rows} × ${classes}, ${dtype}`, () => {
+        const next = rng(rows * 7919 + classes);
+        const n = rows * classes;
+        const fill = (single: boolean, f: () => number) => {
+          const a = single ? new Float32Array(n) : new Float64Array(n);
+          for (let i = 0; i < n; i++) a[i] = f();
+          return a;
+        };
+        const x = fill(dtype !== 'f64', () => (next() - 0.5) * 16);
+        const probs = fill(dtype === 'f32', next);
+        const p01 = fill(dtype === 'f32', next);
+        const idx = Int32Array.from({ length: rows }, (_, r) => (r % 4 === 3 ? -100 : Math.floor(next() * classes)));
+        const w = Float64Array.from({ length: classes }, () => 0.5 + next());
+        const M = 8;
+        for (const reduction of ['mean', 'sum', 'none'] as const) {
+          const gw = new Float64Array(n);
+          const gj = new Float64Array(n);
+          for (const [target, extra] of [
+            [idx, {}],
+            [idx, { weight: w, labelSmoothing: 0.15 }],
+            [probs, { weight: w, labelSmoothing: 0.05 }],
+          ] as const) {
+            const o = { classes, reduction, ...extra };
+            agree(`ce ${reduction}`, wasm.softmaxCrossEntropy(x, target, { ...o, grad: gw }), js.softmaxCrossEntropy(x, target, { ...o, grad: gj }), M);
+            agree(`ce grad ${reduction}`, gw, gj, M);
+          }
+          const o = { posWeight: w, weight: p01, reduction };
+          agree(`bce logits ${reduction}`, wasm.binaryCrossEntropyWithLogits(x, p01, { ...o, grad: gw }), js.binaryCrossEntropyWithLogits(x, p01, { ...o, grad: gj }), M);
+          agree(`bce logits grad ${reduction}`, gw, gj, M);
+          agree(`bce ${reduction}`, wasm.binaryCrossEntropy(p01, probs, { reduction }), js.binaryCrossEntropy(p01, probs, { reduction }), M);
+          const lp = js.logSoftmax(x, { classes });
+          agree(`nll ${reduction}`, wasm.nllLoss(lp, idx, { classes, weight: w, reduction }), js.nllLoss(lp, idx, { classes, weight: w, reduction }), M);
+          for (const logTarget of [false, true]) {
+            agree(`klDiv ${reduction}`, wasm.klDiv(lp, logTarget ? lp : probs, { classes, reduction, logTarget }), js.klDiv(lp, logTarget ? lp : probs, { classes, reduction, logTarget }), M);
+          }
+        }
+        agree('logSumExp', wasm.logSumExp(x, { classes }), js.logSumExp(x, { classes }), M);
+        agree('logSoftmax', wasm.logSoftmax(x, { classes }), js.logSoftmax(x, { classes }), M);
+        agree('softmax', wasm.softmax(x, { classes }), js.softmax(x, { classes }), M);
+      });
+    }
+  }
+
+  test('f32 inputs give Float32Array softmax; `out` of either type is filled and returned', () => {
+    for (const m of [wasm, js]) {
+      const x32 = new Float32Array([1, 2, 3]);
+      expect(m.softmax(x32)).toBeInstanceOf(Float32Array);
+      expect(m.softmax([1, 2, 3])).toBeInstanceOf(Float64Array);
+      const out = new Float64Array(3);
+      expect(m.logSoftmax(x32, { out })).toBe(out);
+      expect(out[2]).toBeCloseTo(3 - Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), 6);
+      expect(m.logSumExp([1, 2, 3])).toBeCloseTo(Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), 14);
+      expect(m.logSumExp([])).toBe(-Infinity);
+      expect(m.logSumExp([1, 2, 3, 4], { classes: 2 })).toBeInstanceOf(Float64Array);
+    }
+  });
+});

@@ -1,0 +1,149 @@
+// The seed's claims about the losses, as properties (fast-check), plus gradients against
+// central finite differences, on both entries.
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { entries } from './entries.js';
+import { rng } from './helpers.js';
+
+const prob = fc.double({ min: 1e-6, max: 1 - 1e-6, noNaN: true });
+const logit = fc.double({ min: -30, max: 30, noNaN: true });
+const rowsClasses = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }));
+
+// Identities are checked to 1e-12 relative to the larger side (plus 1e-12 absolute): each side
+// is a handful of f64 operations on values of magnitude ≤ 30·classes.
+const closeRel = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * (1 + Math.max(Math.abs(a), Math.abs(b)));
+
+describe.each(entries)('%s: loss properties', (_, m) => {
+  test('binaryCrossEntropy(ŷ, y) = crossEntropy([y, 1−y], [ŷ, 1−ŷ]) per element', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(prob, fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 20 }), (pairs) => {
+        const yhat = pairs.map((p) => p[0]);
+        const y = pairs.map((p) => p[1]);
+        const bce = m.binaryCrossEntropy(yhat, y, { reduction: 'none' });
+        const ce = m.crossEntropy(
+          pairs.flatMap(([, t]) => [t, 1 - t]),
+          pairs.flatMap(([p]) => [p, 1 - p]),
+          { classes: 2, reduction: 'none' },
+        );
+        // BCE uses log1p(−ŷ) for log(1−ŷ); crossEntropy sees 1−ŷ rounded: a relative 1e-10 covers
+        // that rounding (ulp(1)/(1−ŷ) for ŷ ≤ 1 − 1e-6).
+        return bce.every((v, i) => Math.abs(v - ce[i]) <= 1e-10 * (1 + Math.abs(v)));
+      }),
+    );
+  });
+
+  test('softmaxCrossEntropy with probability targets = crossEntropy(target, softmax(logits))', () => {
+    fc.assert(
+      fc.property(
+        rowsClasses.chain(([r, c]) => fc.tuple(fc.constant(c), fc.array(logit, { minLength: r * c, maxLength: r * c }), fc.array(prob, { minLength: r * c, maxLength: r * c }))),
+        ([classes, x, t]) => {
+          // a Float64Array target of rows × classes is probabilities (number[] of length rows would be indices)
+          const target = Float64Array.from(t);
+          const a = m.softmaxCrossEntropy(x, target, { classes, reduction: 'none' });
+          const b = m.crossEntropy(target, m.softmax(x, { classes }), { classes, reduction: 'none' });
+          // softmax may round a tiny probability to a subnormal or 0 whose log differs from x − lse;
+          // logits within ±30 keep every probability above e^−60·/classes, far from that.
+          return a.every((v, i) => Math.abs(v - b[i]) <= 1e-10 * (1 + Math.abs(v)));
+        },
+      ),
+    );
+  });
+
+  test("klDiv(log q, p, 'sum') = klDivergence(p, q)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.oneof(fc.constant(0), prob), prob), { minLength: 1, maxLength: 30 }), (pairs) => {
+        const p = pairs.map((v) => v[0]);
+        const q = pairs.map((v) => v[1]);
+        return closeRel(m.klDiv(q.map(Math.log), p, { reduction: 'sum' }), m.klDivergence(p, q));
+      }),
+    );
+  });
+
+  test('logSoftmax = x − logSumExp(x), and softmax = exp(logSoftmax), per row', () => {
+    fc.assert(
+      fc.property(rowsClasses.chain(([r, c]) => fc.tuple(fc.constant(c), fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: r * c, maxLength: r * c }))), ([classes, x]) => {
+        const ls = m.logSoftmax(x, { classes });
+        const lse = m.logSumExp(x, { classes });
+        const sm = m.softmax(x, { classes });
+        // x − lse is one f64 subtraction: exact agreement. The WASM kernels' exp and V8's Math.exp
+        // are each within 1 ulp, so softmax and exp(logSoftmax) may differ by 2 ulp (4.4e-16 relative).
+        return ls.every((v, i) => v === x[i] - lse[Math.floor(i / classes)] && Math.abs(sm[i] - Math.exp(v)) <= 4.5e-16 * Math.exp(v));
+      }),
+    );
+  });
+
+  test("klDiv 'batchmean' is the true KL per row; 'mean' divides by elements (PyTorch's default)", () => {
+    const p = [0.5, 0.5, 0.9, 0.1];
+    const q = [0.25, 0.75, 0.5, 0.5];
+    const input = q.map(Math.log);
+    const kl = m.klDivergence(p, q, { classes: 2, reduction: 'mean' });
+    expect(m.klDiv(input, p, { classes: 2, reduction: 'batchmean' })).toBeCloseTo(kl, 15);
+    expect(m.klDiv(input, p, { classes: 2 })).toBeCloseTo(kl / 2, 15);
+  });
+});
+
+// ---- gradients against central differences -------------------------------------------------
+// (f(x + h) − f(x − h)) / 2h has truncation error O(h²·f''') and rounding error O(ε·|f|/h);
+// with h = 1e-5 on f64 both are ≲ 1e-9 for these smooth losses of O(1) inputs, so 1e-6
+// relative to (1 + max|grad|) separates a right gradient from a wrong one by orders of magnitude.
+const H = 1e-5;
+const FD_TOL = 1e-6;
+
+function finiteDifference(f: (x: Float64Array) => number, x: Float64Array): Float64Array {
+  const g = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const xp = x.slice();
+    const xm = x.slice();
+    xp[i] += H;
+    xm[i] -= H;
+    g[i] = (f(xp) - f(xm)) / (2 * H);
+  }
+  return g;
+}
+
+function expectGradClose(analytic: Float64Array, numeric: Float64Array) {
+  const scale = 1 + Math.max(...Array.from(numeric, Math.abs));
+  analytic.forEach((v, i) => {
+    if (Math.abs(v - numeric[i]) > FD_TOL * scale) expect.fail(`grad[${i}]: analytic ${v}, finite difference ${numeric[i]}`);
+  });
+}
+
+describe.each(entries)('%s: gradients against finite differences', (_, m) => {
+  const next = rng(11);
+  const normal = (n: number, s = 2) => Float64Array.from({ length: n }, () => (next() - 0.5) * 2 * s);
+
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    const reduce = (v: number | Float64Array) => (typeof v === 'number' ? v : v.reduce((a, b) => a + b, 0));
+
+    test(`softmaxCrossEntropy, index targets, weight, ignoreIndex, smoothing (${reduction})`, () => {
+      const rows = 5;
+      const classes = 4;
+      const x = normal(rows * classes);
+      const target = [0, 3, -100, 2, 1];
+      const opts = { classes, weight: [0.5, 1, 2, 1.5], labelSmoothing: 0.2, reduction };
+      const grad = new Float64Array(x.length);
+      m.softmaxCrossEntropy(x, target, { ...opts, grad });
+      expectGradClose(grad, finiteDifference((v) => reduce(m.softmaxCrossEntropy(v, target, opts)), x));
+    });
+
+    test(`softmaxCrossEntropy, probability targets, weight, smoothing (${reduction})`, () => {
+      const rows = 3;
+      const classes = 5;
+      const x = normal(rows * classes);
+      const t = Float64Array.from({ length: rows * classes }, () => next());
+      const opts = { classes, weight: [1, 2, 0.5, 1, 3], labelSmoothing: 0.1, reduction };
+      const grad = new Float64Array(x.length);
+      m.softmaxCrossEntropy(x, t, { ...opts, grad });
+      expectGradClose(grad, finiteDifference((v) => reduce(m.softmaxCrossEntropy(v, t, opts)), x));
+    });
+
+    test(`binaryCrossEntropyWithLogits, weight and posWeight (${reduction})`, () => {
+      const x = normal(12, 4);
+      const y = Float64Array.from({ length: 12 }, () => next());
+      const opts = { weight: normal(12, 1).map(Math.abs), posWeight: [0.5, 2, 3], reduction };
+      const grad = new Float64Array(x.length);
+      m.binaryCrossEntropyWithLogits(x, y, { ...opts, grad });
+      expectGradClose(grad, finiteDifference((v) => reduce(m.binaryCrossEntropyWithLogits(v, y, opts)), x));
+    });
+  }
+});
