@@ -22,6 +22,8 @@ test.each(blocks.map((b, i) => [i + 1, b] as const))('README example %i runs and
     const comment = /\/\/ (.*)$/.exec(line)?.[1] ?? '';
     const num = /^(-?\d+\.\d+)…/.exec(comment); // "1.0133… nats": the printed value starts so
     if (num) expect(out[i].startsWith(num[1]), `${out[i]} vs ${comment}`).toBe(true);
+    const exact = /^(-?\d+(?:\.\d+)?)(?=[:\s]|$)/.exec(comment); // "100: …": printed exactly
+    if (exact) expect(out[i]).toBe(exact[1]);
     const word = /^'(\w+)'/.exec(comment); // "'wasm'": printed exactly
     if (word) expect(out[i]).toBe(word[1]);
   });
