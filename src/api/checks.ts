@@ -99,15 +99,26 @@ export function booleanOf(fn: string, name: string, value: unknown): boolean {
   return value;
 }
 
-/** Throws for the first element of the named arrays that is negative or NaN. */
-export function rejectNegative(fn: string, arrays: readonly (readonly [string, FloatArray])[]): never {
+/**
+ * Throws for the first element of the named arrays that fails `ok` — called when a kernel has
+ * reported that some element did, to name which one.
+ */
+export function rejectFirst(fn: string, arrays: readonly (readonly [string, FloatArray])[], ok: (v: number) => boolean, what: string): never {
   for (const [name, x] of arrays) {
     for (let i = 0; i < x.length; i++) {
-      if (!(x[i] >= 0)) fail(fn, `"${name}"[${i}] must be a non-negative number; got ${show(x[i])}`);
+      if (!ok(x[i])) fail(fn, `"${name}"[${i}] must be ${what}; got ${show(x[i])}`);
     }
   }
   // Unreachable when a kernel reported a bad element; kept so that a kernel bug cannot pass silently.
   fail(fn, 'internal error: a kernel reported a bad element that could not be found');
+}
+
+/** The input and target of an elementwise loss: float arrays of one length. */
+export function inputAndTarget(fn: string, input: Values, target: Values): [FloatArray, FloatArray] {
+  const x = floats(fn, 'input', input);
+  const y = floats(fn, 'target', target);
+  sameLength(fn, 'input', x, 'target', y);
+  return [x, y];
 }
 
 /** Applies the reduction to per-row values (in nats), dividing by ln(base). */

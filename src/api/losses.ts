@@ -4,14 +4,15 @@ import {
   classIndices,
   fail,
   floats,
+  inputAndTarget,
   integerOf,
   numberIn,
   optionalFloats,
   outputOf,
   readOptions,
+  rejectFirst,
   reductionOf,
   requiredShape,
-  sameLength,
   shapeOf,
   show,
   sum,
@@ -71,17 +72,13 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'binaryCrossEntropy';
     const o = readOptions(fn, options, ['weight', 'reduction']);
     const reduction = reductionOf(fn, o.reduction);
-    const x = floats(fn, 'input', input);
-    const y = floats(fn, 'target', target);
-    sameLength(fn, 'input', x, 'target', y);
+    const [x, y] = inputAndTarget(fn, input, target);
     const n = x.length;
     const w = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
     const out = reduction === 'none' ? new Float64Array(n) : null;
     const total = new Float64Array(1);
     if (!kernels.bceRows(x, y, w, 1, n, out, total)) {
-      for (let i = 0; i < n; i++) {
-        if (!(x[i] >= 0 && x[i] <= 1)) fail(fn, `"input"[${i}] must be a probability in [0, 1]; got ${show(x[i])}`);
-      }
+      rejectFirst(fn, [['input', x]], (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
     }
     return reduced(out ?? total, total[0], reduction, n);
   }
@@ -90,9 +87,7 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'binaryCrossEntropyWithLogits';
     const o = readOptions(fn, options, ['weight', 'posWeight', 'classes', 'reduction', 'grad']);
     const reduction = reductionOf(fn, o.reduction);
-    const x = floats(fn, 'input', input);
-    const y = floats(fn, 'target', target);
-    sameLength(fn, 'input', x, 'target', y);
+    const [x, y] = inputAndTarget(fn, input, target);
     const n = x.length;
     const w = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
     const pwIn = o.posWeight === undefined ? null : floats(fn, 'posWeight', o.posWeight);
@@ -201,9 +196,7 @@ export function losses(kernels: Kernels): LossApi {
     const o = readOptions(fn, options, ['classes', 'reduction', 'logTarget']);
     const reduction = reductionOf<KlDivReduction>(fn, o.reduction, ['mean', 'batchmean', 'sum', 'none']);
     const logTarget = booleanOf(fn, 'logTarget', o.logTarget);
-    const x = floats(fn, 'input', input);
-    const t = floats(fn, 'target', target);
-    sameLength(fn, 'input', x, 'target', t);
+    const [x, t] = inputAndTarget(fn, input, target);
     const { rows, classes } = shapeOf(fn, x.length, o.classes);
     const out = reduction === 'none' ? new Float64Array(x.length) : null;
     const perRow = new Float64Array(rows);

@@ -6,7 +6,7 @@ import {
   readOptions,
   reduce,
   reductionOf,
-  rejectNegative,
+  rejectFirst,
   sameLength,
   shapeOf,
 } from './checks.js';
@@ -53,7 +53,7 @@ function measure(
   const out = new Float64Array(rows);
   const norm = normalize ? normalizers(kernels, p, q, rows, classes) : null;
   if (!kernels.rowTerms(kind, p, q, rows, classes, norm && norm.sp, norm && norm.sq, out)) {
-    rejectNegative(fn, q === null ? [['p', p]] : [['p', p], ['q', q]]);
+    rejectFirst(fn, q === null ? [['p', p]] : [['p', p], ['q', q]], (v) => v >= 0, 'a non-negative number');
   }
   if (norm) for (const r of norm.zero) out[r] = NaN;
   return reduce(out, reduction, logBase);
