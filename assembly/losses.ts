@@ -12,34 +12,29 @@
   return load<f64>(ptr + (i << 3));
 }
 
-/** max over x[i, i+n) (NaN if any is NaN), −∞ for n = 0. */
-// @ts-ignore: decorator
-@inline function rowMax<T>(x: usize, i: usize, n: usize): f64 {
-  let m0 = -Infinity, m1 = -Infinity;
-  let j: usize = 0;
-  for (; j + 1 < n; j += 2) {
-    m0 = max(m0, at<T>(x, i + j));
-    m1 = max(m1, at<T>(x, i + j + 1));
-  }
-  if (j < n) m0 = max(m0, at<T>(x, i + j));
-  return max(m0, m1);
-}
-
-/** log Σ exp over each row: max-shifted; an infinite max shifts by 0, as PyTorch does. */
+/**
+ * log Σ exp over each row in one read: a running max m and a sum s of exp(x − m), rescaled when
+ * the max grows. Equal values (±∞ included) add exp(0) = 1 without forming ∞ − ∞, so a row of
+ * −∞ gives −∞ and a row holding +∞ gives +∞ (PyTorch's logsumexp); NaN propagates.
+ */
 export function lseRows<T>(x: usize, k: i32, len: i32, out: usize): void {
   let n = <usize>len;
   for (let r: usize = 0; r < <usize>k; r++) {
     let i = r * n;
-    let m = rowMax<T>(x, i, n);
-    let shift = isFinite<f64>(m) ? m : 0;
-    let s0: f64 = 0, s1: f64 = 0;
-    let j: usize = 0;
-    for (; j + 1 < n; j += 2) {
-      s0 += Math.exp(at<T>(x, i + j) - shift);
-      s1 += Math.exp(at<T>(x, i + j + 1) - shift);
+    let m = -Infinity;
+    let s: f64 = 0;
+    for (let j: usize = 0; j < n; j++) {
+      let v = at<T>(x, i + j);
+      if (v > m) {
+        s = s * Math.exp(m - v) + 1;
+        m = v;
+      } else if (v == m) {
+        s += 1;
+      } else {
+        s += Math.exp(v - m);
+      }
     }
-    if (j < n) s0 += Math.exp(at<T>(x, i + j) - shift);
-    store<f64>(out + (r << 3), Math.log(s0 + s1) + shift);
+    store<f64>(out + (r << 3), m + Math.log(s));
   }
 }
 

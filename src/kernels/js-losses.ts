@@ -8,20 +8,22 @@ type LossKernels = Pick<
 /** The pure-TypeScript loss kernels; assembly/losses.ts is their WASM twin, loop for loop. */
 export const jsLossKernels: LossKernels = {
   lseRows(x, rows, classes, out) {
+    // One read of each row: running max and rescaled sum (see assembly/losses.ts).
     for (let r = 0; r < rows; r++) {
-      const i = r * classes;
       let m = -Infinity;
-      for (let j = 0; j < classes; j++) m = Math.max(m, x[i + j]);
-      const shift = Number.isFinite(m) ? m : 0;
-      let s0 = 0;
-      let s1 = 0;
-      let j = 0;
-      for (; j + 1 < classes; j += 2) {
-        s0 += Math.exp(x[i + j] - shift);
-        s1 += Math.exp(x[i + j + 1] - shift);
+      let s = 0;
+      for (let i = r * classes, end = i + classes; i < end; i++) {
+        const v = x[i];
+        if (v > m) {
+          s = s * Math.exp(m - v) + 1;
+          m = v;
+        } else if (v === m) {
+          s += 1;
+        } else {
+          s += Math.exp(v - m);
+        }
       }
-      if (j < classes) s0 += Math.exp(x[i + j] - shift);
-      out[r] = Math.log(s0 + s1) + shift;
+      out[r] = m + Math.log(s);
     }
   },
 
