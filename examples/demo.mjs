@@ -27,6 +27,16 @@ const rowsP = [0.25, 0.25, 0.25, 0.25, 0.7, 0.1, 0.1, 0.1, 1, 0, 0, 0];
 const perRow = x.entropy(rowsP, { classes: 4, reduction: 'none', base: 2 });
 console.log(`entropy of 3 rows × 4 classes, in bits: [${Array.from(perRow, (v) => v.toFixed(4)).join(', ')}]\n`);
 
+// Losses, PyTorch's semantics: the logistic loss is the two-class cross entropy.
+const yhat = 0.8;
+const y = 1;
+console.log(`binaryCrossEntropy(ŷ=${yhat}, y=${y})        = ${fmt(x.binaryCrossEntropy([yhat], [y]))}`);
+console.log(`crossEntropy([y, 1−y], [ŷ, 1−ŷ])       = ${fmt(x.crossEntropy([y, 1 - y], [yhat, 1 - yhat]))}`);
+const logits = new Float32Array([2, 0.5, -1, 0.1, 0.2, 3]);
+const grad = new Float32Array(6);
+const ce = x.softmaxCrossEntropy(logits, [0, 2], { classes: 3, grad });
+console.log(`softmaxCrossEntropy(2 × 3 logits, [0, 2]) = ${fmt(ce)}; ∂/∂logits = [${Array.from(grad, (v) => v.toFixed(4)).join(', ')}]\n`);
+
 // Timing: crossEntropy on 1M elements, WASM entry against the pure-TS entry, in the same run.
 const N = 1_000_000;
 let seed = 12345;
