@@ -138,7 +138,7 @@ export function losses(kernels: Kernels): LossApi {
       // smooth[r] = Σ_c w_c·(lse_r − x_rc) on rows that count: the label-smoothing term.
       const smooth = new Float64Array(rows);
       if (eps > 0) {
-        const keep = wy.map((_, r) => (y[r] < 0 ? 0 : 1));
+        const keep = y.map((v) => (v < 0 ? 0 : 1));
         kernels.softDotRows(x, null, w, lse, new Float64Array(rows), keep, rows, classes, smooth, mass);
       }
       for (let r = 0; r < rows; r++) {
