@@ -39,13 +39,25 @@ export interface BinaryMeasure {
 export interface Api extends LossApi {
   /** Which kernel set computes the numbers in this entry. */
   readonly backend: Backend;
-  /** Shannon entropy per row, H(p) = −Σ p·log p (0·log 0 = 0). */
+  /**
+   * Shannon entropy per row, H(p) = −Σ p·log p (0·log 0 = 0).
+   * @example entropy([0.25, 0.25, 0.25, 0.25], { base: 2 }) // 2
+   */
   readonly entropy: UnaryMeasure;
-  /** Cross entropy per row, H(p, q) = −Σ p·log q. */
+  /**
+   * Cross entropy per row, H(p, q) = −Σ p·log q = H(p) + KL(p‖q).
+   * @example crossEntropy([0.5, 0.5], [0.9, 0.1]) // 1.2039…
+   */
   readonly crossEntropy: BinaryMeasure;
-  /** Kullback–Leibler divergence per row, KL(p‖q) = Σ p·log(p/q). */
+  /**
+   * Kullback–Leibler divergence per row, KL(p‖q) = Σ p·log(p/q); +Infinity where q = 0 < p.
+   * @example klDivergence([9, 12, 4], [10, 10, 10], { normalize: true }) // 0.0852… (scipy.stats.entropy)
+   */
   readonly klDivergence: BinaryMeasure;
-  /** Jensen–Shannon divergence per row, ½KL(p‖m) + ½KL(q‖m), m = (p+q)/2. */
+  /**
+   * Jensen–Shannon divergence per row, ½KL(p‖m) + ½KL(q‖m), m = (p+q)/2; symmetric, ≤ ln 2.
+   * @example jsDivergence([1, 0], [0, 1], { base: 2 }) // 1
+   */
   readonly jsDivergence: BinaryMeasure;
 }
 
@@ -153,20 +165,45 @@ export interface Softmax {
 
 /** The machine-learning losses; `xentropy` and `xentropy/js` both export them. */
 export interface LossApi {
-  /** PyTorch's F.binary_cross_entropy on probabilities: −w·(y·log ŷ + (1−y)·log(1−ŷ)), logs clamped at −100. */
+  /**
+   * PyTorch's F.binary_cross_entropy on probabilities: −w·(y·log ŷ + (1−y)·log(1−ŷ)), logs clamped at −100.
+   * @example binaryCrossEntropy([0.9, 0.2, 0.6], [1, 0, 1]) // 0.2797…
+   */
   readonly binaryCrossEntropy: ElementwiseLoss<BinaryCrossEntropyOptions>;
-  /** PyTorch's F.binary_cross_entropy_with_logits, computed stably, with an optional gradient. */
+  /**
+   * PyTorch's F.binary_cross_entropy_with_logits, computed stably, with an optional gradient.
+   * @example binaryCrossEntropyWithLogits([2, -1, 0.5, 3], [1, 0, 0, 1], { posWeight: [2, 1], grad: new Float64Array(4) }) // 0.3974…
+   */
   readonly binaryCrossEntropyWithLogits: ElementwiseLoss<BinaryCrossEntropyWithLogitsOptions>;
-  /** PyTorch's F.cross_entropy on logits (rows × classes), index or probability targets, optional gradient. */
+  /**
+   * PyTorch's F.cross_entropy on logits (rows × classes), index or probability targets, optional gradient.
+   * @example softmaxCrossEntropy([2, 0.5, -1, 0.1, 0.2, 3], [0, 2], { classes: 3 }) // 0.1754…
+   */
   readonly softmaxCrossEntropy: SoftmaxCrossEntropy;
-  /** PyTorch's F.nll_loss on log-probabilities (rows × classes). */
+  /**
+   * PyTorch's F.nll_loss on log-probabilities (rows × classes).
+   * @example nllLoss(logSoftmax(logits, { classes: 3 }), [0, 2], { classes: 3 }) // = softmaxCrossEntropy(logits, [0, 2], { classes: 3 })
+   */
   readonly nllLoss: NllLoss;
-  /** PyTorch's F.kl_div(input = log q, target = p). 'mean' averages over elements; 'batchmean' is the true KL. */
+  /**
+   * PyTorch's F.kl_div(input = log q, target = p). 'mean' (the default) averages over elements;
+   * 'batchmean' (sum / rows) is the true KL.
+   * @example klDiv([0.25, 0.75].map(Math.log), [0.5, 0.5], { reduction: 'batchmean' }) // = klDivergence([0.5, 0.5], [0.25, 0.75])
+   */
   readonly klDiv: KlDiv;
-  /** log Σ exp x per row of `classes` (a number when classes is omitted). */
+  /**
+   * log Σ exp x per row of `classes` (a number when classes is omitted), without overflow.
+   * @example logSumExp([1000, 1000]) // 1000.6931…
+   */
   readonly logSumExp: LogSumExp;
-  /** x − logSumExp(x) per row. */
+  /**
+   * x − logSumExp(x) per row; an array of the input's float type unless `out` is given.
+   * @example logSoftmax([0, 0], { classes: 2 }) // Float64Array [−0.6931…, −0.6931…]
+   */
   readonly logSoftmax: Softmax;
-  /** exp(x − logSumExp(x)) per row. */
+  /**
+   * exp(x − logSumExp(x)) per row; an array of the input's float type unless `out` is given.
+   * @example softmax(new Float32Array([1, 2, 3])) // Float32Array [0.0900…, 0.2447…, 0.6652…]
+   */
   readonly softmax: Softmax;
 }
