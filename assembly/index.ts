@@ -17,7 +17,7 @@ export function scratch(): usize {
   return scratchBase;
 }
 
-import { bceLogitsRows, bceRows, klDivRows, lseRows, softDotRows, softmaxGradRows, softmaxRows } from './losses';
+import { at, bceLogitsRows, bceRows, klDivRows, lseRows, softDotRows, softmaxGradRows, softmaxRows } from './losses';
 
 // Kinds of elementwise term; the numbering is shared with src/kernels/types.ts.
 const ENTROPY: i32 = 0; // −p·log p
@@ -51,11 +51,6 @@ const MIN_NORMAL: f64 = 2.2250738585072014e-308;
   if (p > 0) t += xlogRatio(p, m);
   if (q > 0) t += xlogRatio(q, m);
   return 0.5 * t;
-}
-
-// @ts-ignore: decorator
-@inline function elem<T>(ptr: usize, i: usize): f64 {
-  return <f64>load<T>(ptr + (i << alignof<T>()));
 }
 
 // ---- f64x2 natural logarithm -------------------------------------------------------------
@@ -200,10 +195,10 @@ let special: bool = false;
     let v = f64x2.add(s0, s1);
     let tail: f64 = 0;
     for (; i < end; i++) {
-      let p0 = elem<T>(p, i);
+      let p0 = at<T>(p, i);
       let q0: f64 = 0;
       if (hasQ) {
-        q0 = elem<T>(q, i);
+        q0 = at<T>(q, i);
         if (!(q0 >= 0)) ok = zero;
       }
       if (!(p0 >= 0)) ok = zero;
@@ -222,10 +217,10 @@ function rowSums<T>(p: usize, rows: i32, classes: i32, out: usize): void {
     let s0: f64 = 0, s1: f64 = 0;
     let i = base;
     for (; i + 1 < end; i += 2) {
-      s0 += elem<T>(p, i);
-      s1 += elem<T>(p, i + 1);
+      s0 += at<T>(p, i);
+      s1 += at<T>(p, i + 1);
     }
-    if (i < end) s0 += elem<T>(p, i);
+    if (i < end) s0 += at<T>(p, i);
     store<f64>(out + (<usize>r << 3), s0 + s1);
   }
 }

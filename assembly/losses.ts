@@ -2,8 +2,9 @@
 // `off` is the column of the block's first element within its row (a row longer than the
 // glue's chunk arrives in pieces). Pointers that are 0 mean "absent".
 
+/** Element i of a T array at ptr, as f64 (f32 widened exactly). Shared with index.ts. */
 // @ts-ignore: decorator
-@inline function at<T>(ptr: usize, i: usize): f64 {
+@inline export function at<T>(ptr: usize, i: usize): f64 {
   return <f64>load<T>(ptr + (i << alignof<T>()));
 }
 

@@ -78,6 +78,7 @@ function logAddExp(a: number, b: number): number {
 export function wasmKernels(instance: WebAssembly.Instance): Kernels {
   const ex = instance.exports as unknown as WasmExports;
   const CHUNK = ex.CHUNK.value as number;
+  const SLOTS = ex.SLOTS.value as number;
   const base = ex.scratch();
   const slot = (s: number): Ptr => base + s * 8 * CHUNK;
 
@@ -111,7 +112,7 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     if (rows === 0 || classes === 0) return true;
     const single = elems.every((x) => x === null || x instanceof Float32Array);
     const f = single ? fnF32 : fnF64;
-    const present = new Array<boolean>(16).fill(false);
+    const present = new Array<boolean>(SLOTS).fill(false);
     elems.forEach((x, i) => (present[E[i]] = x !== null));
     cols.forEach((x, i) => (present[C[i]] = x !== null));
     rowIn.forEach((x, i) => (present[R[i]] = x !== null));
