@@ -17,7 +17,8 @@ export function scratch(): usize {
   return scratchBase;
 }
 
-import { at, bceLogitsRows, bceRows, klDivRows, lseRows, softDotRows, softmaxGradRows, softmaxRows } from './losses';
+import { fastLog32, fastLog64, hi64, lo64, logDomain32x2, logDomain64 } from './vmath';
+import { at, bceLogitsRows, bceRows, klDivRows, lseRows32, lseRows64, softDotRows, softmaxGradRows, softmaxRows } from './losses';
 
 // Kinds of elementwise term; the numbering is shared with src/kernels/types.ts.
 const ENTROPY: i32 = 0; // −p·log p
@@ -53,50 +54,6 @@ const MIN_NORMAL: f64 = 2.2250738585072014e-308;
   return 0.5 * t;
 }
 
-// ---- f64x2 natural logarithm -------------------------------------------------------------
-// fdlibm's e_log.c, lane-parallel: x = 2^k·m with m in [√2/2, √2), f = m − 1, s = f/(2+f),
-// log x = k·ln2_hi − ((½f² − (s·(½f² + R(s²)) + k·ln2_lo)) − f). Error < 1 ulp. Valid for
-// normal, positive, finite lanes only: callers test `allNormal` first and take the scalar
-// path (Math.log) for any vector with a special lane (0, subnormal, ∞, NaN, negative).
-const LG1: f64 = 6.666666666666735130e-01;
-const LG2: f64 = 3.999999999940941908e-01;
-const LG3: f64 = 2.857142874366239149e-01;
-const LG4: f64 = 2.222219843214978396e-01;
-const LG5: f64 = 1.818357216161805012e-01;
-const LG6: f64 = 1.531383769920937332e-01;
-const LG7: f64 = 1.479819860511658591e-01;
-const LN2_HI: f64 = 6.93147180369123816490e-01;
-const LN2_LO: f64 = 1.90821492927058770002e-10;
-
-// @ts-ignore: decorator
-@inline function vlog(x: v128): v128 {
-  // Shift the exponent so that m lands in [√2/2, √2): add (0x3ff00000 − 0x3fe6a09e) to the
-  // high word, read k from the exponent field, and rebuild m with the exponent of 0x3fe6a09e.
-  let ix = i64x2.add(x, i64x2.splat(0x00095f6200000000));
-  let kbits = i64x2.shr_u(ix, 52);
-  // k as f64, exactly: 2^52 + e as a double, minus (2^52 + 1023).
-  let k = f64x2.sub(v128.or(kbits, i64x2.splat(0x4330000000000000)), f64x2.splat(4503599627371519.0));
-  let m = i64x2.add(v128.and(ix, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3fe6a09e00000000));
-  let f = f64x2.sub(m, f64x2.splat(1.0));
-  let s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
-  let z = f64x2.mul(s, s);
-  let w = f64x2.mul(z, z);
-  let t1 = f64x2.mul(w, f64x2.add(f64x2.splat(LG2), f64x2.mul(w, f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6))))));
-  let t2 = f64x2.mul(
-    z,
-    f64x2.add(f64x2.splat(LG1), f64x2.mul(w, f64x2.add(f64x2.splat(LG3), f64x2.mul(w, f64x2.add(f64x2.splat(LG5), f64x2.mul(w, f64x2.splat(LG7))))))),
-  );
-  let r = f64x2.add(t2, t1);
-  let hfsq = f64x2.mul(f64x2.splat(0.5), f64x2.mul(f, f));
-  let inner = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, r)), f64x2.mul(k, f64x2.splat(LN2_LO)));
-  return f64x2.sub(f64x2.mul(k, f64x2.splat(LN2_HI)), f64x2.sub(f64x2.sub(hfsq, inner), f));
-}
-
-/** True when every lane is a normal, positive, finite number: vlog's domain. */
-// @ts-ignore: decorator
-@inline function allNormal(x: v128): bool {
-  return i64x2.all_true(v128.and(f64x2.ge(x, f64x2.splat(MIN_NORMAL)), f64x2.lt(x, f64x2.splat(Infinity))));
-}
 
 /** x, with lanes where `zero` is 0 replaced by 1 (so that their log is 0, and p·log(·) is 0). */
 // @ts-ignore: decorator
@@ -122,23 +79,23 @@ let special: bool = false;
 @inline function vterms(kind: i32, p: v128, q: v128): v128 {
   if (kind == ENTROPY) {
     let a = unitWhereZero(p, p);
-    special = !allNormal(a);
-    return f64x2.neg(f64x2.mul(p, vlog(a)));
+    special = !logDomain64(a);
+    return f64x2.neg(f64x2.mul(p, fastLog64(a)));
   }
   if (kind == CROSS) {
-    special = !allNormal(q);
-    return f64x2.neg(f64x2.mul(p, vlog(q))); // p = 0 gives −0·log q = 0
+    special = !logDomain64(q);
+    return f64x2.neg(f64x2.mul(p, fastLog64(q))); // p = 0 gives −0·log q = 0
   }
   if (kind == KL) {
     let a = unitWhereZero(f64x2.div(p, q), p);
-    special = !allNormal(q) || !allNormal(a);
-    return f64x2.mul(p, vlog(a));
+    special = !logDomain64(q) || !logDomain64(a);
+    return f64x2.mul(p, fastLog64(a));
   }
   let m = f64x2.add(f64x2.mul(f64x2.splat(0.5), p), f64x2.mul(f64x2.splat(0.5), q));
   let a = unitWhereZero(f64x2.div(p, m), p);
   let b = unitWhereZero(f64x2.div(q, m), q);
-  special = !allNormal(a) || !allNormal(b);
-  return f64x2.mul(f64x2.splat(0.5), f64x2.add(f64x2.mul(p, vlog(a)), f64x2.mul(q, vlog(b))));
+  special = !logDomain64(a) || !logDomain64(b);
+  return f64x2.mul(f64x2.splat(0.5), f64x2.add(f64x2.mul(p, fastLog64(a)), f64x2.mul(q, fastLog64(b))));
 }
 
 /** Two lanes through the scalar path. */
@@ -149,11 +106,18 @@ let special: bool = false;
   return f64x2.replace_lane(f64x2.splat(t0), 1, t1);
 }
 
+/** Elements summed into a block's partial sums before the block joins the row total. */
+const BLOCK: usize = 64;
+
 /**
  * For each of `rows` rows of `classes` elements, out[r] = Σ term(kind, p·sp[r], q·sq[r]).
- * `sp` = 0 means no scaling (sp, sq: one f64 per row). Returns 1 if any element of p (or q, unless kind is ENTROPY) is
- * negative or NaN, else 0. Inlined into one copy per (kind, element type), so that `kind`
- * is a constant in each loop.
+ * `sp` = 0 means no scaling (sp, sq: one f64 per row). Returns 1 if any element of p (or q, unless
+ * kind is ENTROPY) is negative or NaN, else 0. Inlined into one copy per (kind, element type), so
+ * that `kind` is a constant in each loop.
+ *
+ * Sums are blocked: four partial sums (two f64x2 accumulators, a short dependency chain) over
+ * BLOCK elements, then the block joins the row total, so rounding grows with BLOCK/4 + n/BLOCK
+ * rather than n. f32 entropy and cross entropy take rowTerms32 instead.
  */
 // @ts-ignore: decorator
 @inline function rowTerms<T>(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sp: usize, sq: usize, out: usize): i32 {
@@ -169,30 +133,34 @@ let special: bool = false;
     let vip = f64x2.splat(ip), viq = f64x2.splat(iq);
     let i = <usize>r * <usize>classes;
     let end = i + <usize>classes;
-    // Two independent f64x2 accumulators (four partial sums): a short dependency chain, and
-    // sums whose rounding grows with n/4 rather than n.
-    let s0 = zero, s1 = zero;
-    for (; i + 4 <= end; i += 4) {
-      let p0 = load2<T>(p, i), p1 = load2<T>(p, i + 2);
-      let q0 = zero, q1 = zero;
-      if (hasQ) {
-        q0 = load2<T>(q, i);
-        q1 = load2<T>(q, i + 2);
-        ok = v128.and(ok, v128.and(f64x2.ge(q0, zero), f64x2.ge(q1, zero)));
+    let total = zero;
+    while (i + 4 <= end) {
+      let stop = min(i + BLOCK, end);
+      let s0 = zero, s1 = zero;
+      for (; i + 4 <= stop; i += 4) {
+        let p0 = load2<T>(p, i), p1 = load2<T>(p, i + 2);
+        let q0 = zero, q1 = zero;
+        if (hasQ) {
+          q0 = load2<T>(q, i);
+          q1 = load2<T>(q, i + 2);
+          ok = v128.and(ok, v128.and(f64x2.ge(q0, zero), f64x2.ge(q1, zero)));
+        }
+        ok = v128.and(ok, v128.and(f64x2.ge(p0, zero), f64x2.ge(p1, zero)));
+        if (sp) {
+          p0 = f64x2.mul(p0, vip);
+          p1 = f64x2.mul(p1, vip);
+          q0 = f64x2.mul(q0, viq);
+          q1 = f64x2.mul(q1, viq);
+        }
+        let t0 = vterms(kind, p0, q0);
+        if (special) t0 = sterms(kind, p0, q0);
+        let t1 = vterms(kind, p1, q1);
+        if (special) t1 = sterms(kind, p1, q1);
+        s0 = f64x2.add(s0, t0);
+        s1 = f64x2.add(s1, t1);
       }
-      ok = v128.and(ok, v128.and(f64x2.ge(p0, zero), f64x2.ge(p1, zero)));
-      p0 = f64x2.mul(p0, vip);
-      p1 = f64x2.mul(p1, vip);
-      q0 = f64x2.mul(q0, viq);
-      q1 = f64x2.mul(q1, viq);
-      let t0 = vterms(kind, p0, q0);
-      if (special) t0 = sterms(kind, p0, q0);
-      let t1 = vterms(kind, p1, q1);
-      if (special) t1 = sterms(kind, p1, q1);
-      s0 = f64x2.add(s0, t0);
-      s1 = f64x2.add(s1, t1);
+      total = f64x2.add(total, f64x2.add(s0, s1));
     }
-    let v = f64x2.add(s0, s1);
     let tail: f64 = 0;
     for (; i < end; i++) {
       let p0 = at<T>(p, i);
@@ -204,9 +172,92 @@ let special: bool = false;
       if (!(p0 >= 0)) ok = zero;
       tail += term(kind, p0 * ip, q0 * iq);
     }
-    store<f64>(out + (<usize>r << 3), f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1) + tail);
+    store<f64>(out + (<usize>r << 3), f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1) + tail);
   }
   return i64x2.all_true(ok) ? 0 : 1;
+}
+
+/**
+ * rowTerms for f32 data and kind ENTROPY or CROSS: the log in f32x4 (fastLog32, < 1 ulp), the
+ * product p·log(·) rounded to f32 once, and the sum in f64 (each f32x4 of terms widened and added
+ * to f64x2 accumulators, blocked as in rowTerms: widening per term rather than summing blocks in
+ * f32 measured no slower here, and keeps each term within 1.5 f32 ulp). Vectors with a special
+ * lane (q zero, subnormal, ∞, NaN, negative) are summed through `term` in f64.
+ */
+// @ts-ignore: decorator
+@inline function rowTerms32(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sp: usize, sq: usize, out: usize): i32 {
+  let zero = f64x2.splat(0.0);
+  let zero32 = f32x4.splat(0.0);
+  let pmin = zero32;
+  let bad = false;
+  let cross = kind == CROSS;
+  for (let r = 0; r < rows; r++) {
+    let ip: f64 = 1, iq: f64 = 1;
+    if (sp) {
+      ip = load<f64>(sp + (<usize>r << 3));
+      iq = load<f64>(sq + (<usize>r << 3));
+    }
+    let vip = f32x4.splat(<f32>ip), viq = f32x4.splat(<f32>iq);
+    let i = <usize>r * <usize>classes;
+    let end = i + <usize>classes;
+    let total = zero;
+    while (i + 8 <= end) {
+      let stop = min(i + BLOCK, end);
+      let s0 = zero, s1 = zero;
+      for (; i + 8 <= stop; i += 8) {
+        let p0 = v128.load(p + (i << 2)), p1 = v128.load(p + (i << 2) + 16);
+        // min propagates NaN: pmin ≥ 0 at the end means no p was negative or NaN. q outside the
+        // log's domain (negative and NaN included) takes the scalar path, which checks it.
+        pmin = f32x4.min(pmin, f32x4.min(p0, p1));
+        let a0 = p0, a1 = p1;
+        if (cross) {
+          a0 = v128.load(q + (i << 2));
+          a1 = v128.load(q + (i << 2) + 16);
+        }
+        if (sp) {
+          p0 = f32x4.mul(p0, vip);
+          p1 = f32x4.mul(p1, vip);
+          a0 = f32x4.mul(a0, cross ? viq : vip);
+          a1 = f32x4.mul(a1, cross ? viq : vip);
+        }
+        if (!cross) {
+          // −0·log 0 is 0: take the log of 1 where p is 0.
+          a0 = v128.bitselect(f32x4.splat(1.0), a0, f32x4.eq(p0, zero32));
+          a1 = v128.bitselect(f32x4.splat(1.0), a1, f32x4.eq(p1, zero32));
+        }
+        if (logDomain32x2(a0, a1)) {
+          let t0 = f32x4.mul(p0, fastLog32(a0));
+          let t1 = f32x4.mul(p1, fastLog32(a1));
+          s0 = f64x2.sub(s0, f64x2.add(lo64(t0), lo64(t1)));
+          s1 = f64x2.sub(s1, f64x2.add(hi64(t0), hi64(t1)));
+        } else {
+          // Scalar terms in f64 from the unscaled elements (as rowTerms does).
+          for (let j: usize = 0; j < 8; j++) {
+            let pj = at<f32>(p, i + j);
+            let qj = cross ? at<f32>(q, i + j) : 0;
+            if (!(qj >= 0)) bad = true;
+            let t = term(kind, pj * ip, qj * iq);
+            if (j & 1) s1 = f64x2.add(s1, f64x2.replace_lane(zero, 0, t));
+            else s0 = f64x2.add(s0, f64x2.replace_lane(zero, 0, t));
+          }
+        }
+      }
+      total = f64x2.add(total, f64x2.add(s0, s1));
+    }
+    let tail: f64 = 0;
+    for (; i < end; i++) {
+      let p0 = at<f32>(p, i);
+      let q0: f64 = 0;
+      if (cross) {
+        q0 = at<f32>(q, i);
+        if (!(q0 >= 0)) bad = true;
+      }
+      if (!(p0 >= 0)) bad = true;
+      tail += term(kind, p0 * ip, q0 * iq);
+    }
+    store<f64>(out + (<usize>r << 3), f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1) + tail);
+  }
+  return bad || !i32x4.all_true(f32x4.ge(pmin, zero32)) ? 1 : 0;
 }
 
 /** out[r] = Σ of row r (for normalize). */
@@ -233,8 +284,8 @@ export function rowTermsF64(kind: i32, p: usize, q: usize, rows: i32, classes: i
 }
 
 export function rowTermsF32(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sp: usize, sq: usize, out: usize): i32 {
-  if (kind == ENTROPY) return rowTerms<f32>(ENTROPY, p, q, rows, classes, sp, sq, out);
-  if (kind == CROSS) return rowTerms<f32>(CROSS, p, q, rows, classes, sp, sq, out);
+  if (kind == ENTROPY) return rowTerms32(ENTROPY, p, q, rows, classes, sp, sq, out);
+  if (kind == CROSS) return rowTerms32(CROSS, p, q, rows, classes, sp, sq, out);
   if (kind == KL) return rowTerms<f32>(KL, p, q, rows, classes, sp, sq, out);
   return rowTerms<f32>(JS, p, q, rows, classes, sp, sq, out);
 }
@@ -249,8 +300,8 @@ export function rowSumsF32(p: usize, rows: i32, classes: i32, out: usize): void 
 
 // ---- loss kernels (assembly/losses.ts), one export per element type --------------------------
 
-export function lseRowsF64(x: usize, k: i32, len: i32, out: usize): void { lseRows<f64>(x, k, len, out); }
-export function lseRowsF32(x: usize, k: i32, len: i32, out: usize): void { lseRows<f32>(x, k, len, out); }
+export function lseRowsF64(x: usize, k: i32, len: i32, out: usize): void { lseRows64(x, k, len, out); }
+export function lseRowsF32(x: usize, k: i32, len: i32, out: usize): void { lseRows32(x, k, len, out); }
 
 export function softmaxRowsF64(x: usize, lse: usize, k: i32, len: i32, log: i32, out: usize): void { softmaxRows<f64>(x, lse, k, len, log, out); }
 export function softmaxRowsF32(x: usize, lse: usize, k: i32, len: i32, log: i32, out: usize): void { softmaxRows<f32>(x, lse, k, len, log, out); }

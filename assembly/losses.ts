@@ -2,6 +2,8 @@
 // `off` is the column of the block's first element within its row (a row longer than the
 // glue's chunk arrives in pieces). Pointers that are 0 mean "absent".
 
+import { EXP32_LO, fastExp32, fastExp64, hi64, lo64 } from './vmath';
+
 /** Element i of a T array at ptr, as f64 (f32 widened exactly). Shared with index.ts. */
 // @ts-ignore: decorator
 @inline export function at<T>(ptr: usize, i: usize): f64 {
@@ -14,29 +16,161 @@
 }
 
 /**
- * log Σ exp over each row in one read: a running max m and a sum s of exp(x − m), rescaled when
- * the max grows. Equal values (±∞ included) add exp(0) = 1 without forming ∞ − ∞, so a row of
- * −∞ gives −∞ and a row holding +∞ gives +∞ (PyTorch's logsumexp); NaN propagates.
+ * log Σ exp over n elements from element i, in one read: a running max m and a sum s of
+ * exp(x − m), rescaled when the max grows. Equal values (±∞ included) add exp(0) = 1 without
+ * forming ∞ − ∞, so a row of −∞ gives −∞ and a row holding +∞ gives +∞ (PyTorch's logsumexp);
+ * NaN propagates. The scalar path: short rows, tails, and rows holding +∞ or NaN.
  */
-export function lseRows<T>(x: usize, k: i32, len: i32, out: usize): void {
-  let n = <usize>len;
-  for (let r: usize = 0; r < <usize>k; r++) {
-    let i = r * n;
-    let m = -Infinity;
-    let s: f64 = 0;
-    for (let j: usize = 0; j < n; j++) {
-      let v = at<T>(x, i + j);
-      if (v > m) {
-        s = s * Math.exp(m - v) + 1;
-        m = v;
-      } else if (v == m) {
-        s += 1;
-      } else {
-        s += Math.exp(v - m);
-      }
+function lseScalar<T>(x: usize, i: usize, n: usize, m: f64, s: f64): f64 {
+  for (let j: usize = 0; j < n; j++) {
+    let v = at<T>(x, i + j);
+    if (v > m) {
+      s = s * Math.exp(m - v) + 1;
+      m = v;
+    } else if (v == m) {
+      s += 1;
+    } else {
+      s += Math.exp(v - m);
     }
-    store<f64>(out + (r << 3), m + Math.log(s));
   }
+  return m + Math.log(s);
+}
+
+/** Elements summed into a block accumulator before it joins the row's sum (as in rowTerms). */
+const LSE_BLOCK: usize = 64;
+
+/**
+ * The running (max, sum) of every lane, combined into one (max, sum), then the tail of the row
+ * through the scalar path. Lanes whose max is −∞ hold nothing.
+ */
+// @ts-ignore: decorator
+@inline function finish<T>(x: usize, i: usize, n: usize, m: StaticArray<f64>, s: StaticArray<f64>, lanes: i32): f64 {
+  let mx = -Infinity;
+  for (let l = 0; l < lanes; l++) mx = max(mx, unchecked(m[l]));
+  let sum: f64 = 0;
+  if (mx > -Infinity) for (let l = 0; l < lanes; l++) if (unchecked(m[l]) > -Infinity) sum += unchecked(s[l]) * Math.exp(unchecked(m[l]) - mx);
+  return lseScalar<T>(x, i, n, mx, sum);
+}
+
+const laneMax = new StaticArray<f64>(4);
+const laneSum = new StaticArray<f64>(4);
+
+/**
+ * lseRows for f64 data, two f64x2 vectors per step: each lane keeps its own running max M and
+ * sum S of exp(x − M) (fastExp64, < 1 ulp); a step whose elements exceed M rescales S by
+ * exp(M_old − M_new) (Math.exp, per lane). exp's argument is clamped below at −708: such terms
+ * are < 2^-1021 against a lane sum ≥ 1, so they cannot change it, and the clamp keeps every
+ * vector on the fast path. A row holding +∞ or NaN is recomputed by the scalar path.
+ */
+export function lseRows64(x: usize, k: i32, len: i32, out: usize): void {
+  let n = <usize>len;
+  let lo = f64x2.splat(-708.0);
+  let inf = f64x2.splat(Infinity);
+  for (let r: usize = 0; r < <usize>k; r++) {
+    let i = r * n, end = i + n;
+    let M = f64x2.splat(-Infinity);
+    let S = f64x2.splat(0);
+    let fin = i64x2.splat(-1);
+    while (i + 4 <= end) {
+      let stop = min(i + LSE_BLOCK, end);
+      let B = f64x2.splat(0);
+      for (; i + 4 <= stop; i += 4) {
+        let a = v128.load(x + (i << 3)), b = v128.load(x + (i << 3) + 16);
+        fin = v128.and(fin, v128.and(f64x2.lt(a, inf), f64x2.lt(b, inf)));
+        let mx = f64x2.max(a, b);
+        if (v128.any_true(f64x2.gt(mx, M))) {
+          let Mn = f64x2.max(M, mx);
+          let m0 = f64x2.extract_lane(M, 0), n0 = f64x2.extract_lane(Mn, 0);
+          let m1 = f64x2.extract_lane(M, 1), n1 = f64x2.extract_lane(Mn, 1);
+          let f = f64x2.replace_lane(f64x2.splat(n0 > m0 ? Math.exp(m0 - n0) : 1), 1, n1 > m1 ? Math.exp(m1 - n1) : 1);
+          S = f64x2.mul(S, f);
+          B = f64x2.mul(B, f);
+          M = Mn;
+        }
+        let ea = fastExp64(f64x2.pmax(lo, f64x2.sub(a, M)));
+        let eb = fastExp64(f64x2.pmax(lo, f64x2.sub(b, M)));
+        B = f64x2.add(B, f64x2.add(ea, eb));
+      }
+      S = f64x2.add(S, B);
+    }
+    let res: f64;
+    if (!i64x2.all_true(fin)) {
+      res = lseScalar<f64>(x, r * n, n, -Infinity, 0);
+    } else {
+      unchecked((laneMax[0] = f64x2.extract_lane(M, 0)));
+      unchecked((laneMax[1] = f64x2.extract_lane(M, 1)));
+      unchecked((laneSum[0] = f64x2.extract_lane(S, 0)));
+      unchecked((laneSum[1] = f64x2.extract_lane(S, 1)));
+      res = finish<f64>(x, i, end - i, laneMax, laneSum, 2);
+    }
+    store<f64>(out + (r << 3), res);
+  }
+}
+
+/**
+ * lseRows for f32 data: as lseRows64 with four f32 lanes, fastExp32 (< 1 f32 ulp, argument
+ * clamped at −86: terms < 2^-124 against a lane sum ≥ 1), pairs of terms added in f32 and
+ * widened into f64 lane sums. The row's lse is within ~2 f32 ulps of 1 (absolute) of the f64 value.
+ */
+export function lseRows32(x: usize, k: i32, len: i32, out: usize): void {
+  let n = <usize>len;
+  let lo = f32x4.splat(EXP32_LO);
+  let inf = f32x4.splat(Infinity);
+  for (let r: usize = 0; r < <usize>k; r++) {
+    let i = r * n, end = i + n;
+    let M = f32x4.splat(-Infinity);
+    let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
+    let fin = i32x4.splat(-1);
+    while (i + 8 <= end) {
+      let stop = min(i + LSE_BLOCK, end);
+      let B0 = f64x2.splat(0), B1 = f64x2.splat(0);
+      for (; i + 8 <= stop; i += 8) {
+        let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
+        fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
+        let mx = f32x4.max(a, b);
+        if (v128.any_true(f32x4.gt(mx, M))) {
+          let Mn = f32x4.max(M, mx);
+          let f0 = rescale(f32x4.extract_lane(M, 0), f32x4.extract_lane(Mn, 0));
+          let f1 = rescale(f32x4.extract_lane(M, 1), f32x4.extract_lane(Mn, 1));
+          let f2 = rescale(f32x4.extract_lane(M, 2), f32x4.extract_lane(Mn, 2));
+          let f3 = rescale(f32x4.extract_lane(M, 3), f32x4.extract_lane(Mn, 3));
+          let F0 = f64x2.replace_lane(f64x2.splat(f0), 1, f1);
+          let F1 = f64x2.replace_lane(f64x2.splat(f2), 1, f3);
+          S0 = f64x2.mul(S0, F0);
+          S1 = f64x2.mul(S1, F1);
+          B0 = f64x2.mul(B0, F0);
+          B1 = f64x2.mul(B1, F1);
+          M = Mn;
+        }
+        let e = f32x4.add(fastExp32(f32x4.pmax(lo, f32x4.sub(a, M))), fastExp32(f32x4.pmax(lo, f32x4.sub(b, M))));
+        B0 = f64x2.add(B0, lo64(e));
+        B1 = f64x2.add(B1, hi64(e));
+      }
+      S0 = f64x2.add(S0, B0);
+      S1 = f64x2.add(S1, B1);
+    }
+    let res: f64;
+    if (!i32x4.all_true(fin)) {
+      res = lseScalar<f32>(x, r * n, n, -Infinity, 0);
+    } else {
+      unchecked((laneMax[0] = <f64>f32x4.extract_lane(M, 0)));
+      unchecked((laneMax[1] = <f64>f32x4.extract_lane(M, 1)));
+      unchecked((laneMax[2] = <f64>f32x4.extract_lane(M, 2)));
+      unchecked((laneMax[3] = <f64>f32x4.extract_lane(M, 3)));
+      unchecked((laneSum[0] = f64x2.extract_lane(S0, 0)));
+      unchecked((laneSum[1] = f64x2.extract_lane(S0, 1)));
+      unchecked((laneSum[2] = f64x2.extract_lane(S1, 0)));
+      unchecked((laneSum[3] = f64x2.extract_lane(S1, 1)));
+      res = finish<f32>(x, i, end - i, laneMax, laneSum, 4);
+    }
+    store<f64>(out + (r << 3), res);
+  }
+}
+
+/** exp(m − mn) when the lane's max grew from m to mn, else 1 (also for −∞ → −∞). */
+// @ts-ignore: decorator
+@inline function rescale(m: f32, mn: f32): f64 {
+  return mn > m ? Math.exp(<f64>m - <f64>mn) : 1;
 }
 
 /** out = x − lse (log) or exp(x − lse), per row. */

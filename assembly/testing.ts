@@ -1,0 +1,118 @@
+// Accuracy sweeps for assembly/vmath.ts, compiled into a separate test-only module
+// (build/testing.wasm, by test/vmath.test.ts) so that the published module carries none of it.
+
+import { exp32, exp64, log32, log64, lo64, hi64 } from './vmath';
+
+const F32_MIN_ULP: f64 = 1.401298464324817e-45; // 2^-149, the f32 ulp below 2^-126
+
+/** |got − want| in units of the f32 ulp at `want` (an f64 reference), for two lanes. */
+// @ts-ignore: decorator
+@inline function ulps32(got: v128, want: v128): v128 {
+  // 2^e of |want| (its exponent bits alone), times 2^-23: the f32 ulp at want.
+  let pow = v128.and(want, i64x2.splat(0x7ff0000000000000));
+  let ulp = f64x2.max(f64x2.mul(pow, f64x2.splat(1.1920928955078125e-7)), f64x2.splat(F32_MIN_ULP));
+  return f64x2.div(f64x2.abs(f64x2.sub(got, want)), ulp);
+}
+
+/** The largest error, in f32 ulps, of log32 over the f32 values with bit patterns [from, to). */
+export function sweepLog32(from: u32, to: u32): f64 {
+  let worst = f64x2.splat(0);
+  let step = i32x4(0, 1, 2, 3);
+  for (let b = from; b < to; b += 4) {
+    let x = i32x4.add(i32x4.splat(b), step);
+    let got = log32(x);
+    worst = f64x2.max(worst, ulps32(lo64(got), log64(lo64(x))));
+    worst = f64x2.max(worst, ulps32(hi64(got), log64(hi64(x))));
+  }
+  return Math.max(f64x2.extract_lane(worst, 0), f64x2.extract_lane(worst, 1));
+}
+
+/** The largest error, in f32 ulps, of exp32 over the f32 values with bit patterns [from, to). */
+export function sweepExp32(from: u32, to: u32): f64 {
+  let worst = f64x2.splat(0);
+  let step = i32x4(0, 1, 2, 3);
+  for (let b = from; b < to; b += 4) {
+    let x = i32x4.add(i32x4.splat(b), step);
+    let got = exp32(x);
+    worst = f64x2.max(worst, ulps32(lo64(got), exp64(lo64(x))));
+    worst = f64x2.max(worst, ulps32(hi64(got), exp64(hi64(x))));
+  }
+  return Math.max(f64x2.extract_lane(worst, 0), f64x2.extract_lane(worst, 1));
+}
+
+let state: u64 = 0x9e3779b97f4a7c15;
+function next(): u64 {
+  // xorshift64*
+  state ^= state >> 12;
+  state ^= state << 25;
+  state ^= state >> 27;
+  return state * 0x2545f4914f6cdd1d;
+}
+
+export function seed(s: u64): void {
+  state = s | 1;
+}
+
+/** Distance in representable doubles between a and b (same sign, both finite). */
+// @ts-ignore: decorator
+@inline function ulpDistance(a: f64, b: f64): u64 {
+  let x = reinterpret<i64>(a), y = reinterpret<i64>(b);
+  return <u64>(x > y ? x - y : y - x);
+}
+
+/**
+ * The largest distance (in f64 ulps) between log64 and the standard library's Math.log (musl,
+ * < 0.52 ulp) over n random positive finite doubles, uniform in bit pattern (so uniform over
+ * exponents, subnormals included). Distance ≤ 1 here means ≤ 2 ulp from the correctly rounded log.
+ */
+export function randomLog64(n: i32): f64 {
+  let worst: u64 = 0;
+  for (let i = 0; i < n; i += 2) {
+    let a = reinterpret<f64>((next() >> 1) % 0x7ff0000000000000);
+    let b = reinterpret<f64>((next() >> 1) % 0x7ff0000000000000);
+    let got = log64(f64x2.replace_lane(f64x2.splat(a), 1, b));
+    let da = ulpDistance(f64x2.extract_lane(got, 0), Math.log(a));
+    let db = ulpDistance(f64x2.extract_lane(got, 1), Math.log(b));
+    if (da > worst) worst = da;
+    if (db > worst) worst = db;
+  }
+  return <f64>worst;
+}
+
+/**
+ * As randomLog64 for exp64 against Math.exp (musl, < 0.51 ulp): half the inputs uniform on
+ * exp's finite range [−745.1, 709.78], half random doubles of magnitude 2^-1074 to 512 of
+ * either sign (every exponent), both through the fast path and the scalar ends.
+ */
+export function randomExp64(n: i32): f64 {
+  let worst: u64 = 0;
+  for (let i = 0; i < n; i += 2) {
+    let u = <f64>(next() >> 11) * 1.1102230246251565e-16; // [0, 1)
+    let a = -745.1 + u * (709.78 + 745.1);
+    let bits = (next() >> 1) % 0x4080000000000000; // |b| < 512
+    let b = reinterpret<f64>(bits | (next() & 0x8000000000000000));
+    let got = exp64(f64x2.replace_lane(f64x2.splat(a), 1, b));
+    let ea = Math.exp(a), eb = Math.exp(b);
+    let da = ulpDistance(f64x2.extract_lane(got, 0), ea);
+    let db = ulpDistance(f64x2.extract_lane(got, 1), eb);
+    if (da > worst) worst = da;
+    if (db > worst) worst = db;
+  }
+  return <f64>worst;
+}
+
+/** log64 / exp64 / log32 / exp32 of one value (lane 0), for the special-value tests. */
+export function one(fn: i32, x: f64): f64 {
+  if (fn == 0) return f64x2.extract_lane(log64(f64x2.splat(x)), 0);
+  if (fn == 1) return f64x2.extract_lane(exp64(f64x2.splat(x)), 0);
+  if (fn == 2) return <f64>f32x4.extract_lane(log32(f32x4.splat(<f32>x)), 0);
+  return <f64>f32x4.extract_lane(exp32(f32x4.splat(<f32>x)), 0);
+}
+
+/** The same with a second lane holding `other`, so that a special lane forces the scalar path. */
+export function oneBeside(fn: i32, x: f64, other: f64): f64 {
+  if (fn == 0) return f64x2.extract_lane(log64(f64x2.replace_lane(f64x2.splat(x), 1, other)), 0);
+  if (fn == 1) return f64x2.extract_lane(exp64(f64x2.replace_lane(f64x2.splat(x), 1, other)), 0);
+  if (fn == 2) return <f64>f32x4.extract_lane(log32(f32x4.replace_lane(f32x4.splat(<f32>x), 1, <f32>other)), 0);
+  return <f64>f32x4.extract_lane(exp32(f32x4.replace_lane(f32x4.splat(<f32>x), 1, <f32>other)), 0);
+}
