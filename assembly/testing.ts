@@ -11,7 +11,8 @@ const F32_MIN_ULP: f64 = 1.401298464324817e-45; // 2^-149, the f32 ulp below 2^-
   // 2^e of |want| (its exponent bits alone), times 2^-23: the f32 ulp at want.
   let pow = v128.and(want, i64x2.splat(0x7ff0000000000000));
   let ulp = f64x2.max(f64x2.mul(pow, f64x2.splat(1.1920928955078125e-7)), f64x2.splat(F32_MIN_ULP));
-  return f64x2.div(f64x2.abs(f64x2.sub(got, want)), ulp);
+  // Equal values (±∞ included) are 0 ulps apart; ∞ − ∞ would otherwise be NaN.
+  return v128.bitselect(f64x2.splat(0), f64x2.div(f64x2.abs(f64x2.sub(got, want)), ulp), f64x2.eq(got, want));
 }
 
 /** The largest error, in f32 ulps, of log32 over the f32 values with bit patterns [from, to). */

@@ -2,6 +2,8 @@ import { jsLossKernels } from './js-losses.js';
 import { Kind, type FloatArray, type Kernels } from './types.js';
 
 const MIN_NORMAL = 2.2250738585072014e-308;
+/** Elements per block of partial sums (see rowTerms). */
+const BLOCK = 64;
 
 /** p·log(p/q) for p, q > 0; the difference of logs where the quotient overflows or underflows. */
 function xlogRatio(p: number, q: number): number {
@@ -61,27 +63,38 @@ export const jsKernels: Kernels = {
     for (let r = 0, i = 0; r < rows; r++) {
       const a = sp === null ? 1 : sp[r];
       const b = sq === null ? 1 : sq[r];
-      // Two accumulators, paired the same way as the WASM kernel, so the entries agree closely.
-      let s0 = 0;
-      let s1 = 0;
+      // Two accumulators over blocks of BLOCK elements; each block joins the row's total with
+      // Neumaier's compensation (once per block, so it costs nothing measurable): the error is
+      // that of a BLOCK/2-term sum, whatever n (a 10^6-term row is within 1e-14, test/sums.test.ts).
+      let total = 0;
+      let comp = 0;
       const end = i + classes;
-      for (; i + 1 < end; i += 2) {
-        const p0 = p[i];
-        const p1 = p[i + 1];
-        const q0 = second[i];
-        const q1 = second[i + 1];
-        if (!(p0 >= 0 && p1 >= 0 && q0 >= 0 && q1 >= 0)) ok = false;
-        s0 += term(p0 * a, q0 * b);
-        s1 += term(p1 * a, q1 * b);
+      while (i + 1 < end) {
+        const stop = Math.min(i + BLOCK, end);
+        let s0 = 0;
+        let s1 = 0;
+        for (; i + 1 < stop; i += 2) {
+          const p0 = p[i];
+          const p1 = p[i + 1];
+          const q0 = second[i];
+          const q1 = second[i + 1];
+          if (!(p0 >= 0 && p1 >= 0 && q0 >= 0 && q1 >= 0)) ok = false;
+          s0 += term(p0 * a, q0 * b);
+          s1 += term(p1 * a, q1 * b);
+        }
+        const t = s0 + s1;
+        const sum = total + t;
+        comp += Math.abs(total) >= Math.abs(t) ? total - sum + t : t - sum + total;
+        total = sum;
       }
       if (i < end) {
         const p0 = p[i];
         const q0 = second[i];
         if (!(p0 >= 0 && q0 >= 0)) ok = false;
-        s0 += term(p0 * a, q0 * b);
+        total += term(p0 * a, q0 * b);
         i++;
       }
-      out[r] = s0 + s1;
+      out[r] = Number.isFinite(total) ? total + comp : total; // ∞ − ∞ in comp would be NaN
     }
     return ok;
   },
