@@ -332,3 +332,17 @@ export function bceLogitsRowsF32(x: usize, y: usize, w: usize, pw: usize, k: i32
 
 export function klDivRowsF64(x: usize, t: usize, logTarget: i32, k: i32, len: i32, out: usize, sum: usize): void { klDivRows<f64>(x, t, logTarget, k, len, out, sum); }
 export function klDivRowsF32(x: usize, t: usize, logTarget: i32, k: i32, len: i32, out: usize, sum: usize): void { klDivRows<f32>(x, t, logTarget, k, len, out, sum); }
+
+// ---- zero-copy buffers (src/kernels/wasm.ts `buffers`) ---------------------------------------
+// The heap is AssemblyScript's TLSF allocator (runtime "minimal"; nothing here is garbage
+// collected: only the glue allocates, and it frees explicitly). Allocation is the only thing
+// that can grow memory; kernels never allocate.
+
+/** A 16-byte aligned block of `bytes` bytes, or a trap if memory cannot grow (the glue bounds sizes). */
+export function alloc(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+
+export function free(ptr: usize): void {
+  heap.free(ptr);
+}

@@ -27,4 +27,7 @@ export const {
   logSumExp,
   logSoftmax,
   softmax,
+  alloc,
+  free,
+  refresh,
 } = api;

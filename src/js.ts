@@ -23,4 +23,7 @@ export const {
   logSumExp,
   logSoftmax,
   softmax,
+  alloc,
+  free,
+  refresh,
 } = api;

@@ -20,7 +20,7 @@ describe('entries', () => {
       [
         'backend', 'entropy', 'crossEntropy', 'klDivergence', 'jsDivergence',
         'binaryCrossEntropy', 'binaryCrossEntropyWithLogits', 'softmaxCrossEntropy', 'nllLoss', 'klDiv',
-        'logSumExp', 'logSoftmax', 'softmax',
+        'logSumExp', 'logSoftmax', 'softmax', 'alloc', 'free', 'refresh',
       ].sort(),
     );
   });

@@ -1,3 +1,4 @@
+import { checkBuffer } from './buffers.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { Reduction, Values } from './types.js';
 
@@ -25,7 +26,10 @@ export function fail(fn: string, message: string, Type: ErrorConstructor = Range
  * into a new Float64Array, and each element is checked to be a number.
  */
 export function floats(fn: string, name: string, x: Values): FloatArray {
-  if (x instanceof Float64Array || x instanceof Float32Array) return x;
+  if (x instanceof Float64Array || x instanceof Float32Array) {
+    checkBuffer(fn, name, x);
+    return x;
+  }
   if (!Array.isArray(x)) {
     fail(fn, `"${name}" must be a Float64Array, a Float32Array or an array of numbers; got ${show(x)}`, TypeError);
   }
@@ -178,6 +182,7 @@ export function outputOf(fn: string, name: string, x: unknown, length: number, i
   if (!(x instanceof Float64Array || x instanceof Float32Array)) {
     fail(fn, `option "${name}" must be a Float64Array or Float32Array; got ${show(x)}`, TypeError);
   }
+  checkBuffer(fn, name, x);
   if (x.length !== length) fail(fn, `option "${name}" must have the input's length ${length}; got length ${x.length}`);
   for (const [inName, input] of inputs) {
     if (ArrayBuffer.isView(input) && overlaps(x, input)) {

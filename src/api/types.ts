@@ -36,7 +36,44 @@ export interface BinaryMeasure {
 }
 
 /** Everything an entry exports; `xentropy` and `xentropy/js` both export exactly this. */
-export interface Api extends LossApi {
+/** The typed-array constructors `alloc` accepts. */
+export type FloatArrayType = Float32ArrayConstructor | Float64ArrayConstructor;
+
+/**
+ * Zero-copy buffers. On the `xentropy` entry they live in WebAssembly memory, and functions
+ * read them in place; on `xentropy/js` they are ordinary typed arrays. Either way they are used
+ * like any Float32Array/Float64Array, and released with `free`.
+ *
+ * Memory growth: WASM memory grows only inside `alloc` (never during a computation). When it
+ * grows, every earlier view of WASM memory is detached by the JS engine: its length reads 0.
+ * Functions given such a view throw (naming the argument) instead of computing on nothing;
+ * `refresh(view)` returns a live view of the same block, with its contents. Safe patterns:
+ * allocate everything first, then fill and compute; or call `refresh` after any `alloc`.
+ */
+export interface BufferApi {
+  /**
+   * A zero-filled Float32Array or Float64Array of `length` elements (at most 2^28 − 16) in WASM
+   * memory, which functions read without copying. Release it with `free`.
+   * @example const p = alloc(Float32Array, 1 << 20); p.set(probs); crossEntropy(p, q); free(p);
+   */
+  readonly alloc: {
+    (type: Float32ArrayConstructor, length: number): Float32Array;
+    (type: Float64ArrayConstructor, length: number): Float64Array;
+  };
+  /** Releases an array from `alloc`; using it (or another view of it) afterwards throws. */
+  readonly free: (array: Float32Array | Float64Array) => void;
+  /**
+   * A live view of the block behind an array from `alloc`: the same array while it is live, a new
+   * one (same contents) after WASM memory grew and detached it.
+   */
+  readonly refresh: {
+    (array: Float32Array): Float32Array;
+    (array: Float64Array): Float64Array;
+    (array: Float32Array | Float64Array): Float32Array | Float64Array;
+  };
+}
+
+export interface Api extends LossApi, BufferApi {
   /** Which kernel set computes the numbers in this entry. */
   readonly backend: Backend;
   /**

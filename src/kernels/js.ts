@@ -1,4 +1,5 @@
 import { jsLossKernels } from './js-losses.js';
+import { plainBuffers } from './registry.js';
 import { Kind, type FloatArray, type Kernels } from './types.js';
 
 const MIN_NORMAL = 2.2250738585072014e-308;
@@ -42,6 +43,8 @@ const TERMS: Record<Kind, (p: number, q: number) => number> = {
 
 /** The pure-TypeScript kernel set. */
 export const jsKernels: Kernels = {
+  buffers: plainBuffers,
+
   rowSums(x, rows, classes, out) {
     for (let r = 0, i = 0; r < rows; r++) {
       let s0 = 0;

@@ -1,3 +1,5 @@
+import type { Buffers } from './registry.js';
+
 /** A float array a kernel reads or writes. The API layer turns `number[]` into a Float64Array. */
 export type FloatArray = Float64Array | Float32Array;
 
@@ -20,6 +22,8 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
  * "per row" arrays have `rows` f64 entries, "per column" arrays `classes`. Absent is null.
  */
 export interface Kernels {
+  /** Arrays the kernels read in place (zero-copy): WASM memory for the WASM kernels. */
+  buffers: Buffers;
   /** out[r] = Σ_j x[r, j]. */
   rowSums(x: FloatArray, rows: number, classes: number, out: Float64Array): void;
   /**

@@ -1,3 +1,5 @@
+import { jsKernels } from './js.js';
+import { blocks, type Block, type Buffers } from './registry.js';
 import type { FloatArray, Kernels } from './types.js';
 
 type Ptr = number;
@@ -8,6 +10,8 @@ interface WasmExports {
   CHUNK: WebAssembly.Global;
   SLOTS: WebAssembly.Global;
   scratch(): Ptr;
+  alloc(bytes: number): Ptr;
+  free(ptr: Ptr): void;
   [kernel: string]: unknown;
 }
 
@@ -72,10 +76,21 @@ function logAddExp(a: number, b: number): number {
 }
 
 /**
+ * Below this many elements a call runs on the pure-TS kernels: marshaling into WASM costs more
+ * than it saves. Measured with `npm run bench -- --crossover` (bench/crossover.mjs): crossEntropy
+ * and softmaxCrossEntropy, f32 and f64, break even between 32 and 128 elements on the 2-core
+ * machine of BENCHMARKS.md.
+ */
+export const CROSSOVER = 64;
+
+/** The largest block `alloc` hands out: AssemblyScript's TLSF allocator serves at most 2^30 bytes. */
+const MAX_BLOCK_BYTES = 2 ** 30 - 64;
+
+/**
  * The WASM kernel set: owns the instance's memory and streams typed arrays through a fixed
  * scratch region, CHUNK elements per slot at a time, so that memory never grows with input size.
  */
-export function wasmKernels(instance: WebAssembly.Instance): Kernels {
+export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVER): Kernels {
   const ex = instance.exports as unknown as WasmExports;
   const CHUNK = ex.CHUNK.value as number;
   const SLOTS = ex.SLOTS.value as number;
@@ -94,8 +109,44 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     }
   }
 
-  const fnF64 = (name: string) => ex[name + 'F64'] as (...args: number[]) => number;
-  const fnF32 = (name: string) => ex[name + 'F32'] as (...args: number[]) => number;
+  type Fn = (...args: number[]) => number;
+  const table = (suffix: string) => {
+    const t: Record<string, Fn> = {};
+    for (const name of Object.keys(ex)) if (name.endsWith(suffix)) t[name.slice(0, -3)] = ex[name] as Fn;
+    return t;
+  };
+  const F64 = table('F64');
+  const F32 = table('F32');
+  const fnF64 = (name: string) => F64[name];
+  const fnF32 = (name: string) => F32[name];
+  const addr: number[] = new Array<number>(SLOTS).fill(0);
+
+  const buffers: Buffers = {
+    alloc(single, length) {
+      const bytes = length * (single ? 4 : 8);
+      if (bytes > MAX_BLOCK_BYTES) throw new RangeError(`${bytes} bytes is more than one block of WASM memory can hold (${MAX_BLOCK_BYTES})`);
+      let ptr: number;
+      try {
+        ptr = ex.alloc(bytes) >>> 0;
+      } catch {
+        throw new RangeError(`WASM memory cannot grow by ${bytes} bytes (it is limited to 4 GiB)`);
+      }
+      const block: Block = { ptr, length, single, live: true };
+      const x = buffers.view(block, null as unknown as FloatArray);
+      x.fill(0);
+      return x;
+    },
+    free(block) {
+      ex.free(block.ptr);
+    },
+    view(block, old) {
+      if (old && old.buffer === ex.memory.buffer) return old;
+      const buf = ex.memory.buffer;
+      const x = block.single ? new Float32Array(buf, block.ptr, block.length) : new Float64Array(buf, block.ptr, block.length);
+      blocks.set(x, block);
+      return x;
+    },
+  };
 
   /**
    * Runs a kernel over the input in blocks that fit the scratch region: whole rows when a row
@@ -118,7 +169,15 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     rowIn.forEach((x, i) => (present[R[i]] = x !== null));
     outs.forEach((x, i) => (present[O[i]] = x !== null));
     sums.forEach((x, i) => (present[S[i]] = x !== null));
-    const at = (sl: number): Ptr => (present[sl] ? slot(sl) : 0);
+    // Inputs already in WASM memory (from `alloc`, with the kernel's element type) are read in
+    // place; `direct[i]` is the byte address of their first element.
+    const direct = elems.map((x) => {
+      if (x === null || x.buffer !== ex.memory.buffer || (x instanceof Float32Array) !== single) return -1;
+      const b = blocks.get(x);
+      return b && b.live ? x.byteOffset : -1;
+    });
+    for (let i = 0; i < SLOTS; i++) addr[i] = present[i] ? slot(i) : 0;
+    const at = (sl: number): Ptr => addr[sl];
     let bad = 0;
     let colsAt = -1; // the column offset whose `cols` are in scratch
     views();
@@ -127,6 +186,10 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
       const n = k * len;
       elems.forEach((x, i) => {
         if (x === null) return;
+        if (direct[i] >= 0) {
+          addr[E[i]] = direct[i] + start * (single ? 4 : 8);
+          return;
+        }
         const src = x.subarray(start, start + n);
         if (single) f32.set(src, slot(E[i]) >>> 2);
         else f64.set(src, slot(E[i]) >>> 3);
@@ -158,11 +221,15 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
   }
 
   return {
+    buffers,
+
     rowSums(x, rows, classes, out) {
+      if (rows * classes < crossover) return jsKernels.rowSums(x, rows, classes, out);
       stream({ rows, classes, elems: [x], sums: [out], call: (f, at, k, len) => f('rowSums')(at(E[0]), k, len, at(S[0])) });
     },
 
     rowTerms(kind, p, q, rows, classes, sp, sq, out) {
+      if (rows * classes < crossover) return jsKernels.rowTerms(kind, p, q, rows, classes, sp, sq, out);
       return stream({
         rows,
         classes,
@@ -174,10 +241,12 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     },
 
     lseRows(x, rows, classes, out) {
+      if (rows * classes < crossover) return jsKernels.lseRows(x, rows, classes, out);
       stream({ rows, classes, elems: [x], sums: [out], combine: 'lse', call: (f, at, k, len) => f('lseRows')(at(E[0]), k, len, at(S[0])) });
     },
 
     softmaxRows(x, lse, rows, classes, log, out) {
+      if (rows * classes < crossover) return jsKernels.softmaxRows(x, lse, rows, classes, log, out);
       stream({
         rows,
         classes,
@@ -189,6 +258,7 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     },
 
     softDotRows(x, t, w, lse, b1, b0, rows, classes, loss, mass) {
+      if (rows * classes < crossover) return jsKernels.softDotRows(x, t, w, lse, b1, b0, rows, classes, loss, mass);
       stream({
         rows,
         classes,
@@ -202,6 +272,7 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     },
 
     softmaxGradRows(x, lse, gm, y, gh, t, w, gb1, gb0, rows, classes, out) {
+      if (rows * classes < crossover) return jsKernels.softmaxGradRows(x, lse, gm, y, gh, t, w, gb1, gb0, rows, classes, out);
       stream({
         rows,
         classes,
@@ -215,6 +286,7 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     },
 
     bceRows(x, y, w, rows, classes, out, sum) {
+      if (rows * classes < crossover) return jsKernels.bceRows(x, y, w, rows, classes, out, sum);
       return stream({
         rows,
         classes,
@@ -226,6 +298,7 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     },
 
     bceLogitsRows(x, y, w, pw, rows, classes, gs, out, grad, sum) {
+      if (rows * classes < crossover) return jsKernels.bceLogitsRows(x, y, w, pw, rows, classes, gs, out, grad, sum);
       stream({
         rows,
         classes,
@@ -239,6 +312,7 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     },
 
     klDivRows(x, t, logTarget, rows, classes, out, sum) {
+      if (rows * classes < crossover) return jsKernels.klDivRows(x, t, logTarget, rows, classes, out, sum);
       stream({
         rows,
         classes,
