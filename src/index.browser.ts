@@ -1,16 +1,26 @@
 /**
- * `xentropy` for browsers and bundlers: the xentropy API computed by the WebAssembly (SIMD)
- * kernels. The module is compiled asynchronously (Chrome refuses synchronous compilation of
- * large modules on the main thread) before this module's exports can be used. Falls back to
- * the pure-TS kernels where WebAssembly or SIMD is unavailable (`backend` then says 'js').
+ * `xentropy` for browsers, workers and bundlers: the xentropy API computed by the WebAssembly
+ * (SIMD) kernels. The module (≈40 KB) is inlined and compiled synchronously at import: no fetch,
+ * no top-level await, no asset for a bundler to place, so it works in any bundler output format,
+ * in module and classic workers, and in dev servers. Falls back to the pure-TS kernels where
+ * WebAssembly or SIMD is unavailable, or where the browser refuses synchronous compilation
+ * (`backend` then says 'js').
  */
 import { createApi } from './api/index.js';
+import { WASM_BASE64 } from './generated/wasm-bytes.js';
 import { jsKernels } from './kernels/js.js';
-import { instantiateAsync, wasmKernels } from './kernels/wasm.js';
+import { instantiateSync, wasmKernels } from './kernels/wasm.js';
 
 export type * from './api/types.js';
 
-const instance = await instantiateAsync(new URL('./xentropy.wasm', import.meta.url));
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+const instance = instantiateSync(() => decode(WASM_BASE64));
 const api = instance ? createApi(wasmKernels(instance), 'wasm') : createApi(jsKernels, 'js');
 
 export const {

@@ -1,8 +1,7 @@
-// The browser build of `xentropy` (the exports map's `default` condition): it compiles the WASM
-// asynchronously behind a top-level await, and a Vite app that imports it with no special
-// configuration gets the .wasm emitted as an asset and working. Real-browser runs (Chromium)
-// are issue 5; here the built JavaScript runs in Node with `fetch` serving files the way a
-// static web server rooted at the folder would.
+// The browser build of `xentropy` (the exports map's `default` condition): it compiles the
+// inlined WASM synchronously (no fetch, no top-level await), and a Vite app that imports it with
+// no special configuration works. Here the built JavaScript runs in Node (with a `fetch` that
+// would serve files, to show nothing needs it); test/browser.test.ts runs it in Chromium.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +30,7 @@ function runWithFileServer(moduleUrl: string, webRoot: string, body: string, set
   return execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
 }
 
-test('the browser entry compiles the WASM asynchronously and is ready once imported', () => {
+test('the browser entry compiles the inlined WASM synchronously: ready at import, nothing fetched', () => {
   const out = runWithFileServer(
     pathToFileURL(join(root, 'dist/index.browser.js')).href,
     join(root, 'dist'),
@@ -40,12 +39,12 @@ test('the browser entry compiles the WASM asynchronously and is ready once impor
   expect(out).toBe('wasm 2 true');
 });
 
-test('the browser entry falls back to the TS kernels when the .wasm cannot be fetched', () => {
-  const out = runWithFileServer(pathToFileURL(join(root, 'dist/index.browser.js')).href, '/nonexistent', `console.log(m.backend, m.entropy([0.5, 0.5]) === Math.LN2)`);
+test('the browser entry falls back to the TS kernels where WebAssembly is missing', () => {
+  const out = runWithFileServer(pathToFileURL(join(root, 'dist/index.browser.js')).href, '/nonexistent', `console.log(m.backend, m.entropy([0.5, 0.5]) === Math.LN2)`, `delete globalThis.WebAssembly;`);
   expect(out).toBe('js true');
 });
 
-test('a Vite app importing xentropy with no configuration builds, emits the .wasm, and runs on WASM', async () => {
+test('a Vite app importing xentropy with no configuration builds into one script and runs on WASM', async () => {
   const app = mkdtempSync(join(tmpdir(), 'xentropy-vite-'));
   dirs.push(app);
   mkdirSync(join(app, 'node_modules'));
@@ -59,7 +58,7 @@ test('a Vite app importing xentropy with no configuration builds, emits the .was
   const { build } = await import('vite');
   await build({ root: app, logLevel: 'silent', configFile: false });
   const assets = readdirSync(join(app, 'dist', 'assets'));
-  expect(assets.some((f) => f.endsWith('.wasm'))).toBe(true);
+  expect(assets.some((f) => f.endsWith('.wasm'))).toBe(false); // inlined: nothing to fetch
   const main = assets.find((f) => f.endsWith('.js'));
   expect(main).toBeDefined();
   // Vite's modulepreload polyfill asks `document` whether the browser supports modulepreload.

@@ -59,6 +59,7 @@ export interface BufferApi {
   readonly alloc: {
     (type: Float32ArrayConstructor, length: number): Float32Array;
     (type: Float64ArrayConstructor, length: number): Float64Array;
+    (type: FloatArrayType, length: number): Float32Array | Float64Array;
   };
   /** Releases an array from `alloc`; using it (or another view of it) afterwards throws. */
   readonly free: (array: Float32Array | Float64Array) => void;

@@ -16,26 +16,14 @@ interface WasmExports {
 }
 
 /**
- * Compiles and instantiates the kernel module synchronously (Node). Returns null where
+ * Compiles and instantiates the kernel module synchronously (Node, and browsers from the inlined
+ * bytes). Returns null where
  * WebAssembly, or the SIMD it was compiled with, is unavailable.
  */
 export function instantiateSync(bytes: () => BufferSource): WebAssembly.Instance | null {
   try {
     if (typeof WebAssembly !== 'object') return null;
     return new WebAssembly.Instance(new WebAssembly.Module(bytes()), {});
-  } catch {
-    return null;
-  }
-}
-
-/** The asynchronous twin of instantiateSync, for browsers and bundlers. */
-export async function instantiateAsync(url: URL): Promise<WebAssembly.Instance | null> {
-  try {
-    if (typeof WebAssembly !== 'object') return null;
-    const response = await fetch(url);
-    if (!response.ok) return null;
-    const { instance } = await WebAssembly.instantiate(await response.arrayBuffer(), {});
-    return instance;
   } catch {
     return null;
   }

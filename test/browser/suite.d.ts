@@ -1,0 +1,1 @@
+export function runSuite(m: unknown): Record<string, unknown>;

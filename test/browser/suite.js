@@ -1,0 +1,45 @@
+// Calls every exported function of an xentropy entry on fixed inputs and returns plain data
+// (numbers, arrays, error messages), so that runs in Chromium, in a module worker and in Node can
+// be compared value for value. Used by test/browser.test.ts (in the page, the worker and Node).
+export function runSuite(m) {
+  const arr = (v) => (typeof v === 'number' ? v : Array.from(v));
+  const p = [0.1, 0.2, 0.3, 0.4, 0.05, 0.15, 0.5, 0.3];
+  const q = [0.25, 0.25, 0.25, 0.25, 0.4, 0.3, 0.2, 0.1];
+  const logits = Float32Array.from({ length: 200 }, (_, i) => Math.sin(i * 1.7) * 4);
+  const big = Float64Array.from({ length: 5000 }, (_, i) => 1 + ((i * 7919) % 97));
+  const out = {
+    backend: m.backend,
+    entropy: arr(m.entropy(p, { classes: 4, reduction: 'none' })),
+    entropyBits: m.entropy(big, { normalize: true, base: 2 }),
+    crossEntropy: m.crossEntropy(p, q, { classes: 4 }),
+    crossEntropy32: m.crossEntropy(Float32Array.from(big), Float32Array.from(big).reverse(), { normalize: true }),
+    klDivergence: arr(m.klDivergence(p, q, { classes: 4, reduction: 'none' })),
+    jsDivergence: m.jsDivergence(p, q, { classes: 2, reduction: 'sum' }),
+    binaryCrossEntropy: m.binaryCrossEntropy([0.9, 0.2, 0.6], [1, 0, 1]),
+    binaryCrossEntropyWithLogits: m.binaryCrossEntropyWithLogits(logits, logits.map((v) => (v > 0 ? 1 : 0)), { posWeight: [2, 1], classes: 2 }),
+    softmaxCrossEntropy: m.softmaxCrossEntropy(logits, Int32Array.from([1, 3, 5, 7]), { classes: 50, labelSmoothing: 0.1 }),
+    nllLoss: m.nllLoss(m.logSoftmax(logits, { classes: 50 }), [0, 1, 2, 3], { classes: 50 }),
+    klDiv: m.klDiv(m.logSoftmax(logits, { classes: 50 }), m.softmax(logits.map((v) => -v), { classes: 50 }), { classes: 50, reduction: 'batchmean' }),
+    logSumExp: arr(m.logSumExp(logits, { classes: 50 })),
+    logSoftmax: arr(m.logSoftmax(logits.subarray(0, 50))),
+    softmax: arr(m.softmax(logits.subarray(0, 100), { classes: 50 })),
+  };
+  const grad = new Float64Array(200);
+  m.softmaxCrossEntropy(logits, [1, 3, 5, 7], { classes: 50, grad });
+  out.grad = arr(grad);
+  try {
+    m.entropy([0.5, -0.5]);
+  } catch (e) {
+    out.error = `${e.name}: ${e.message}`;
+  }
+  let a = m.alloc(Float32Array, 1000);
+  const b = m.alloc(Float32Array, 1000);
+  a = m.refresh(a);
+  a.set(Float32Array.from(big.subarray(0, 1000)));
+  b.set(Float32Array.from(big.subarray(1000, 2000)));
+  out.zeroCopy = m.klDivergence(a, b, { normalize: true });
+  m.free(a);
+  m.free(b);
+  out.afterError = m.entropy([0.5, 0.5]);
+  return out;
+}
