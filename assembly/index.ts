@@ -40,17 +40,19 @@ const MIN_NORMAL: f64 = 2.2250738585072014e-308;
 
 // @ts-ignore: decorator
 @inline function term(kind: i32, p: f64, q: f64): f64 {
-  if (kind == ENTROPY) return p > 0 ? -p * Math.log(p) : 0;
-  if (kind == CROSS) return p > 0 ? -p * Math.log(q) : 0;
+  // p and q are ≥ 0 or NaN here (a NaN input was rejected; NaN arises from normalising a row
+  // holding ∞, ∞·0): 0·log(·) is 0, and NaN propagates, as in SciPy.
+  if (kind == ENTROPY) return p == 0 ? 0 : -p * Math.log(p);
+  if (kind == CROSS) return p == 0 ? 0 : -p * Math.log(q);
   if (kind == KL) {
-    if (!(p > 0)) return 0;
-    return q > 0 ? xlogRatio(p, q) : Infinity;
+    if (p == 0) return 0;
+    return q == 0 ? Infinity : xlogRatio(p, q);
   }
   // JS: m ≥ p/2 and m ≥ q/2, so each part is finite for finite inputs.
   let m = 0.5 * p + 0.5 * q;
   let t: f64 = 0;
-  if (p > 0) t += xlogRatio(p, m);
-  if (q > 0) t += xlogRatio(q, m);
+  if (p != 0) t += xlogRatio(p, m);
+  if (q != 0) t += xlogRatio(q, m);
   return 0.5 * t;
 }
 

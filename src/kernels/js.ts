@@ -13,16 +13,18 @@ function xlogRatio(p: number, q: number): number {
   return p * Math.log(r);
 }
 
+// p and q are ≥ 0 or NaN (a NaN input was rejected; NaN arises from normalising a row holding ∞):
+// 0·log(·) is 0, and NaN propagates, as in SciPy (and the WASM kernels).
 function klTerm(p: number, q: number): number {
-  if (!(p > 0)) return 0;
-  return q > 0 ? xlogRatio(p, q) : Infinity;
+  if (p === 0) return 0;
+  return q === 0 ? Infinity : xlogRatio(p, q);
 }
 
 function jsTerm(p: number, q: number): number {
   const m = 0.5 * p + 0.5 * q;
   let t = 0;
-  if (p > 0) t += xlogRatio(p, m);
-  if (q > 0) t += xlogRatio(q, m);
+  if (p !== 0) t += xlogRatio(p, m);
+  if (q !== 0) t += xlogRatio(q, m);
   return 0.5 * t;
 }
 
@@ -33,8 +35,8 @@ function jsTerm(p: number, q: number): number {
  */
 function term(kind: Kind, p: number, q: number): number {
   // The two hot terms written out (V8 did not inline them through two calls).
-  if (kind === Kind.Cross) return p > 0 ? -p * Math.log(q) : 0;
-  if (kind === Kind.Entropy) return p > 0 ? -p * Math.log(p) : 0;
+  if (kind === Kind.Cross) return p === 0 ? 0 : -p * Math.log(q);
+  if (kind === Kind.Entropy) return p === 0 ? 0 : -p * Math.log(p);
   if (kind === Kind.KL) return klTerm(p, q);
   return jsTerm(p, q);
 }
