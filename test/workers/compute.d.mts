@@ -1,0 +1,1 @@
+export function compute(x: unknown, seed: number): Record<string, unknown>;
