@@ -41,7 +41,7 @@ function near(got: number, want: number) {
 async function shown(): Promise<{ p: number[]; q: number[]; m: Record<string, number> }> {
   return page.evaluate(() => {
     const m: Record<string, number> = {};
-    for (const el of document.querySelectorAll<HTMLElement>('td[data-m], strong[data-m]')) m[el.dataset.m!] = Number(el.dataset.value);
+    Array.from(document.querySelectorAll<HTMLElement>("td[data-m], strong[data-m]")).forEach((el) => (m[el.dataset.m!] = Number(el.dataset.value)));
     return { p: JSON.parse(document.body.dataset.p!), q: JSON.parse(document.body.dataset.q!), m };
   });
 }

@@ -49,9 +49,11 @@ export function sameLength(fn: string, a: string, x: ArrayLike<number>, b: strin
   }
 }
 
+const NO_OPTIONS = Object.freeze({});
+
 /** The options object, or {} when omitted; rejects unknown keys so that typos are not ignored. */
 export function readOptions<O extends object>(fn: string, options: O | undefined, known: readonly string[]): Partial<O> {
-  if (options === undefined || options === null) return {};
+  if (options === undefined || options === null) return NO_OPTIONS as Partial<O>; // shared: no allocation per call
   if (typeof options !== 'object' || Array.isArray(options)) {
     fail(fn, `"options" must be an object; got ${show(options)}`, TypeError);
   }
@@ -126,13 +128,15 @@ export function inputAndTarget(fn: string, input: Values, target: Values): [Floa
 }
 
 /** Applies the reduction to per-row values (in nats), dividing by ln(base). */
-export function reduce(perRow: Float64Array, reduction: Reduction, logBase: number): number | Float64Array {
+/** Reduces the first `rows` entries of perRow (all of it by default; 'none' returns perRow). */
+export function reduce(perRow: Float64Array, reduction: Reduction, logBase: number, rows = perRow.length): number | Float64Array {
   if (reduction === 'none') {
     if (logBase !== 1) for (let i = 0; i < perRow.length; i++) perRow[i] /= logBase;
     return perRow;
   }
-  let s = sum(perRow);
-  if (reduction === 'mean') s /= perRow.length;
+  let s = 0;
+  for (let i = 0; i < rows; i++) s += perRow[i];
+  if (reduction === 'mean') s /= rows;
   return s / logBase;
 }
 

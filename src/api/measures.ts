@@ -32,6 +32,12 @@ function normalizers(kernels: Kernels, p: FloatArray, q: FloatArray | null, rows
   return { sp, sq, zero };
 }
 
+let cached = new Float64Array(64);
+function rowBuffer(rows: number): Float64Array {
+  if (rows > cached.length) cached = new Float64Array(rows);
+  return cached;
+}
+
 /** One implementation of every measure: checks, shape, normalisation, kernel, reduction. */
 function measure(
   kernels: Kernels,
@@ -50,13 +56,15 @@ function measure(
   if (q !== null) sameLength(fn, 'p', p, 'q', q);
   const { rows, classes } = shapeOf(fn, p.length, o.classes);
 
-  const out = new Float64Array(rows);
+  // Per-row results: a new array for 'none' (it is returned); otherwise a reused one, so that a
+  // small call allocates nothing (an 8-element call is then within 2× of a hand-written loop).
+  const out = reduction === 'none' ? new Float64Array(rows) : rowBuffer(rows);
   const norm = normalize ? normalizers(kernels, p, q, rows, classes) : null;
   if (!kernels.rowTerms(kind, p, q, rows, classes, norm && norm.sp, norm && norm.sq, out)) {
     rejectFirst(fn, q === null ? [['p', p]] : [['p', p], ['q', q]], (v) => v >= 0, 'a non-negative number');
   }
   if (norm) for (const r of norm.zero) out[r] = NaN;
-  return reduce(out, reduction, logBase);
+  return reduce(out, reduction, logBase, rows);
 }
 
 export function measures(kernels: Kernels) {

@@ -41,6 +41,49 @@ function term(kind: Kind, p: number, q: number): number {
   return jsTerm(p, q);
 }
 
+/**
+ * rowTerms for cross entropy (entropy: q = p) without normalisation: the hot case, with the term
+ * written out so that no call is left in the loop (V8 did not inline `term` into the generic loop
+ * for small inputs, which made an 8-element call 2.5× a hand-written loop). Summed as rowTerms.
+ */
+function crossRows(p: FloatArray, q: FloatArray, rows: number, classes: number, out: Float64Array): boolean {
+  let ok = true;
+  if (classes <= BLOCK) {
+    // Rows of one block: a plain sum (what the blocked loop below does for its first block).
+    for (let r = 0, i = 0; r < rows; r++) {
+      let s = 0;
+      for (const end = i + classes; i < end; i++) {
+        const a = p[i];
+        const b = q[i];
+        if (!(a >= 0 && b >= 0)) ok = false;
+        s -= a === 0 ? 0 : a * Math.log(b);
+      }
+      out[r] = s;
+    }
+    return ok;
+  }
+  for (let r = 0, i = 0; r < rows; r++) {
+    let total = 0;
+    let comp = 0;
+    const end = i + classes;
+    while (i < end) {
+      const stop = Math.min(i + BLOCK, end);
+      let s = 0;
+      for (; i < stop; i++) {
+        const a = p[i];
+        const b = q[i];
+        if (!(a >= 0 && b >= 0)) ok = false;
+        s -= a === 0 ? 0 : a * Math.log(b);
+      }
+      const sum = total + s;
+      comp += Math.abs(total) >= Math.abs(s) ? total - sum + s : s - sum + total;
+      total = sum;
+    }
+    out[r] = Number.isFinite(total) ? total + comp : total;
+  }
+  return ok;
+}
+
 /** The pure-TypeScript kernel set. */
 export const jsKernels: Kernels = {
   buffers: plainBuffers,
@@ -60,6 +103,9 @@ export const jsKernels: Kernels = {
   },
 
   rowTerms(kind, p, q, rows, classes, sp, sq, out) {
+    if (sp === null && (kind === Kind.Cross || kind === Kind.Entropy)) {
+      return crossRows(p, kind === Kind.Cross && q !== null ? q : p, rows, classes, out);
+    }
     const second: FloatArray = kind === Kind.Entropy || q === null ? p : q;
     let ok = true;
     for (let r = 0, i = 0; r < rows; r++) {

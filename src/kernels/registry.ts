@@ -16,6 +16,9 @@ export interface Block {
  */
 export const blocks = new WeakMap<FloatArray, Block>();
 
+/** How many blocks `alloc` has ever handed out: while 0, no array can be in `blocks`. */
+export const allocations = { count: 0 };
+
 /** The buffer half of a kernel set: typed arrays the kernels can read without a copy. */
 export interface Buffers {
   /** A new zeroed array of `length` elements, registered in `blocks`. Throws RangeError when out of memory. */
@@ -31,6 +34,7 @@ export const plainBuffers: Buffers = {
   alloc(single, length) {
     const x = single ? new Float32Array(length) : new Float64Array(length);
     blocks.set(x, { ptr: -1, length, single, live: true });
+    allocations.count++;
     return x;
   },
   free() {},

@@ -1,5 +1,5 @@
 import { jsKernels } from './js.js';
-import { blocks, type Block, type Buffers } from './registry.js';
+import { allocations, blocks, type Block, type Buffers } from './registry.js';
 import type { FloatArray, Kernels } from './types.js';
 
 type Ptr = number;
@@ -120,6 +120,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
         throw new RangeError(`WASM memory cannot grow by ${bytes} bytes (it is limited to 4 GiB)`);
       }
       const block: Block = { ptr, length, single, live: true };
+      allocations.count++;
       const x = buffers.view(block, null as unknown as FloatArray);
       x.fill(0);
       return x;

@@ -1,0 +1,26 @@
+// The benchmark's quick mode (sizes 10^2, one iteration each) runs in CI so that it cannot rot:
+// every implementation and peer still runs and the report and chart are written. It asserts
+// nothing about time.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+
+test('npm run bench -- --quick runs every case and writes BENCHMARKS.md and the SVG chart', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = mkdtempSync(join(tmpdir(), 'xentropy-bench-'));
+  try {
+    execFileSync(process.execPath, ['bench/run.mjs', '--quick', '--out', out], { cwd: root, stdio: 'pipe' });
+    const md = readFileSync(join(out, 'BENCHMARKS.md'), 'utf8');
+    for (const fn of ['entropy', 'crossEntropy', 'softmaxCrossEntropy', 'logSumExp', 'softmax']) expect(md).toContain(`### ${fn}`);
+    expect(md).toContain('TF.js');
+    expect(md).toContain('## Goals');
+    const svg = readFileSync(join(out, 'throughput.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect((svg.match(/<polyline/g) ?? []).length).toBeGreaterThan(50);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 120_000);
