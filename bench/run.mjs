@@ -156,8 +156,9 @@ const tfjs = {
 
 // ---- run ----------------------------------------------------------------------------------------
 const results = []; // { fn, dtype, n, impl, ns } (ns per call)
-async function measure(cases) {
-  const bench = new Bench(opts);
+async function measure(cases, n = 0) {
+  // Large sizes: fewer samples (a TF.js call on 10^7 elements takes seconds).
+  const bench = new Bench(quick ? opts : n >= 1e6 ? { time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1 } : opts);
   for (const [name, f] of cases) bench.add(name, f);
   await bench.run();
   const out = {};
@@ -186,7 +187,7 @@ for (const fn of Object.keys(ours)) {
         ['memcpy', () => { let o = 0; for (const k of reads[fn]) { scratch.set(new Uint8Array(d[k].buffer, d[k].byteOffset, d[k].byteLength), o); o += d[k].byteLength; } }],
       ];
       if (dtype === 'f32' && tfjs[fn]) cases.push(['TF.js wasm', () => tfjs[fn](d)]);
-      const r = await measure(cases);
+      const r = await measure(cases, n);
       for (const [impl, ns] of Object.entries(r)) results.push({ fn, dtype, n, impl, ns, bytes });
       for (const k of reads[fn]) x.free(z[k]);
       process.stdout.write(`${fn} ${dtype} ${n}: ${Object.entries(r).map(([k, v]) => `${k} ${(v / n).toFixed(2)}`).join(', ')} ns/element\n`);
@@ -298,6 +299,8 @@ ${(quick ? [64] : [16, 32, 64, 128, 256, 512]).map((m) => `| ${m} | ${['ce f32',
 | --- | ---: |
 ${Object.entries(special).filter(([k]) => !k.startsWith('x ')).map(([k, v]) => `| ${k} | ${fmt(v, 0)} |`).join('\n')}
 `;
+
+md += '\n' + readFileSync(join(root, 'bench/limits.md'), 'utf8');
 
 // ---- SVG: throughput (elements/s) against n, one panel per function (f32), one line per impl --
 const COLORS = { xentropy: '#d62728', 'xentropy zero-copy': '#ff9896', 'xentropy/js': '#1f77b4', 'hand-written loop': '#7f7f7f', 'TF.js wasm': '#ff7f0e', memcpy: '#2ca02c' };

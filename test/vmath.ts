@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decode } from './helpers.js';
 
 export interface Sweeps {
   sweepLog32(from: number, to: number): number;
@@ -31,3 +32,19 @@ export function sweeps(): Sweeps {
 
 /** The bit pattern of an f32 value. */
 export const bits32 = (x: number): number => new Uint32Array(Float32Array.of(x).buffer)[0];
+
+/**
+ * The largest distance, in representable doubles, between fn(x) and mpmath's correctly rounded
+ * value for the fixture's inputs (test/fixtures/vmath.json, from gen_vmath.py).
+ */
+export function worstAgainstMpmath(f: (x: number) => number, fixture: { x: string; want: string }): bigint {
+  const x = decode(fixture.x, 'f64');
+  const want = decode(fixture.want, 'f64');
+  let worst = 0n;
+  for (let i = 0; i < x.length; i++) {
+    const bits = new BigInt64Array(Float64Array.of(f(x[i]), want[i]).buffer);
+    const d = bits[0] > bits[1] ? bits[0] - bits[1] : bits[1] - bits[0];
+    if (d > worst) worst = d;
+  }
+  return worst;
+}

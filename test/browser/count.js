@@ -1,4 +1,4 @@
-// Imported first by worker.js: wraps WebAssembly's compile functions to count calls before
+// Imported first by main.js and worker.js: wraps WebAssembly's compile functions to count calls before
 // xentropy's module (imported next) evaluates. ES modules evaluate in import order.
 export const counter = { compiled: 0 };
 const M = WebAssembly.Module;
