@@ -53,7 +53,7 @@ const node = { wasm: runSuite(wasm), js: runSuite(js) };
 
 /**
  * Deep equality with numbers within 4e-16·max(1, |want|) (two ulps near 1): the WASM kernels give
- * the same bits everywhere, but inputs under the 64-element crossover and the pure-TS entry use
+ * the same bits everywhere, but inputs under the 96-element crossover and the pure-TS entry use
  * the engine's Math.exp/Math.log, and Chromium's V8 and Node 20's differ by an ulp on some inputs.
  */
 function same(got: unknown, want: unknown, path = ''): void {

@@ -1,6 +1,7 @@
 // Memory that stays put, and inputs far larger than the scratch region:
 // - a 2^28-element Float32Array pair (2 GiB of input) is computed correctly on both entries,
-//   and WASM memory does not grow;
+//   and WASM memory does not grow; a single 4 GiB + 4 KiB array, beyond WASM's 4 GiB address
+//   space, is streamed through too;
 // - crossEntropy on a 2^26-element f32 pair leaves the process at most 64 MiB larger (beyond
 //   the inputs), 10^5 small calls and 10^6 mixed calls leave WASM memory as it was and RSS flat
 //   (generous bounds: RSS moves with V8's heap and GC timing; `npm run memory` prints figures);
@@ -44,6 +45,20 @@ describe('huge inputs', () => {
     expect(lse[0]).toBe(lse[2 ** 14 - 1]); // every row holds the same 16 periods
     expect(wasmBytes()).toBe(before);
   }, 120_000);
+});
+
+describe('inputs larger than WASM memory', () => {
+  test('entropy of a 2^30 + 1024-element Float32Array (4 GiB + 4 KiB, more than WASM can address) is streamed', () => {
+    const n = 2 ** 30 + 1024;
+    const p = periodic(n, (j) => (j + 1) / 2 ** 20);
+    let period = 0;
+    for (let j = 0; j < 1024; j++) period -= p[j] * Math.log(p[j]);
+    const want = period * (n / 1024);
+    const before = wasmBytes();
+    const got = x.entropy(p);
+    expect(wasmBytes()).toBe(before);
+    expect(Math.abs(got - want) / want).toBeLessThan(2 ** -21); // f32 SIMD logs, positive terms
+  }, 300_000);
 });
 
 describe('memory stays put', () => {

@@ -55,6 +55,17 @@ interface Stream {
   call(f: (name: string) => (...args: number[]) => number, at: (slot: number) => Ptr, k: number, len: number, off: number): number | void;
 }
 
+/**
+ * dst[d …] = src[from … from + n]. A whole array goes to TypedArray.set directly (the common
+ * small-input case: one block); short runs are copied element by element, since creating a
+ * subarray view costs more than copying them; long runs use set on a subarray.
+ */
+function copy(dst: FloatArray, d: number, src: FloatArray, from: number, n: number): void {
+  if (from === 0 && n === src.length) dst.set(src, d);
+  else if (n <= 64) for (let j = 0; j < n; j++) dst[d + j] = src[from + j];
+  else dst.set(src.subarray(from, from + n), d);
+}
+
 function logAddExp(a: number, b: number): number {
   if (a === -Infinity) return b;
   if (b === -Infinity) return a;
@@ -65,11 +76,11 @@ function logAddExp(a: number, b: number): number {
 
 /**
  * Below this many elements a call runs on the pure-TS kernels: marshaling into WASM costs more
- * than it saves. Measured with `npm run bench -- --crossover` (bench/crossover.mjs): crossEntropy
- * and softmaxCrossEntropy, f32 and f64, break even between 32 and 128 elements on the 2-core
- * machine of BENCHMARKS.md.
+ * than it saves. Measured (BENCHMARKS.md, "Crossover": the WASM kernels at every size against
+ * the TS kernels): crossEntropy breaks even near 64 elements for f32 and 96 for f64,
+ * softmaxCrossEntropy near 96 for f32 and 128 for f64, on the 2-core machine stated there.
  */
-export const CROSSOVER = 64;
+export const CROSSOVER = 96;
 
 /** The largest block `alloc` hands out: AssemblyScript's TLSF allocator serves at most 2^30 bytes. */
 const MAX_BLOCK_BYTES = 2 ** 30 - 64;
@@ -150,26 +161,32 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
     const lse = s.combine === 'lse';
     for (const o of sums) o?.fill(lse ? -Infinity : 0, 0, rows);
     if (rows === 0 || classes === 0) return true;
-    const single = elems.every((x) => x === null || x instanceof Float32Array);
+    let single = true;
+    for (const x of elems) if (x !== null && !(x instanceof Float32Array)) single = false;
     const f = single ? fnF32 : fnF64;
-    const present = new Array<boolean>(SLOTS).fill(false);
-    elems.forEach((x, i) => (present[E[i]] = x !== null));
-    cols.forEach((x, i) => (present[C[i]] = x !== null));
-    rowIn.forEach((x, i) => (present[R[i]] = x !== null));
-    outs.forEach((x, i) => (present[O[i]] = x !== null));
-    sums.forEach((x, i) => (present[S[i]] = x !== null));
-    // Inputs already in WASM memory (from `alloc`, with the kernel's element type) are read in
-    // place; `direct[i]` is the byte address of their first element.
-    const direct = elems.map((x) => {
-      if (x === null || x.buffer !== ex.memory.buffer || (x instanceof Float32Array) !== single) return -1;
+    // Slot addresses: 0 for an absent array. Inputs already in WASM memory (from `alloc`, with
+    // the kernel's element type) are read in place; `direct[i]` is the byte address of their
+    // first element, or -1.
+    addr.fill(0);
+    const mark = (list: readonly (FloatArray | null)[], slots: readonly number[]) => {
+      for (let i = 0; i < list.length; i++) if (list[i] !== null) addr[slots[i]] = slot(slots[i]);
+    };
+    mark(elems, E);
+    mark(cols, C);
+    mark(rowIn, R);
+    mark(outs, O);
+    mark(sums, S);
+    views();
+    const direct = [-1, -1, -1];
+    for (let i = 0; i < elems.length; i++) {
+      const x = elems[i];
+      if (x === null || x.buffer !== buffer || x instanceof Float32Array !== single) continue;
       const b = blocks.get(x);
-      return b && b.live ? x.byteOffset : -1;
-    });
-    for (let i = 0; i < SLOTS; i++) addr[i] = present[i] ? slot(i) : 0;
+      if (b && b.live) direct[i] = x.byteOffset;
+    }
     const at = (sl: number): Ptr => addr[sl];
     let bad = 0;
     let colsAt = -1; // the column offset whose `cols` are in scratch
-    views();
 
     const block = (r0: number, k: number, start: number, len: number, off: number): void => {
       const n = k * len;
@@ -179,17 +196,16 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
           addr[E[i]] = direct[i] + start * (single ? 4 : 8);
           return;
         }
-        const src = x.subarray(start, start + n);
-        if (single) f32.set(src, slot(E[i]) >>> 2);
-        else f64.set(src, slot(E[i]) >>> 3);
+        if (single) copy(f32, slot(E[i]) >>> 2, x, start, n);
+        else copy(f64, slot(E[i]) >>> 3, x, start, n);
       });
       if (colsAt !== off) {
-        cols.forEach((x, i) => x && f64.set(x.subarray(off, off + len), slot(C[i]) >>> 3));
+        cols.forEach((x, i) => x && copy(f64, slot(C[i]) >>> 3, x, off, len));
         colsAt = off;
       }
-      rowIn.forEach((x, i) => x && f64.set(x.subarray(r0, r0 + k), slot(R[i]) >>> 3));
+      rowIn.forEach((x, i) => x && copy(f64, slot(R[i]) >>> 3, x, r0, k));
       bad |= s.call(f, at, k, len, off) || 0;
-      outs.forEach((x, i) => x && x.set(f64.subarray(slot(O[i]) >>> 3, (slot(O[i]) >>> 3) + n), start));
+      outs.forEach((x, i) => x && copy(x, start, f64, slot(O[i]) >>> 3, n));
       sums.forEach((x, i) => {
         if (!x) return;
         const o = slot(S[i]) >>> 3;
