@@ -32,7 +32,7 @@ function runWithFileServer(moduleUrl: string, webRoot: string, body: string, set
 
 test('the browser entry compiles the inlined WASM synchronously: ready at import, nothing fetched', () => {
   const out = runWithFileServer(
-    pathToFileURL(join(root, 'dist/index.browser.js')).href,
+    pathToFileURL(join(root, 'dist/index.js')).href,
     join(root, 'dist'),
     `console.log(m.backend, m.entropy([0.25, 0.25, 0.25, 0.25], { base: 2 }), m.softmaxCrossEntropy([0, 0], [1], { classes: 2 }) === Math.LN2)`,
   );
@@ -40,7 +40,7 @@ test('the browser entry compiles the inlined WASM synchronously: ready at import
 });
 
 test('the browser entry falls back to the TS kernels where WebAssembly is missing', () => {
-  const out = runWithFileServer(pathToFileURL(join(root, 'dist/index.browser.js')).href, '/nonexistent', `console.log(m.backend, m.entropy([0.5, 0.5]) === Math.LN2)`, `delete globalThis.WebAssembly;`);
+  const out = runWithFileServer(pathToFileURL(join(root, 'dist/index.js')).href, '/nonexistent', `console.log(m.backend, m.entropy([0.5, 0.5]) === Math.LN2)`, `delete globalThis.WebAssembly;`);
   expect(out).toBe('js true');
 });
 

@@ -30,9 +30,9 @@ afterAll(() => {
 });
 
 test('the tarball holds the compiled .wasm, JS and declarations, and no sources or tests', () => {
-  expect(files).toContain('dist/xentropy.wasm');
-  expect(files).toContain('dist/index.node.js');
-  expect(files).toContain('dist/index.browser.js');
+  expect(files).toContain('dist/index.js');
+  expect(files).toContain('dist/generated/wasm-bytes.js'); // the module, inlined
+  expect(files).not.toContain('dist/xentropy.wasm'); // not needed at run time
   expect(files).toContain('dist/js.js');
   expect(files).toContain('dist/js.d.ts');
   expect(files).toContain('package.json');

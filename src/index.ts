@@ -1,10 +1,10 @@
 /**
- * `xentropy` for browsers, workers and bundlers: the xentropy API computed by the WebAssembly
- * (SIMD) kernels. The module (≈40 KB) is inlined and compiled synchronously at import: no fetch,
- * no top-level await, no asset for a bundler to place, so it works in any bundler output format,
- * in module and classic workers, and in dev servers. Falls back to the pure-TS kernels where
- * WebAssembly or SIMD is unavailable, or where the browser refuses synchronous compilation
- * (`backend` then says 'js').
+ * `xentropy`: the xentropy API computed by the WebAssembly (SIMD) kernels, for Node, browsers,
+ * workers and bundlers alike. The module (≈40 KB) is inlined and compiled synchronously at
+ * import: no file read or fetch, no top-level await, no asset for a bundler to place, so both
+ * `import` and `require` work in Node, and it works in any bundler output format, in module and
+ * classic workers, and in dev servers. Falls back to the pure-TS kernels where WebAssembly or
+ * SIMD is unavailable, or where compilation is refused (`backend` then says 'js').
  */
 import { createApi } from './api/index.js';
 import { WASM_BASE64 } from './generated/wasm-bytes.js';
