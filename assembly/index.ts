@@ -190,7 +190,7 @@ const BLOCK: usize = 64;
 @inline function rowTerms32(kind: i32, p: usize, q: usize, rows: i32, classes: i32, sp: usize, sq: usize, out: usize): i32 {
   let zero = f64x2.splat(0.0);
   let zero32 = f32x4.splat(0.0);
-  let pmin = zero32;
+  let ok = i32x4.splat(-1);
   let bad = false;
   let cross = kind == CROSS;
   for (let r = 0; r < rows; r++) {
@@ -208,9 +208,9 @@ const BLOCK: usize = 64;
       let s0 = zero, s1 = zero;
       for (; i + 8 <= stop; i += 8) {
         let p0 = v128.load(p + (i << 2)), p1 = v128.load(p + (i << 2) + 16);
-        // min propagates NaN: pmin ≥ 0 at the end means no p was negative or NaN. q outside the
+        // Lanes of `ok` stay all-ones while every p is ≥ 0 (NaN compares false). q outside the
         // log's domain (negative and NaN included) takes the scalar path, which checks it.
-        pmin = f32x4.min(pmin, f32x4.min(p0, p1));
+        ok = v128.and(ok, v128.and(f32x4.ge(p0, zero32), f32x4.ge(p1, zero32)));
         let a0 = p0, a1 = p1;
         if (cross) {
           a0 = v128.load(q + (i << 2));
@@ -259,7 +259,7 @@ const BLOCK: usize = 64;
     }
     store<f64>(out + (<usize>r << 3), f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1) + tail);
   }
-  return bad || !i32x4.all_true(f32x4.ge(pmin, zero32)) ? 1 : 0;
+  return bad || !i32x4.all_true(ok) ? 1 : 0;
 }
 
 /** out[r] = Σ of row r (for normalize). */

@@ -77,9 +77,9 @@ export function lseRows64(x: usize, k: i32, len: i32, out: usize): void {
       for (; i + 4 <= stop; i += 4) {
         let a = v128.load(x + (i << 3)), b = v128.load(x + (i << 3) + 16);
         fin = v128.and(fin, v128.and(f64x2.lt(a, inf), f64x2.lt(b, inf)));
-        let mx = f64x2.max(a, b);
+        let mx = f64x2.pmax(a, b); // pmax: one instruction; NaN rows are redone by the scalar path (fin)
         if (v128.any_true(f64x2.gt(mx, M))) {
-          let Mn = f64x2.max(M, mx);
+          let Mn = f64x2.pmax(M, mx);
           let m0 = f64x2.extract_lane(M, 0), n0 = f64x2.extract_lane(Mn, 0);
           let m1 = f64x2.extract_lane(M, 1), n1 = f64x2.extract_lane(Mn, 1);
           let f = f64x2.replace_lane(f64x2.splat(n0 > m0 ? Math.exp(m0 - n0) : 1), 1, n1 > m1 ? Math.exp(m1 - n1) : 1);
@@ -127,9 +127,9 @@ export function lseRows32(x: usize, k: i32, len: i32, out: usize): void {
       for (; i + 8 <= stop; i += 8) {
         let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
         fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
-        let mx = f32x4.max(a, b);
+        let mx = f32x4.pmax(a, b); // pmax: one instruction; NaN rows are redone by the scalar path (fin)
         if (v128.any_true(f32x4.gt(mx, M))) {
-          let Mn = f32x4.max(M, mx);
+          let Mn = f32x4.pmax(M, mx);
           let f0 = rescale(f32x4.extract_lane(M, 0), f32x4.extract_lane(Mn, 0));
           let f1 = rescale(f32x4.extract_lane(M, 1), f32x4.extract_lane(Mn, 1));
           let f2 = rescale(f32x4.extract_lane(M, 2), f32x4.extract_lane(Mn, 2));
