@@ -17,7 +17,7 @@ export function scratch(): usize {
   return scratchBase;
 }
 
-import { fastLog32, fastLog64, hi64, lo64, logDomain32x2, logDomain64 } from './vmath';
+import { fastLog32, fastLog64, hi64, lo64, load2, logDomain32x2, logDomain64 } from './vmath';
 import { at, bceLogitsRows, bceRows, klDivRows, lseRows32, lseRows64, softDotRows, softmaxGradRows, softmaxRows } from './losses';
 
 // Kinds of elementwise term; the numbering is shared with src/kernels/types.ts.
@@ -61,13 +61,6 @@ const MIN_NORMAL: f64 = 2.2250738585072014e-308;
 // @ts-ignore: decorator
 @inline function unitWhereZero(x: v128, zero: v128): v128 {
   return v128.bitselect(f64x2.splat(1.0), x, f64x2.eq(zero, f64x2.splat(0.0)));
-}
-
-/** Two elements i, i+1 as f64x2 (f32 elements are widened exactly). */
-// @ts-ignore: decorator
-@inline function load2<T>(ptr: usize, i: usize): v128 {
-  if (sizeof<T>() == 8) return v128.load(ptr + (i << 3));
-  return f64x2.promote_low_f32x4(v128.load64_zero(ptr + (i << 2)));
 }
 
 // A module-level flag set by `vterms` when a vector needs the scalar path.

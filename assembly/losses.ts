@@ -2,7 +2,7 @@
 // `off` is the column of the block's first element within its row (a row longer than the
 // glue's chunk arrives in pieces). Pointers that are 0 mean "absent".
 
-import { EXP32_LO, fastExp32, fastExp64, hi64, lo64 } from './vmath';
+import { exp64, EXP32_LO, fastExp32, fastExp64, hi64, lo64, load2 } from './vmath';
 
 /** Element i of a T array at ptr, as f64 (f32 widened exactly). Shared with index.ts. */
 // @ts-ignore: decorator
@@ -178,9 +178,13 @@ export function softmaxRows<T>(x: usize, lse: usize, k: i32, len: i32, log: i32,
   let n = <usize>len;
   for (let r: usize = 0; r < <usize>k; r++) {
     let l = f64at(lse, r);
-    let i = r * n;
-    if (log) for (let j: usize = 0; j < n; j++) store<f64>(out + ((i + j) << 3), at<T>(x, i + j) - l);
-    else for (let j: usize = 0; j < n; j++) store<f64>(out + ((i + j) << 3), Math.exp(at<T>(x, i + j) - l));
+    let L = f64x2.splat(l);
+    let i = r * n, end = i + n, j = i;
+    // Two lanes at a time, exp64 (< 1 ulp; lanes outside its fast range, such as exp(−1000) or
+    // a NaN, on the scalar path); then the odd element.
+    if (log) for (; j + 2 <= end; j += 2) v128.store(out + (j << 3), f64x2.sub(load2<T>(x, j), L));
+    else for (; j + 2 <= end; j += 2) v128.store(out + (j << 3), exp64(f64x2.sub(load2<T>(x, j), L)));
+    if (j < end) store<f64>(out + (j << 3), log ? at<T>(x, j) - l : Math.exp(at<T>(x, j) - l));
   }
 }
 
@@ -219,7 +223,16 @@ export function softmaxGradRows<T>(
   for (let r: usize = 0; r < <usize>k; r++) {
     let l = f64at(lse, r), g = f64at(gm, r), a = f64at(gb1, r), b = f64at(gb0, r);
     let i = r * n;
-    for (let j: usize = 0; j < n; j++) {
+    let L = f64x2.splat(l), G = f64x2.splat(g), A = f64x2.splat(a), B = f64x2.splat(b);
+    let j: usize = 0;
+    // Two lanes at a time (the same operations as the scalar loop below, with exp64).
+    for (; j + 2 <= n; j += 2) {
+      let c = B;
+      if (t) c = f64x2.add(c, f64x2.mul(A, load2<T>(t, i + j)));
+      if (w) c = f64x2.mul(c, v128.load(w + (j << 3)));
+      v128.store(out + ((i + j) << 3), f64x2.sub(f64x2.mul(G, exp64(f64x2.sub(load2<T>(x, i + j), L))), c));
+    }
+    for (; j < n; j++) {
       let cj = b;
       if (t) cj += a * at<T>(t, i + j);
       if (w) cj *= f64at(w, j);

@@ -241,3 +241,11 @@ const EXP32_HI: f32 = 88.0;
 @inline export function hi64(x: v128): v128 {
   return f64x2.promote_low_f32x4(v128.shuffle<u32>(x, x, 2, 3, 2, 3));
 }
+
+/** Two elements i, i+1 as f64x2 (f32 elements are widened exactly). */
+// @ts-ignore: decorator
+@inline export function load2<T>(ptr: usize, i: usize): v128 {
+  if (sizeof<T>() == 8) return v128.load(ptr + (i << 3));
+  return f64x2.promote_low_f32x4(v128.load64_zero(ptr + (i << 2)));
+}
+
