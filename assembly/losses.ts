@@ -2,7 +2,7 @@
 // `off` is the column of the block's first element within its row (a row longer than the
 // glue's chunk arrives in pieces). Pointers that are 0 mean "absent".
 
-import { exp64, EXP32_LO, fastExp32, fastExp64, hi64, lo64, load2 } from './vmath';
+import { exp64, EXP32_LO, fastExp32, fastExp64, hi64, lo64, load2, log64 } from './vmath';
 
 /** Element i of a T array at ptr, as f64 (f32 widened exactly). Shared with index.ts. */
 // @ts-ignore: decorator
@@ -253,13 +253,41 @@ export function softmaxGradRows<T>(
  * Per-row sums to `sum`; per element to `out` when given. Returns 1 if any x is outside
  * [0, 1] or NaN.
  */
+/**
+ * log1p(z) for two lanes with z ≥ −1: Goldberg's u = 1 + z, log1p(z) = log(u)·z/(u − 1) (z itself
+ * where u rounds to 1), within a few ulp; log64 takes u = 0 (z = −1, giving −∞) on its scalar path.
+ */
+// @ts-ignore: decorator
+@inline function log1p64(z: v128): v128 {
+  let one = f64x2.splat(1.0);
+  let u = f64x2.add(one, z);
+  let q = f64x2.div(f64x2.mul(log64(u), z), f64x2.sub(u, one));
+  return v128.bitselect(z, q, f64x2.eq(u, one));
+}
+
 export function bceRows<T>(x: usize, y: usize, w: usize, k: i32, len: i32, out: usize, sum: usize): i32 {
   let n = <usize>len;
   let bad = false;
+  let zero = f64x2.splat(0), one = f64x2.splat(1.0), floor = f64x2.splat(-100.0);
+  let ok = i64x2.splat(-1);
   for (let r: usize = 0; r < <usize>k; r++) {
     let s: f64 = 0;
     let i = r * n;
-    for (let j: usize = 0; j < n; j++) {
+    let j: usize = 0;
+    // Two lanes at a time: the scalar loop's operations with log64 and log1p64.
+    let S = zero;
+    for (; j + 2 <= n; j += 2) {
+      let p = load2<T>(x, i + j), t = load2<T>(y, i + j);
+      ok = v128.and(ok, v128.and(f64x2.ge(p, zero), f64x2.le(p, one)));
+      let a = f64x2.pmax(floor, log1p64(f64x2.neg(p))); // pmax: −∞ → −100
+      let b = f64x2.pmax(floor, log64(p));
+      let v = f64x2.sub(f64x2.mul(f64x2.sub(t, one), a), f64x2.mul(t, b));
+      if (w) v = f64x2.mul(v, load2<T>(w, i + j));
+      if (out) v128.store(out + ((i + j) << 3), v);
+      S = f64x2.add(S, v);
+    }
+    s = f64x2.extract_lane(S, 0) + f64x2.extract_lane(S, 1);
+    for (; j < n; j++) {
       let p = at<T>(x, i + j), t = at<T>(y, i + j);
       bad = bad | !(p >= 0 && p <= 1);
       let v = (t - 1) * max(Math.log1p(-p), -100.0) - t * max(Math.log(p), -100.0);
@@ -269,22 +297,38 @@ export function bceRows<T>(x: usize, y: usize, w: usize, k: i32, len: i32, out: 
     }
     store<f64>(sum + (r << 3), s);
   }
-  return bad ? 1 : 0;
+  return bad || !i64x2.all_true(ok) ? 1 : 0;
 }
 
-/**
- * PyTorch's binary_cross_entropy_with_logits, stably:
- * loss = w·((1−y)·x + L·(log1p(exp(−|x|)) + max(−x, 0))), L = 1 + (pw_j − 1)·y;
- * grad = gs·w·((1−y) − L·σ(−x)). pw (per column) is f64; absent means 1.
- */
 export function bceLogitsRows<T>(
   x: usize, y: usize, w: usize, pw: usize, k: i32, len: i32, gs: f64, out: usize, grad: usize, sum: usize,
 ): void {
   let n = <usize>len;
+  let zero = f64x2.splat(0), one = f64x2.splat(1.0), G = f64x2.splat(gs);
   for (let r: usize = 0; r < <usize>k; r++) {
     let s: f64 = 0;
     let i = r * n;
-    for (let j: usize = 0; j < n; j++) {
+    let j: usize = 0;
+    // Two lanes at a time: the scalar loop's operations with exp64 and log1p64.
+    let S = zero;
+    for (; j + 2 <= n; j += 2) {
+      let v = load2<T>(x, i + j), t = load2<T>(y, i + j);
+      let lw = pw ? f64x2.add(one, f64x2.mul(f64x2.sub(v128.load(pw + (j << 3)), one), t)) : one;
+      let e = exp64(f64x2.neg(f64x2.abs(v)));
+      let loss = f64x2.add(f64x2.mul(f64x2.sub(one, t), v), f64x2.mul(lw, f64x2.add(log1p64(e), f64x2.pmax(zero, f64x2.neg(v)))));
+      let ww = w ? load2<T>(w, i + j) : one;
+      loss = f64x2.mul(loss, ww);
+      if (out) v128.store(out + ((i + j) << 3), loss);
+      S = f64x2.add(S, loss);
+      if (grad) {
+        // σ(−v) from e = exp(−|v|) without overflow
+        let d = f64x2.add(one, e);
+        let sig = v128.bitselect(f64x2.div(e, d), f64x2.div(one, d), f64x2.ge(v, zero));
+        v128.store(grad + ((i + j) << 3), f64x2.mul(f64x2.mul(G, ww), f64x2.sub(f64x2.sub(one, t), f64x2.mul(lw, sig))));
+      }
+    }
+    s = f64x2.extract_lane(S, 0) + f64x2.extract_lane(S, 1);
+    for (; j < n; j++) {
       let v = at<T>(x, i + j), t = at<T>(y, i + j);
       let lw: f64 = pw ? 1 + (f64at(pw, j) - 1) * t : 1;
       let e = Math.exp(-Math.abs(v));
@@ -311,7 +355,24 @@ export function klDivRows<T>(x: usize, t: usize, logTarget: i32, k: i32, len: i3
   for (let r: usize = 0; r < <usize>k; r++) {
     let s: f64 = 0;
     let i = r * n;
-    for (let j: usize = 0; j < n; j++) {
+    let j: usize = 0;
+    // Two lanes at a time: the scalar loop's operations with exp64 and log64 (log of 1 where
+    // the target is 0, so that 0·log 0 is 0 as xlogy makes it).
+    let S = f64x2.splat(0);
+    for (; j + 2 <= n; j += 2) {
+      let a = load2<T>(x, i + j), b = load2<T>(t, i + j);
+      let v: v128;
+      if (logTarget) v = f64x2.mul(exp64(b), f64x2.sub(b, a));
+      else {
+        let zero = f64x2.eq(b, f64x2.splat(0));
+        let xl = v128.bitselect(f64x2.splat(0), f64x2.mul(b, log64(v128.bitselect(f64x2.splat(1.0), b, zero))), zero);
+        v = f64x2.sub(xl, f64x2.mul(b, a));
+      }
+      if (out) v128.store(out + ((i + j) << 3), v);
+      S = f64x2.add(S, v);
+    }
+    s = f64x2.extract_lane(S, 0) + f64x2.extract_lane(S, 1);
+    for (; j < n; j++) {
       let a = at<T>(x, i + j), b = at<T>(t, i + j);
       let v: f64;
       if (logTarget) v = Math.exp(b) * (b - a);
