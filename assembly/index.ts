@@ -68,7 +68,7 @@ let special: bool = false;
 
 /**
  * term(kind, p, q) for two lanes at once. Zeros of p are handled in the vector path; any other
- * value outside vlog's domain sets `special`, and the caller recomputes both lanes with `term`.
+ * value outside fastLog64's domain sets `special`, and the caller recomputes both lanes with `term`.
  */
 // @ts-ignore: decorator
 @inline function vterms(kind: i32, p: v128, q: v128): v128 {
@@ -101,6 +101,30 @@ let special: bool = false;
   return f64x2.replace_lane(f64x2.splat(t0), 1, t1);
 }
 
+// Set by scalarTerms when an element it reads is negative or NaN (reset by each rowTerms call).
+let badElement: bool = false;
+
+/**
+ * Σ term(kind, p[j]·ip, q[j]·iq) over j in [from, to), in f64, reading q only when `hasQ`: the
+ * scalar path of both rowTerms kernels (row tails, and vectors with a special lane). Sets
+ * `badElement` for an element that is negative or NaN.
+ */
+// @ts-ignore: decorator
+@inline function scalarTerms<T>(kind: i32, hasQ: bool, p: usize, q: usize, from: usize, to: usize, ip: f64, iq: f64): f64 {
+  let s: f64 = 0;
+  for (let j = from; j < to; j++) {
+    let pj = at<T>(p, j);
+    let qj: f64 = 0;
+    if (hasQ) {
+      qj = at<T>(q, j);
+      if (!(qj >= 0)) badElement = true;
+    }
+    if (!(pj >= 0)) badElement = true;
+    s += term(kind, pj * ip, qj * iq);
+  }
+  return s;
+}
+
 /** Elements summed into a block's partial sums before the block joins the row total. */
 const BLOCK: usize = 64;
 
@@ -119,6 +143,7 @@ const BLOCK: usize = 64;
   let zero = f64x2.splat(0.0);
   let ok = i64x2.splat(-1); // lanes stay all-ones while every element read is ≥ 0
   let hasQ = kind != ENTROPY;
+  badElement = false;
   for (let r = 0; r < rows; r++) {
     let ip: f64 = 1, iq: f64 = 1;
     if (sp) {
@@ -156,20 +181,10 @@ const BLOCK: usize = 64;
       }
       total = f64x2.add(total, f64x2.add(s0, s1));
     }
-    let tail: f64 = 0;
-    for (; i < end; i++) {
-      let p0 = at<T>(p, i);
-      let q0: f64 = 0;
-      if (hasQ) {
-        q0 = at<T>(q, i);
-        if (!(q0 >= 0)) ok = zero;
-      }
-      if (!(p0 >= 0)) ok = zero;
-      tail += term(kind, p0 * ip, q0 * iq);
-    }
+    let tail = scalarTerms<T>(kind, hasQ, p, q, i, end, ip, iq);
     store<f64>(out + (<usize>r << 3), f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1) + tail);
   }
-  return i64x2.all_true(ok) ? 0 : 1;
+  return i64x2.all_true(ok) && !badElement ? 0 : 1;
 }
 
 /**
@@ -184,8 +199,8 @@ const BLOCK: usize = 64;
   let zero = f64x2.splat(0.0);
   let zero32 = f32x4.splat(0.0);
   let ok = i32x4.splat(-1);
-  let bad = false;
   let cross = kind == CROSS;
+  badElement = false;
   for (let r = 0; r < rows; r++) {
     let ip: f64 = 1, iq: f64 = 1;
     if (sp) {
@@ -227,32 +242,15 @@ const BLOCK: usize = 64;
           s1 = f64x2.sub(s1, f64x2.add(hi64(t0), hi64(t1)));
         } else {
           // Scalar terms in f64 from the unscaled elements (as rowTerms does).
-          for (let j: usize = 0; j < 8; j++) {
-            let pj = at<f32>(p, i + j);
-            let qj = cross ? at<f32>(q, i + j) : 0;
-            if (!(qj >= 0)) bad = true;
-            let t = term(kind, pj * ip, qj * iq);
-            if (j & 1) s1 = f64x2.add(s1, f64x2.replace_lane(zero, 0, t));
-            else s0 = f64x2.add(s0, f64x2.replace_lane(zero, 0, t));
-          }
+          s0 = f64x2.add(s0, f64x2.replace_lane(zero, 0, scalarTerms<f32>(kind, cross, p, q, i, i + 8, ip, iq)));
         }
       }
       total = f64x2.add(total, f64x2.add(s0, s1));
     }
-    let tail: f64 = 0;
-    for (; i < end; i++) {
-      let p0 = at<f32>(p, i);
-      let q0: f64 = 0;
-      if (cross) {
-        q0 = at<f32>(q, i);
-        if (!(q0 >= 0)) bad = true;
-      }
-      if (!(p0 >= 0)) bad = true;
-      tail += term(kind, p0 * ip, q0 * iq);
-    }
+    let tail = scalarTerms<f32>(kind, cross, p, q, i, end, ip, iq);
     store<f64>(out + (<usize>r << 3), f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1) + tail);
   }
-  return bad || !i32x4.all_true(ok) ? 1 : 0;
+  return i32x4.all_true(ok) && !badElement ? 0 : 1;
 }
 
 /** out[r] = Σ of row r (for normalize). */
