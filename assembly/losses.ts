@@ -15,6 +15,35 @@ import { exp64, EXP32_LO, fastExp32, fastExp64, hi64, lo64, load2, log64 } from 
   return load<f64>(ptr + (i << 3));
 }
 
+// The vectorised loss kernels take elements two at a time; a row's odd last element goes through
+// the same code with its value in both lanes (`one`), and only lane 0 is kept, so that each
+// formula is written once.
+
+/** Elements i, i+1 as f64x2, or element i in both lanes when `one`. */
+// @ts-ignore: decorator
+@inline function pair<T>(ptr: usize, i: usize, one: bool): v128 {
+  return one ? f64x2.splat(at<T>(ptr, i)) : load2<T>(ptr, i);
+}
+
+/** Stores both lanes at elements i, i+1, or lane 0 alone at i when `one`. */
+// @ts-ignore: decorator
+@inline function storePair(ptr: usize, i: usize, v: v128, one: bool): void {
+  if (one) store<f64>(ptr + (i << 3), f64x2.extract_lane(v, 0));
+  else v128.store(ptr + (i << 3), v);
+}
+
+/** Both lanes, or lane 0 alone when `one`, for adding into a sum. */
+// @ts-ignore: decorator
+@inline function kept(v: v128, one: bool): v128 {
+  return one ? f64x2.replace_lane(v, 1, 0) : v;
+}
+
+/** The two lanes' sum. */
+// @ts-ignore: decorator
+@inline function lanes(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
 /**
  * log Σ exp over n elements from element i, in one read: a running max m and a sum s of
  * exp(x − m), rescaled when the max grows. Equal values (±∞ included) add exp(0) = 1 without
@@ -177,14 +206,14 @@ export function lseRows32(x: usize, k: i32, len: i32, out: usize): void {
 export function softmaxRows<T>(x: usize, lse: usize, k: i32, len: i32, log: i32, out: usize): void {
   let n = <usize>len;
   for (let r: usize = 0; r < <usize>k; r++) {
-    let l = f64at(lse, r);
-    let L = f64x2.splat(l);
-    let i = r * n, end = i + n, j = i;
-    // Two lanes at a time, exp64 (< 1 ulp; lanes outside its fast range, such as exp(−1000) or
-    // a NaN, on the scalar path); then the odd element.
-    if (log) for (; j + 2 <= end; j += 2) v128.store(out + (j << 3), f64x2.sub(load2<T>(x, j), L));
-    else for (; j + 2 <= end; j += 2) v128.store(out + (j << 3), exp64(f64x2.sub(load2<T>(x, j), L)));
-    if (j < end) store<f64>(out + (j << 3), log ? at<T>(x, j) - l : Math.exp(at<T>(x, j) - l));
+    let L = f64x2.splat(f64at(lse, r));
+    let i = r * n;
+    // exp64: < 1 ulp; lanes outside its fast range (exp(−1000), NaN) take its scalar path.
+    for (let j: usize = 0; j < n; j += 2) {
+      let one = j + 1 == n;
+      let d = f64x2.sub(pair<T>(x, i + j, one), L);
+      storePair(out, i + j, log ? d : exp64(d), one);
+    }
   }
 }
 
@@ -221,22 +250,15 @@ export function softmaxGradRows<T>(
 ): void {
   let n = <usize>len;
   for (let r: usize = 0; r < <usize>k; r++) {
-    let l = f64at(lse, r), g = f64at(gm, r), a = f64at(gb1, r), b = f64at(gb0, r);
+    let L = f64x2.splat(f64at(lse, r)), G = f64x2.splat(f64at(gm, r));
+    let A = f64x2.splat(f64at(gb1, r)), B = f64x2.splat(f64at(gb0, r));
     let i = r * n;
-    let L = f64x2.splat(l), G = f64x2.splat(g), A = f64x2.splat(a), B = f64x2.splat(b);
-    let j: usize = 0;
-    // Two lanes at a time (the same operations as the scalar loop below, with exp64).
-    for (; j + 2 <= n; j += 2) {
+    for (let j: usize = 0; j < n; j += 2) {
+      let one = j + 1 == n;
       let c = B;
-      if (t) c = f64x2.add(c, f64x2.mul(A, load2<T>(t, i + j)));
-      if (w) c = f64x2.mul(c, v128.load(w + (j << 3)));
-      v128.store(out + ((i + j) << 3), f64x2.sub(f64x2.mul(G, exp64(f64x2.sub(load2<T>(x, i + j), L))), c));
-    }
-    for (; j < n; j++) {
-      let cj = b;
-      if (t) cj += a * at<T>(t, i + j);
-      if (w) cj *= f64at(w, j);
-      store<f64>(out + ((i + j) << 3), g * Math.exp(at<T>(x, i + j) - l) - cj);
+      if (t) c = f64x2.add(c, f64x2.mul(A, pair<T>(t, i + j, one)));
+      if (w) c = f64x2.mul(c, pair<f64>(w, j, one));
+      storePair(out, i + j, f64x2.sub(f64x2.mul(G, exp64(f64x2.sub(pair<T>(x, i + j, one), L))), c), one);
     }
     if (y) {
       let col = <i64>f64at(y, r) - <i64>off;
@@ -267,83 +289,55 @@ export function softmaxGradRows<T>(
 
 export function bceRows<T>(x: usize, y: usize, w: usize, k: i32, len: i32, out: usize, sum: usize): i32 {
   let n = <usize>len;
-  let bad = false;
-  let zero = f64x2.splat(0), one = f64x2.splat(1.0), floor = f64x2.splat(-100.0);
-  let ok = i64x2.splat(-1);
+  let zero = f64x2.splat(0), one1 = f64x2.splat(1.0), floor = f64x2.splat(-100.0);
+  let ok = i64x2.splat(-1); // lanes stay all-ones while every input is in [0, 1]
   for (let r: usize = 0; r < <usize>k; r++) {
-    let s: f64 = 0;
     let i = r * n;
-    let j: usize = 0;
-    // Two lanes at a time: the scalar loop's operations with log64 and log1p64.
     let S = zero;
-    for (; j + 2 <= n; j += 2) {
-      let p = load2<T>(x, i + j), t = load2<T>(y, i + j);
-      ok = v128.and(ok, v128.and(f64x2.ge(p, zero), f64x2.le(p, one)));
-      let a = f64x2.pmax(floor, log1p64(f64x2.neg(p))); // pmax: −∞ → −100
+    for (let j: usize = 0; j < n; j += 2) {
+      let one = j + 1 == n;
+      let p = pair<T>(x, i + j, one), t = pair<T>(y, i + j, one);
+      ok = v128.and(ok, v128.and(f64x2.ge(p, zero), f64x2.le(p, one1)));
+      // −(1−t)·max(log(1−p), −100) − t·max(log p, −100); pmax(−100, −∞) is −100
+      let a = f64x2.pmax(floor, log1p64(f64x2.neg(p)));
       let b = f64x2.pmax(floor, log64(p));
-      let v = f64x2.sub(f64x2.mul(f64x2.sub(t, one), a), f64x2.mul(t, b));
-      if (w) v = f64x2.mul(v, load2<T>(w, i + j));
-      if (out) v128.store(out + ((i + j) << 3), v);
-      S = f64x2.add(S, v);
+      let v = f64x2.sub(f64x2.mul(f64x2.sub(t, one1), a), f64x2.mul(t, b));
+      if (w) v = f64x2.mul(v, pair<T>(w, i + j, one));
+      if (out) storePair(out, i + j, v, one);
+      S = f64x2.add(S, kept(v, one));
     }
-    s = f64x2.extract_lane(S, 0) + f64x2.extract_lane(S, 1);
-    for (; j < n; j++) {
-      let p = at<T>(x, i + j), t = at<T>(y, i + j);
-      bad = bad | !(p >= 0 && p <= 1);
-      let v = (t - 1) * max(Math.log1p(-p), -100.0) - t * max(Math.log(p), -100.0);
-      if (w) v *= at<T>(w, i + j);
-      if (out) store<f64>(out + ((i + j) << 3), v);
-      s += v;
-    }
-    store<f64>(sum + (r << 3), s);
+    store<f64>(sum + (r << 3), lanes(S));
   }
-  return bad || !i64x2.all_true(ok) ? 1 : 0;
+  return i64x2.all_true(ok) ? 0 : 1;
 }
 
 export function bceLogitsRows<T>(
   x: usize, y: usize, w: usize, pw: usize, k: i32, len: i32, gs: f64, out: usize, grad: usize, sum: usize,
 ): void {
   let n = <usize>len;
-  let zero = f64x2.splat(0), one = f64x2.splat(1.0), G = f64x2.splat(gs);
+  let zero = f64x2.splat(0), one1 = f64x2.splat(1.0), G = f64x2.splat(gs);
   for (let r: usize = 0; r < <usize>k; r++) {
-    let s: f64 = 0;
     let i = r * n;
-    let j: usize = 0;
-    // Two lanes at a time: the scalar loop's operations with exp64 and log1p64.
     let S = zero;
-    for (; j + 2 <= n; j += 2) {
-      let v = load2<T>(x, i + j), t = load2<T>(y, i + j);
-      let lw = pw ? f64x2.add(one, f64x2.mul(f64x2.sub(v128.load(pw + (j << 3)), one), t)) : one;
+    for (let j: usize = 0; j < n; j += 2) {
+      let one = j + 1 == n;
+      let v = pair<T>(x, i + j, one), t = pair<T>(y, i + j, one);
+      // pos_weight folded in: lw = 1 + (pw − 1)·t; e = exp(−|v|) never overflows
+      let lw = pw ? f64x2.add(one1, f64x2.mul(f64x2.sub(pair<f64>(pw, j, one), one1), t)) : one1;
       let e = exp64(f64x2.neg(f64x2.abs(v)));
-      let loss = f64x2.add(f64x2.mul(f64x2.sub(one, t), v), f64x2.mul(lw, f64x2.add(log1p64(e), f64x2.pmax(zero, f64x2.neg(v)))));
-      let ww = w ? load2<T>(w, i + j) : one;
+      let loss = f64x2.add(f64x2.mul(f64x2.sub(one1, t), v), f64x2.mul(lw, f64x2.add(log1p64(e), f64x2.pmax(zero, f64x2.neg(v)))));
+      let ww = w ? pair<T>(w, i + j, one) : one1;
       loss = f64x2.mul(loss, ww);
-      if (out) v128.store(out + ((i + j) << 3), loss);
-      S = f64x2.add(S, loss);
+      if (out) storePair(out, i + j, loss, one);
+      S = f64x2.add(S, kept(loss, one));
       if (grad) {
         // σ(−v) from e = exp(−|v|) without overflow
-        let d = f64x2.add(one, e);
-        let sig = v128.bitselect(f64x2.div(e, d), f64x2.div(one, d), f64x2.ge(v, zero));
-        v128.store(grad + ((i + j) << 3), f64x2.mul(f64x2.mul(G, ww), f64x2.sub(f64x2.sub(one, t), f64x2.mul(lw, sig))));
+        let d = f64x2.add(one1, e);
+        let sig = v128.bitselect(f64x2.div(e, d), f64x2.div(one1, d), f64x2.ge(v, zero));
+        storePair(grad, i + j, f64x2.mul(f64x2.mul(G, ww), f64x2.sub(f64x2.sub(one1, t), f64x2.mul(lw, sig))), one);
       }
     }
-    s = f64x2.extract_lane(S, 0) + f64x2.extract_lane(S, 1);
-    for (; j < n; j++) {
-      let v = at<T>(x, i + j), t = at<T>(y, i + j);
-      let lw: f64 = pw ? 1 + (f64at(pw, j) - 1) * t : 1;
-      let e = Math.exp(-Math.abs(v));
-      let loss = (1 - t) * v + lw * (Math.log1p(e) + max(-v, 0.0));
-      let ww: f64 = w ? at<T>(w, i + j) : 1;
-      loss *= ww;
-      if (out) store<f64>(out + ((i + j) << 3), loss);
-      s += loss;
-      if (grad) {
-        // σ(−v), computed from e = exp(−|v|) without overflow
-        let sig = v >= 0 ? e / (1 + e) : 1 / (1 + e);
-        store<f64>(grad + ((i + j) << 3), gs * ww * ((1 - t) - lw * sig));
-      }
-    }
-    store<f64>(sum + (r << 3), s);
+    store<f64>(sum + (r << 3), lanes(S));
   }
 }
 
@@ -352,34 +346,24 @@ export function bceLogitsRows<T>(
  */
 export function klDivRows<T>(x: usize, t: usize, logTarget: i32, k: i32, len: i32, out: usize, sum: usize): void {
   let n = <usize>len;
+  let zero = f64x2.splat(0);
   for (let r: usize = 0; r < <usize>k; r++) {
-    let s: f64 = 0;
     let i = r * n;
-    let j: usize = 0;
-    // Two lanes at a time: the scalar loop's operations with exp64 and log64 (log of 1 where
-    // the target is 0, so that 0·log 0 is 0 as xlogy makes it).
-    let S = f64x2.splat(0);
-    for (; j + 2 <= n; j += 2) {
-      let a = load2<T>(x, i + j), b = load2<T>(t, i + j);
+    let S = zero;
+    for (let j: usize = 0; j < n; j += 2) {
+      let one = j + 1 == n;
+      let a = pair<T>(x, i + j, one), b = pair<T>(t, i + j, one);
       let v: v128;
-      if (logTarget) v = f64x2.mul(exp64(b), f64x2.sub(b, a));
+      if (logTarget) v = f64x2.mul(exp64(b), f64x2.sub(b, a)); // exp(t)·(t − x)
       else {
-        let zero = f64x2.eq(b, f64x2.splat(0));
-        let xl = v128.bitselect(f64x2.splat(0), f64x2.mul(b, log64(v128.bitselect(f64x2.splat(1.0), b, zero))), zero);
+        // xlogy(t, t) − t·x: the log of 1 where t is 0, so that 0·log 0 is 0
+        let z = f64x2.eq(b, zero);
+        let xl = v128.bitselect(zero, f64x2.mul(b, log64(v128.bitselect(f64x2.splat(1.0), b, z))), z);
         v = f64x2.sub(xl, f64x2.mul(b, a));
       }
-      if (out) v128.store(out + ((i + j) << 3), v);
-      S = f64x2.add(S, v);
+      if (out) storePair(out, i + j, v, one);
+      S = f64x2.add(S, kept(v, one));
     }
-    s = f64x2.extract_lane(S, 0) + f64x2.extract_lane(S, 1);
-    for (; j < n; j++) {
-      let a = at<T>(x, i + j), b = at<T>(t, i + j);
-      let v: f64;
-      if (logTarget) v = Math.exp(b) * (b - a);
-      else v = (b == 0 ? 0 : b * Math.log(b)) - b * a;
-      if (out) store<f64>(out + ((i + j) << 3), v);
-      s += v;
-    }
-    store<f64>(sum + (r << 3), s);
+    store<f64>(sum + (r << 3), lanes(S));
   }
 }
