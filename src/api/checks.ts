@@ -127,15 +127,16 @@ export function inputAndTarget(fn: string, input: Values, target: Values): [Floa
   return [x, y];
 }
 
-/** Applies the reduction to per-row values (in nats), dividing by ln(base). */
-/** Reduces the first `rows` entries of perRow (all of it by default; 'none' returns perRow). */
+/**
+ * Applies the reduction to the first `rows` per-row values (in nats; all of perRow by default),
+ * dividing by ln(base). 'none' returns perRow itself.
+ */
 export function reduce(perRow: Float64Array, reduction: Reduction, logBase: number, rows = perRow.length): number | Float64Array {
   if (reduction === 'none') {
     if (logBase !== 1) for (let i = 0; i < perRow.length; i++) perRow[i] /= logBase;
     return perRow;
   }
-  let s = 0;
-  for (let i = 0; i < rows; i++) s += perRow[i];
+  let s = sum(perRow, rows);
   if (reduction === 'mean') s /= rows;
   return s / logBase;
 }
@@ -226,8 +227,9 @@ export function classIndices(
   return { y, wy };
 }
 
-export function sum(x: ArrayLike<number>): number {
+/** The sum of the first n elements of x (all of them by default). */
+export function sum(x: ArrayLike<number>, n = x.length): number {
   let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i];
+  for (let i = 0; i < n; i++) s += x[i];
   return s;
 }

@@ -16,9 +16,8 @@ interface WasmExports {
 }
 
 /**
- * Compiles and instantiates the kernel module synchronously (Node, and browsers from the inlined
- * bytes). Returns null where
- * WebAssembly, or the SIMD it was compiled with, is unavailable.
+ * Compiles and instantiates the kernel module synchronously (the entry passes the inlined bytes).
+ * Returns null where WebAssembly, or the SIMD it was compiled with, is unavailable.
  */
 export function instantiateSync(bytes: () => BufferSource): WebAssembly.Instance | null {
   try {
