@@ -1,48 +1,9 @@
-// Loss kernels: rows × len blocks of row-major data; per-row parameters and results are f64.
-// `off` is the column of the block's first element within its row (a row longer than the
-// glue's chunk arrives in pieces). Pointers that are 0 mean "absent".
+// Loss kernels: blocks of `rows` × `classes` row-major elements; per-row parameters and results
+// are f64. `offset` is the class of the block's first element within its row (a row longer than
+// the glue's chunk arrives in pieces). Pointers that are 0 mean "absent". Descriptors, argument
+// names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
-import { exp64, EXP32_LO, fastExp32, fastExp64, hi64, lo64, load2, log64 } from './vmath';
-
-/** Element i of a T array at ptr, as f64 (f32 widened exactly). Shared with index.ts. */
-// @ts-ignore: decorator
-@inline export function at<T>(ptr: usize, i: usize): f64 {
-  return <f64>load<T>(ptr + (i << alignof<T>()));
-}
-
-// @ts-ignore: decorator
-@inline function f64at(ptr: usize, i: usize): f64 {
-  return load<f64>(ptr + (i << 3));
-}
-
-// The vectorised loss kernels take elements two at a time; a row's odd last element goes through
-// the same code with its value in both lanes (`one`), and only lane 0 is kept, so that each
-// formula is written once.
-
-/** Elements i, i+1 as f64x2, or element i in both lanes when `one`. */
-// @ts-ignore: decorator
-@inline function pair<T>(ptr: usize, i: usize, one: bool): v128 {
-  return one ? f64x2.splat(at<T>(ptr, i)) : load2<T>(ptr, i);
-}
-
-/** Stores both lanes at elements i, i+1, or lane 0 alone at i when `one`. */
-// @ts-ignore: decorator
-@inline function storePair(ptr: usize, i: usize, v: v128, one: bool): void {
-  if (one) store<f64>(ptr + (i << 3), f64x2.extract_lane(v, 0));
-  else v128.store(ptr + (i << 3), v);
-}
-
-/** Both lanes, or lane 0 alone when `one`, for adding into a sum. */
-// @ts-ignore: decorator
-@inline function kept(v: v128, one: bool): v128 {
-  return one ? f64x2.replace_lane(v, 1, 0) : v;
-}
-
-/** The two lanes' sum. */
-// @ts-ignore: decorator
-@inline function lanes(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
+import { at, exp64, EXP32_LO, f64at, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 
 /**
  * log Σ exp over n elements from element i, in one read: a running max m and a sum s of
@@ -72,7 +33,7 @@ const LSE_BLOCK: usize = 64;
  * The running (max, sum) of every lane, combined into one (max, sum), then the tail of the row
  * through the scalar path. Lanes whose max is −∞ hold nothing.
  */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function finish<T>(x: usize, i: usize, n: usize, m: StaticArray<f64>, s: StaticArray<f64>, lanes: i32): f64 {
   let mx = -Infinity;
   for (let l = 0; l < lanes; l++) mx = max(mx, unchecked(m[l]));
@@ -91,11 +52,11 @@ const laneSum = new StaticArray<f64>(4);
  * are < 2^-1021 against a lane sum ≥ 1, so they cannot change it, and the clamp keeps every
  * vector on the fast path. A row holding +∞ or NaN is recomputed by the scalar path.
  */
-export function lseRows64(x: usize, k: i32, len: i32, out: usize): void {
-  let n = <usize>len;
+function lseRows64(x: usize, rows: i32, classes: i32, out: usize): void {
+  let n = <usize>classes;
   let lo = f64x2.splat(-708.0);
   let inf = f64x2.splat(Infinity);
-  for (let r: usize = 0; r < <usize>k; r++) {
+  for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n, end = i + n;
     let M = f64x2.splat(-Infinity);
     let S = f64x2.splat(0);
@@ -141,11 +102,11 @@ export function lseRows64(x: usize, k: i32, len: i32, out: usize): void {
  * clamped at −86: terms < 2^-124 against a lane sum ≥ 1), pairs of terms added in f32 and
  * widened into f64 lane sums. The row's lse is within ~2 f32 ulps of 1 (absolute) of the f64 value.
  */
-export function lseRows32(x: usize, k: i32, len: i32, out: usize): void {
-  let n = <usize>len;
+function lseRows32(x: usize, rows: i32, classes: i32, out: usize): void {
+  let n = <usize>classes;
   let lo = f32x4.splat(EXP32_LO);
   let inf = f32x4.splat(Infinity);
-  for (let r: usize = 0; r < <usize>k; r++) {
+  for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n, end = i + n;
     let M = f32x4.splat(-Infinity);
     let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
@@ -196,43 +157,50 @@ export function lseRows32(x: usize, k: i32, len: i32, out: usize): void {
   }
 }
 
+/** out[r] = log Σ_j exp x[r, j]: lseRows64 or lseRows32 by element type. */
+export function lseRows<T>(x: usize, rows: i32, classes: i32, out: usize): void {
+  if (sizeof<T>() == 8) lseRows64(x, rows, classes, out);
+  else lseRows32(x, rows, classes, out);
+}
+
 /** exp(m − mn) when the lane's max grew from m to mn, else 1 (also for −∞ → −∞). */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function rescale(m: f32, mn: f32): f64 {
   return mn > m ? Math.exp(<f64>m - <f64>mn) : 1;
 }
 
 /** out = x − lse (log) or exp(x − lse), per row. */
-export function softmaxRows<T>(x: usize, lse: usize, k: i32, len: i32, log: i32, out: usize): void {
-  let n = <usize>len;
-  for (let r: usize = 0; r < <usize>k; r++) {
+export function softmaxRows<T>(x: usize, lse: usize, rows: i32, classes: i32, log: bool, out: usize): void {
+  let n = <usize>classes;
+  for (let r: usize = 0; r < <usize>rows; r++) {
     let L = f64x2.splat(f64at(lse, r));
     let i = r * n;
     // exp64: < 1 ulp; lanes outside its fast range (exp(−1000), NaN) take its scalar path.
     for (let j: usize = 0; j < n; j += 2) {
-      let one = j + 1 == n;
-      let d = f64x2.sub(pair<T>(x, i + j, one), L);
-      storePair(out, i + j, log ? d : exp64(d), one);
+      let last = j + 1 == n;
+      let d = f64x2.sub(pair<T>(x, i + j, last), L);
+      storePair(out, i + j, log ? d : exp64(d), last);
     }
   }
 }
 
 /**
- * With c_j = w_j·(b1_r·t_rj + b0_r) (w, t absent: 1, 0):
- * loss[r] = Σ_j c_j·(lse_r − x_rj), mass[r] = Σ_j c_j.
+ * The soft-target cross entropy of each row. With c_j = classWeight_j·(targetScale_r·target_rj + uniform_r)
+ * (classWeight, target absent: 1, 0): loss[r] = Σ_j c_j·(lse_r − x_rj), mass[r] = Σ_j c_j.
  */
-export function softDotRows<T>(
-  x: usize, t: usize, w: usize, lse: usize, b1: usize, b0: usize, k: i32, len: i32, loss: usize, mass: usize,
+export function softTargetRows<T>(
+  x: usize, target: usize, classWeight: usize, lse: usize, targetScale: usize, uniform: usize,
+  rows: i32, classes: i32, loss: usize, mass: usize,
 ): void {
-  let n = <usize>len;
-  for (let r: usize = 0; r < <usize>k; r++) {
-    let l = f64at(lse, r), a = f64at(b1, r), b = f64at(b0, r);
+  let n = <usize>classes;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let l = f64at(lse, r), a = f64at(targetScale, r), b = f64at(uniform, r);
     let i = r * n;
     let s: f64 = 0, c: f64 = 0;
     for (let j: usize = 0; j < n; j++) {
       let cj = b;
-      if (t) cj += a * at<T>(t, i + j);
-      if (w) cj *= f64at(w, j);
+      if (target) cj += a * at<T>(target, i + j);
+      if (classWeight) cj *= f64at(classWeight, j);
       s += cj * (l - at<T>(x, i + j));
       c += cj;
     }
@@ -242,117 +210,112 @@ export function softDotRows<T>(
 }
 
 /**
- * grad_rj = gm_r·exp(x_rj − lse_r) − w_j·(gb1_r·t_rj + gb0_r) − [off + j = y_r]·gh_r.
+ * grad_rj = softmaxScale_r·exp(x_rj − lse_r) − classWeight_j·(targetScale_r·target_rj + uniform_r)
+ *           − [offset + j = label_r]·labelScale_r.
  */
 export function softmaxGradRows<T>(
-  x: usize, lse: usize, gm: usize, y: usize, gh: usize, t: usize, w: usize, gb1: usize, gb0: usize,
-  k: i32, len: i32, off: i32, out: usize,
+  x: usize, target: usize, classWeight: usize, lse: usize, softmaxScale: usize, label: usize, labelScale: usize,
+  targetScale: usize, uniform: usize, rows: i32, classes: i32, offset: i32, grad: usize,
 ): void {
-  let n = <usize>len;
-  for (let r: usize = 0; r < <usize>k; r++) {
-    let L = f64x2.splat(f64at(lse, r)), G = f64x2.splat(f64at(gm, r));
-    let A = f64x2.splat(f64at(gb1, r)), B = f64x2.splat(f64at(gb0, r));
+  let n = <usize>classes;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let L = f64x2.splat(f64at(lse, r)), G = f64x2.splat(f64at(softmaxScale, r));
+    let A = f64x2.splat(f64at(targetScale, r)), B = f64x2.splat(f64at(uniform, r));
     let i = r * n;
     for (let j: usize = 0; j < n; j += 2) {
-      let one = j + 1 == n;
+      let last = j + 1 == n;
       let c = B;
-      if (t) c = f64x2.add(c, f64x2.mul(A, pair<T>(t, i + j, one)));
-      if (w) c = f64x2.mul(c, pair<f64>(w, j, one));
-      storePair(out, i + j, f64x2.sub(f64x2.mul(G, exp64(f64x2.sub(pair<T>(x, i + j, one), L))), c), one);
+      if (target) c = f64x2.add(c, f64x2.mul(A, pair<T>(target, i + j, last)));
+      if (classWeight) c = f64x2.mul(c, pair<f64>(classWeight, j, last));
+      storePair(grad, i + j, f64x2.sub(f64x2.mul(G, exp64(f64x2.sub(pair<T>(x, i + j, last), L))), c), last);
     }
-    if (y) {
-      let col = <i64>f64at(y, r) - <i64>off;
-      if (col >= 0 && col < <i64>len) {
-        let p = out + ((i + <usize>col) << 3);
-        store<f64>(p, load<f64>(p) - f64at(gh, r));
+    if (label) {
+      let col = <i64>f64at(label, r) - <i64>offset;
+      if (col >= 0 && col < <i64>classes) {
+        let p = grad + ((i + <usize>col) << 3);
+        store<f64>(p, load<f64>(p) - f64at(labelScale, r));
       }
     }
   }
 }
 
 /**
- * PyTorch's binary_cross_entropy: −w·(y·max(log x, −100) + (1−y)·max(log1p(−x), −100)).
- * Per-row sums to `sum`; per element to `out` when given. Returns 1 if any x is outside
+ * PyTorch's binary_cross_entropy: −weight·(target·max(log input, −100) + (1−target)·max(log1p(−input), −100)).
+ * Per-row sums to `sum`; per element to `loss` when given. Returns 1 if any input is outside
  * [0, 1] or NaN.
  */
-/**
- * log1p(z) for two lanes with z ≥ −1: Goldberg's u = 1 + z, log1p(z) = log(u)·z/(u − 1) (z itself
- * where u rounds to 1), within a few ulp; log64 takes u = 0 (z = −1, giving −∞) on its scalar path.
- */
-// @ts-ignore: decorator
-@inline function log1p64(z: v128): v128 {
-  let one = f64x2.splat(1.0);
-  let u = f64x2.add(one, z);
-  let q = f64x2.div(f64x2.mul(log64(u), z), f64x2.sub(u, one));
-  return v128.bitselect(z, q, f64x2.eq(u, one));
-}
-
-export function bceRows<T>(x: usize, y: usize, w: usize, k: i32, len: i32, out: usize, sum: usize): i32 {
-  let n = <usize>len;
-  let zero = f64x2.splat(0), one1 = f64x2.splat(1.0), floor = f64x2.splat(-100.0);
+export function bceRows<T>(input: usize, target: usize, weight: usize, rows: i32, classes: i32, loss: usize, sum: usize): i32 {
+  let n = <usize>classes;
+  let zero = f64x2.splat(0), ones = f64x2.splat(1.0), floor = f64x2.splat(-100.0);
   let ok = i64x2.splat(-1); // lanes stay all-ones while every input is in [0, 1]
-  for (let r: usize = 0; r < <usize>k; r++) {
+  for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n;
     let S = zero;
     for (let j: usize = 0; j < n; j += 2) {
-      let one = j + 1 == n;
-      let p = pair<T>(x, i + j, one), t = pair<T>(y, i + j, one);
-      ok = v128.and(ok, v128.and(f64x2.ge(p, zero), f64x2.le(p, one1)));
+      let last = j + 1 == n;
+      let p = pair<T>(input, i + j, last), t = pair<T>(target, i + j, last);
+      ok = v128.and(ok, v128.and(f64x2.ge(p, zero), f64x2.le(p, ones)));
       // −(1−t)·max(log(1−p), −100) − t·max(log p, −100); pmax(−100, −∞) is −100
       let a = f64x2.pmax(floor, log1p64(f64x2.neg(p)));
       let b = f64x2.pmax(floor, log64(p));
-      let v = f64x2.sub(f64x2.mul(f64x2.sub(t, one1), a), f64x2.mul(t, b));
-      if (w) v = f64x2.mul(v, pair<T>(w, i + j, one));
-      if (out) storePair(out, i + j, v, one);
-      S = f64x2.add(S, kept(v, one));
+      let v = f64x2.sub(f64x2.mul(f64x2.sub(t, ones), a), f64x2.mul(t, b));
+      if (weight) v = f64x2.mul(v, pair<T>(weight, i + j, last));
+      if (loss) storePair(loss, i + j, v, last);
+      S = f64x2.add(S, kept(v, last));
     }
-    store<f64>(sum + (r << 3), lanes(S));
+    store<f64>(sum + (r << 3), addLanes(S));
   }
   return i64x2.all_true(ok) ? 0 : 1;
 }
 
+/**
+ * PyTorch's binary_cross_entropy_with_logits, with one positive weight per class:
+ * loss = weight·((1 − t)·x + pw·(log1p(e^−|x|) + max(−x, 0))), pw = 1 + (posWeight − 1)·t;
+ * grad = gradScale·weight·(1 − t − pw·σ(−x)).
+ */
 export function bceLogitsRows<T>(
-  x: usize, y: usize, w: usize, pw: usize, k: i32, len: i32, gs: f64, out: usize, grad: usize, sum: usize,
+  input: usize, target: usize, weight: usize, posWeight: usize, rows: i32, classes: i32, gradScale: f64,
+  loss: usize, grad: usize, sum: usize,
 ): void {
-  let n = <usize>len;
-  let zero = f64x2.splat(0), one1 = f64x2.splat(1.0), G = f64x2.splat(gs);
-  for (let r: usize = 0; r < <usize>k; r++) {
+  let n = <usize>classes;
+  let zero = f64x2.splat(0), ones = f64x2.splat(1.0), G = f64x2.splat(gradScale);
+  for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n;
     let S = zero;
     for (let j: usize = 0; j < n; j += 2) {
-      let one = j + 1 == n;
-      let v = pair<T>(x, i + j, one), t = pair<T>(y, i + j, one);
-      // pos_weight folded in: lw = 1 + (pw − 1)·t; e = exp(−|v|) never overflows
-      let lw = pw ? f64x2.add(one1, f64x2.mul(f64x2.sub(pair<f64>(pw, j, one), one1), t)) : one1;
-      let e = exp64(f64x2.neg(f64x2.abs(v)));
-      let loss = f64x2.add(f64x2.mul(f64x2.sub(one1, t), v), f64x2.mul(lw, f64x2.add(log1p64(e), f64x2.pmax(zero, f64x2.neg(v)))));
-      let ww = w ? pair<T>(w, i + j, one) : one1;
-      loss = f64x2.mul(loss, ww);
-      if (out) storePair(out, i + j, loss, one);
-      S = f64x2.add(S, kept(loss, one));
+      let last = j + 1 == n;
+      let x = pair<T>(input, i + j, last), t = pair<T>(target, i + j, last);
+      // the positive weight folded in; e = exp(−|x|) never overflows
+      let pw = posWeight ? f64x2.add(ones, f64x2.mul(f64x2.sub(pair<f64>(posWeight, j, last), ones), t)) : ones;
+      let e = exp64(f64x2.neg(f64x2.abs(x)));
+      let l = f64x2.add(f64x2.mul(f64x2.sub(ones, t), x), f64x2.mul(pw, f64x2.add(log1p64(e), f64x2.pmax(zero, f64x2.neg(x)))));
+      let w = weight ? pair<T>(weight, i + j, last) : ones;
+      l = f64x2.mul(l, w);
+      if (loss) storePair(loss, i + j, l, last);
+      S = f64x2.add(S, kept(l, last));
       if (grad) {
-        // σ(−v) from e = exp(−|v|) without overflow
-        let d = f64x2.add(one1, e);
-        let sig = v128.bitselect(f64x2.div(e, d), f64x2.div(one1, d), f64x2.ge(v, zero));
-        storePair(grad, i + j, f64x2.mul(f64x2.mul(G, ww), f64x2.sub(f64x2.sub(one1, t), f64x2.mul(lw, sig))), one);
+        // σ(−x) from e = exp(−|x|) without overflow
+        let d = f64x2.add(ones, e);
+        let sig = v128.bitselect(f64x2.div(e, d), f64x2.div(ones, d), f64x2.ge(x, zero));
+        storePair(grad, i + j, f64x2.mul(f64x2.mul(G, w), f64x2.sub(f64x2.sub(ones, t), f64x2.mul(pw, sig))), last);
       }
     }
-    store<f64>(sum + (r << 3), lanes(S));
+    store<f64>(sum + (r << 3), addLanes(S));
   }
 }
 
 /**
  * PyTorch's kl_div: t·(log t − x) with 0·log 0 = 0 (xlogy), or exp(t)·(t − x) for log targets.
  */
-export function klDivRows<T>(x: usize, t: usize, logTarget: i32, k: i32, len: i32, out: usize, sum: usize): void {
-  let n = <usize>len;
+export function klDivRows<T>(input: usize, target: usize, logTarget: bool, rows: i32, classes: i32, loss: usize, sum: usize): void {
+  let n = <usize>classes;
   let zero = f64x2.splat(0);
-  for (let r: usize = 0; r < <usize>k; r++) {
+  for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n;
     let S = zero;
     for (let j: usize = 0; j < n; j += 2) {
-      let one = j + 1 == n;
-      let a = pair<T>(x, i + j, one), b = pair<T>(t, i + j, one);
+      let last = j + 1 == n;
+      let a = pair<T>(input, i + j, last), b = pair<T>(target, i + j, last);
       let v: v128;
       if (logTarget) v = f64x2.mul(exp64(b), f64x2.sub(b, a)); // exp(t)·(t − x)
       else {
@@ -361,9 +324,9 @@ export function klDivRows<T>(x: usize, t: usize, logTarget: i32, k: i32, len: i3
         let xl = v128.bitselect(zero, f64x2.mul(b, log64(v128.bitselect(f64x2.splat(1.0), b, z))), z);
         v = f64x2.sub(xl, f64x2.mul(b, a));
       }
-      if (out) storePair(out, i + j, v, one);
-      S = f64x2.add(S, kept(v, one));
+      if (loss) storePair(loss, i + j, v, last);
+      S = f64x2.add(S, kept(v, last));
     }
-    store<f64>(sum + (r << 3), lanes(S));
+    store<f64>(sum + (r << 3), addLanes(S));
   }
 }

@@ -1,12 +1,12 @@
 // Accuracy sweeps for assembly/vmath.ts, compiled into a separate test-only module
-// (build/testing.wasm, by test/vmath.test.ts) so that the published module carries none of it.
+// (by test/vmath.ts, for test/vmath.log.test.ts and test/vmath.exp.test.ts) so that the published module carries none of it.
 
 import { exp32, exp64, log32, log64, lo64, hi64 } from './vmath';
 
 const F32_MIN_ULP: f64 = 1.401298464324817e-45; // 2^-149, the f32 ulp below 2^-126
 
 /** |got − want| in units of the f32 ulp at `want` (an f64 reference), for two lanes. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function ulps32(got: v128, want: v128): v128 {
   // 2^e of |want| (its exponent bits alone), times 2^-23: the f32 ulp at want.
   let pow = v128.and(want, i64x2.splat(0x7ff0000000000000));
@@ -55,7 +55,7 @@ export function seed(s: u64): void {
 }
 
 /** Distance in representable doubles between a and b (same sign, both finite). */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function ulpDistance(a: f64, b: f64): u64 {
   let x = reinterpret<i64>(a), y = reinterpret<i64>(b);
   return <u64>(x > y ? x - y : y - x);

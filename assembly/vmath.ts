@@ -3,8 +3,8 @@
 // stated next to it; `…Domain` tests whether every lane is inside it, and the full functions
 // (log64, exp64, log32, exp32) take a scalar path (Math.log/Math.exp in f64) for any vector with
 // a lane outside it: 0, subnormals, negatives, ±∞, NaN and the ends of exp's range. The accuracy
-// is proved by test/vmath.test.ts (every f32 input; 10^7 random f64 inputs) through the exports
-// of assembly/testing.ts.
+// is proved by test/vmath.log.test.ts and test/vmath.exp.test.ts (every f32 input; 10^7 random
+// f64 inputs) through the exports of assembly/testing.ts.
 
 const MIN_NORMAL64: f64 = 2.2250738585072014e-308;
 const MIN_NORMAL32: f32 = 1.17549435e-38;
@@ -23,7 +23,7 @@ const LN2_HI: f64 = 6.93147180369123816490e-01;
 const LN2_LO: f64 = 1.90821492927058770002e-10;
 
 /** log x for lanes in [2^-1022, ∞): normal, positive, finite. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function fastLog64(x: v128): v128 {
   // Shift the exponent so that m lands in [√2/2, √2): add (0x3ff00000 − 0x3fe6a09e) to the
   // high word, read k from the exponent field, and rebuild m with the exponent of 0x3fe6a09e.
@@ -48,18 +48,18 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
 }
 
 /** True when every lane is in fastLog64's domain. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function logDomain64(x: v128): bool {
   return i64x2.all_true(v128.and(f64x2.ge(x, f64x2.splat(MIN_NORMAL64)), f64x2.lt(x, f64x2.splat(Infinity))));
 }
 
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function scalarLog64(x: v128): v128 {
   return f64x2.replace_lane(f64x2.splat(Math.log(f64x2.extract_lane(x, 0))), 1, Math.log(f64x2.extract_lane(x, 1)));
 }
 
 /** log x for every lane: 0 → −∞, negative or NaN → NaN, ∞ → ∞, subnormals exact to < 1 ulp. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function log64(x: v128): v128 {
   return logDomain64(x) ? fastLog64(x) : scalarLog64(x);
 }
@@ -80,7 +80,7 @@ const EXP64_LO: f64 = -708.0;
 const EXP64_HI: f64 = 709.0;
 
 /** exp x for lanes in [−708, 709]. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function fastExp64(x: v128): v128 {
   let kd = f64x2.add(f64x2.mul(x, f64x2.splat(INV_LN2)), f64x2.splat(SHIFT64));
   let k = f64x2.sub(kd, f64x2.splat(SHIFT64));
@@ -101,18 +101,18 @@ const EXP64_HI: f64 = 709.0;
 }
 
 /** True when every lane is in fastExp64's domain. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function expDomain64(x: v128): bool {
   return i64x2.all_true(v128.and(f64x2.ge(x, f64x2.splat(EXP64_LO)), f64x2.le(x, f64x2.splat(EXP64_HI))));
 }
 
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function scalarExp64(x: v128): v128 {
   return f64x2.replace_lane(f64x2.splat(Math.exp(f64x2.extract_lane(x, 0))), 1, Math.exp(f64x2.extract_lane(x, 1)));
 }
 
 /** exp x for every lane (subnormal results, overflow to ∞, −∞ → 0, NaN → NaN on the scalar path). */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function exp64(x: v128): v128 {
   return expDomain64(x) ? fastExp64(x) : scalarExp64(x);
 }
@@ -126,7 +126,7 @@ const LN2F_HI: f32 = 6.9313812256e-01;
 const LN2F_LO: f32 = 9.0580006145e-06;
 
 /** log x for lanes in [2^-126, ∞). */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function fastLog32(x: v128): v128 {
   let ix = i32x4.add(x, i32x4.splat(0x3f800000 - 0x3f3504f3));
   let k = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(127)));
@@ -145,7 +145,7 @@ const LN2F_LO: f32 = 9.0580006145e-06;
 }
 
 /** True when every lane is in fastLog32's domain. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function logDomain32(x: v128): bool {
   return logDomain32x2(x, x);
 }
@@ -154,14 +154,14 @@ const LN2F_LO: f32 = 9.0580006145e-06;
  * True when every lane of a and b is in fastLog32's domain: bit patterns 0x00800000 (2^-126) to
  * 0x7f7fffff (the largest finite f32), i.e. bits − 0x00800000 below 0x7f000000 unsigned.
  */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function logDomain32x2(a: v128, b: v128): bool {
   let lo = i32x4.splat(0x00800000);
   let top = i32x4.max_u(i32x4.sub(a, lo), i32x4.sub(b, lo));
   return i32x4.all_true(i32x4.lt_u(top, i32x4.splat(0x7f000000)));
 }
 
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function scalarLog32(x: v128): v128 {
   let v = f32x4.splat(<f32>Math.log(<f64>f32x4.extract_lane(x, 0)));
   v = f32x4.replace_lane(v, 1, <f32>Math.log(<f64>f32x4.extract_lane(x, 1)));
@@ -170,7 +170,7 @@ const LN2F_LO: f32 = 9.0580006145e-06;
 }
 
 /** log x for every f32 lane. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function log32(x: v128): v128 {
   return logDomain32(x) ? fastLog32(x) : scalarLog32(x);
 }
@@ -194,7 +194,7 @@ export const EXP32_LO: f32 = -86.0;
 const EXP32_HI: f32 = 88.0;
 
 /** exp x for lanes in [−86, 88]. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function fastExp32(x: v128): v128 {
   let kf = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2EF)), f32x4.splat(SHIFT32));
   let k = f32x4.sub(kf, f32x4.splat(SHIFT32));
@@ -211,12 +211,12 @@ const EXP32_HI: f32 = 88.0;
 }
 
 /** True when every lane is in fastExp32's domain. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function expDomain32(x: v128): bool {
   return i32x4.all_true(v128.and(f32x4.ge(x, f32x4.splat(EXP32_LO)), f32x4.le(x, f32x4.splat(EXP32_HI))));
 }
 
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function scalarExp32(x: v128): v128 {
   let v = f32x4.splat(<f32>Math.exp(<f64>f32x4.extract_lane(x, 0)));
   v = f32x4.replace_lane(v, 1, <f32>Math.exp(<f64>f32x4.extract_lane(x, 1)));
@@ -225,27 +225,82 @@ const EXP32_HI: f32 = 88.0;
 }
 
 /** exp x for every f32 lane. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function exp32(x: v128): v128 {
   return expDomain32(x) ? fastExp32(x) : scalarExp32(x);
 }
 
 /** The low two f32 lanes of x, widened to f64x2. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function lo64(x: v128): v128 {
   return f64x2.promote_low_f32x4(x);
 }
 
 /** The high two f32 lanes of x, widened to f64x2. */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function hi64(x: v128): v128 {
   return f64x2.promote_low_f32x4(v128.shuffle<u32>(x, x, 2, 3, 2, 3));
 }
 
 /** Two elements i, i+1 as f64x2 (f32 elements are widened exactly). */
-// @ts-ignore: decorator
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function load2<T>(ptr: usize, i: usize): v128 {
   if (sizeof<T>() == 8) return v128.load(ptr + (i << 3));
   return f64x2.promote_low_f32x4(v128.load64_zero(ptr + (i << 2)));
 }
 
+
+// ---- element access shared by the kernels ------------------------------------------------------
+
+/** Element i of a T array at ptr, as f64 (f32 widened exactly). */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function at<T>(ptr: usize, i: usize): f64 {
+  return <f64>load<T>(ptr + (i << alignof<T>()));
+}
+
+/** Element i of an f64 array at ptr (per-row and per-column arrays are f64). */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function f64at(ptr: usize, i: usize): f64 {
+  return load<f64>(ptr + (i << 3));
+}
+
+// The two-lane loss kernels take elements two at a time; a row's odd last element goes through
+// the same code with its value in both lanes (`last`), and only lane 0 is kept, so that each
+// formula is written once.
+
+/** Elements i, i+1 as f64x2, or element i in both lanes when `last`. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function pair<T>(ptr: usize, i: usize, last: bool): v128 {
+  return last ? f64x2.splat(at<T>(ptr, i)) : load2<T>(ptr, i);
+}
+
+/** Stores both lanes at f64 elements i, i+1, or lane 0 alone at i when `last`. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function storePair(ptr: usize, i: usize, v: v128, last: bool): void {
+  if (last) store<f64>(ptr + (i << 3), f64x2.extract_lane(v, 0));
+  else v128.store(ptr + (i << 3), v);
+}
+
+/** Both lanes, or lane 0 alone (lane 1 zeroed) when `last`, for adding into a sum. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function kept(v: v128, last: bool): v128 {
+  return last ? f64x2.replace_lane(v, 1, 0) : v;
+}
+
+/** The sum of the two lanes. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function addLanes(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/**
+ * log1p(z) for two lanes with z ≥ −1: Goldberg's u = 1 + z, log1p(z) = log(u)·z/(u − 1) (z itself
+ * where u rounds to 1), within a few ulp; log64 takes u = 0 (z = −1, giving −∞) on its scalar path.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function log1p64(z: v128): v128 {
+  let one = f64x2.splat(1.0);
+  let u = f64x2.add(one, z);
+  let q = f64x2.div(f64x2.mul(log64(u), z), f64x2.sub(u, one));
+  return v128.bitselect(z, q, f64x2.eq(u, one));
+}

@@ -8,7 +8,7 @@
  */
 import { createApi } from './api/index.js';
 import { WASM_BASE64 } from './generated/wasm-bytes.js';
-import { jsKernels } from './kernels/js.js';
+import { tsKernels } from './kernels/ts.js';
 import { instantiateSync, wasmKernels } from './kernels/wasm.js';
 
 export type * from './api/types.js';
@@ -21,7 +21,7 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 }
 
 const instance = instantiateSync(() => decode(WASM_BASE64));
-const api = instance ? createApi(wasmKernels(instance), 'wasm') : createApi(jsKernels, 'js');
+const api = instance ? createApi(wasmKernels(instance), 'wasm') : createApi(tsKernels, 'js');
 
 export const {
   backend,

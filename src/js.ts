@@ -3,11 +3,11 @@
  * Same exports and types as `xentropy`.
  */
 import { createApi } from './api/index.js';
-import { jsKernels } from './kernels/js.js';
+import { tsKernels } from './kernels/ts.js';
 
 export type * from './api/types.js';
 
-const api = createApi(jsKernels, 'js');
+const api = createApi(tsKernels, 'js');
 
 export const {
   backend,

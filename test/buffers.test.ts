@@ -85,10 +85,14 @@ describe('xentropy: zero-copy', () => {
     const seen: number[] = [];
     const ex = { ...instance.exports } as Record<string, unknown>;
     const rowTerms = ex.rowTermsF32 as (...a: number[]) => number;
-    ex.rowTermsF32 = (...a: number[]) => {
-      seen.push(a[1]);
-      return rowTerms(...a);
-    };
+    ex.rowTermsF32 = Object.defineProperty(
+      (...a: number[]) => {
+        seen.push(a[1]);
+        return rowTerms(...a);
+      },
+      'length', // the glue checks each export's parameter count against its descriptor
+      { value: rowTerms.length },
+    );
     const m = createApi(wasmKernels({ exports: ex } as unknown as WebAssembly.Instance, 0), 'wasm') as unknown as Entry;
     let p = m.alloc(Float32Array, 40_000);
     const q = m.alloc(Float32Array, 40_000);

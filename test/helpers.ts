@@ -52,7 +52,7 @@ export function randomDist(next: () => number, n: number, zeros = 0.1): Float64A
 
 /**
  * For Float32Array data the WASM entry computes logs and exps in f32 SIMD (each within 1 f32 ulp
- * by test/vmath.test.ts; the issue allows 4) and sums in f64, while the pure-TS entry works in
+ * by test/vmath.log.test.ts and test/vmath.exp.test.ts; the issue allows 4) and sums in f64, while the pure-TS entry works in
  * f64 throughout. 4 f32 ulps, 2^-21 ≈ 4.8e-7, relative to the terms (absolute for a
  * log-sum-exp, whose error is the relative error of its sum) is the gap the two may show.
  */

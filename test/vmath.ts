@@ -1,5 +1,6 @@
 // Compiles assembly/testing.ts (the accuracy sweeps over assembly/vmath.ts) into a test-only
-// module with the release build's flags, once per test file, into a temporary directory.
+// module, once per test file, into a temporary directory: -O3, SIMD and no asserts as the release
+// build, but the `stub` runtime (the sweeps allocate nothing, and need no TLSF heap).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

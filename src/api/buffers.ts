@@ -1,6 +1,6 @@
-import { allocations, blocks } from '../kernels/registry.js';
+import { allocations, blocks } from '../kernels/buffers.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
-import { fail, show } from './checks.js';
+import { fail, show } from './errors.js';
 import type { BufferApi, FloatArrayType } from './types.js';
 
 /** The most elements `alloc` accepts: a Float32Array of 2^28 is 1 GiB, one TLSF block's limit. */

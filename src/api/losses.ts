@@ -1,28 +1,12 @@
 import type { FloatArray, Kernels } from '../kernels/types.js';
-import {
-  booleanOf,
-  classIndices,
-  fail,
-  floats,
-  inputAndTarget,
-  integerOf,
-  numberIn,
-  optionalFloats,
-  outputOf,
-  readOptions,
-  rejectFirst,
-  reductionOf,
-  requiredShape,
-  shapeOf,
-  show,
-  sum,
-  toF64,
-} from './checks.js';
+import { classIndices, floats, inputAndTarget, optionalFloats, outputOf, toF64 } from './arrays.js';
+import { fail, rejectFirst, show } from './errors.js';
+import { booleanOf, integerOf, numberIn, readOptions, reductionOf, requiredShape, shapeOf } from './options.js';
+import { gradScale, reduced, sum } from './reductions.js';
 import type {
   BinaryCrossEntropyOptions,
   BinaryCrossEntropyWithLogitsOptions,
   ElementwiseLoss,
-  Grad,
   KlDiv,
   KlDivOptions,
   KlDivReduction,
@@ -31,7 +15,6 @@ import type {
   LossApi,
   NllLoss,
   NllLossOptions,
-  Reduction,
   Softmax,
   SoftmaxCrossEntropy,
   SoftmaxCrossEntropyOptions,
@@ -41,21 +24,6 @@ import type {
 
 const IGNORE_INDEX = -100; // PyTorch's default
 
-/** The reduced value of per-item losses: their sum, their sum over `divisor`, or themselves. */
-function reduced(values: Float64Array, total: number, reduction: Reduction | 'batchmean', divisor: number): number | Float64Array {
-  if (reduction === 'none') return values;
-  return reduction === 'sum' ? total : total / divisor;
-}
-
-/**
- * d(reduced loss)/d(summed loss): 1 for 'sum' and 'none' (treated as 'sum'), 1/divisor for a
- * mean, and 0 for a mean over nothing (every row ignored), where PyTorch's gradient is 0.
- */
-function gradScale(reduction: Reduction, divisor: number): number {
-  if (reduction !== 'mean') return 1;
-  return divisor === 0 ? 0 : 1 / divisor;
-}
-
 export function losses(kernels: Kernels): LossApi {
   /**
    * log Σ exp per row, as log_softmax and cross_entropy use it: PyTorch's log_softmax of a row
@@ -63,7 +31,7 @@ export function losses(kernels: Kernels): LossApi {
    */
   function rowShifts(x: FloatArray, rows: number, classes: number): Float64Array {
     const lse = new Float64Array(rows);
-    kernels.lseRows(x, rows, classes, lse);
+    kernels.lseRows({ x, rows, classes, out: lse });
     for (let r = 0; r < rows; r++) if (lse[r] === Infinity) lse[r] = NaN;
     return lse;
   }
@@ -74,13 +42,13 @@ export function losses(kernels: Kernels): LossApi {
     const reduction = reductionOf(fn, o.reduction);
     const [x, y] = inputAndTarget(fn, input, target);
     const n = x.length;
-    const w = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
-    const out = reduction === 'none' ? new Float64Array(n) : null;
+    const weight = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
+    const loss = reduction === 'none' ? new Float64Array(n) : null;
     const total = new Float64Array(1);
-    if (!kernels.bceRows(x, y, w, 1, n, out, total)) {
+    if (!kernels.bceRows({ input: x, target: y, weight, rows: 1, classes: n, loss, sum: total })) {
       rejectFirst(fn, [['input', x]], (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
     }
-    return reduced(out ?? total, total[0], reduction, n);
+    return reduced(loss ?? total, total[0], reduction, n);
   }
 
   function binaryCrossEntropyWithLogits(input: Values, target: Values, options?: BinaryCrossEntropyWithLogitsOptions) {
@@ -89,17 +57,20 @@ export function losses(kernels: Kernels): LossApi {
     const reduction = reductionOf(fn, o.reduction);
     const [x, y] = inputAndTarget(fn, input, target);
     const n = x.length;
-    const w = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
-    const pwIn = o.posWeight === undefined ? null : floats(fn, 'posWeight', o.posWeight);
-    const { rows, classes } = shapeOf(fn, n, o.classes ?? (pwIn === null ? undefined : pwIn.length));
-    if (pwIn !== null && pwIn.length !== classes) {
-      fail(fn, `option "posWeight" must have one weight per class (${classes}); got length ${pwIn.length}`);
+    const weight = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
+    const posWeight = o.posWeight === undefined ? null : floats(fn, 'posWeight', o.posWeight);
+    const { rows, classes } = shapeOf(fn, n, o.classes ?? (posWeight === null ? undefined : posWeight.length));
+    if (posWeight !== null && posWeight.length !== classes) {
+      fail(fn, `option "posWeight" must have one weight per class (${classes}); got length ${posWeight.length}`);
     }
     const grad = outputOf(fn, 'grad', o.grad, n, [['input', input], ['target', target], ['weight', o.weight], ['posWeight', o.posWeight]]);
-    const out = reduction === 'none' ? new Float64Array(n) : null;
+    const loss = reduction === 'none' ? new Float64Array(n) : null;
     const perRow = new Float64Array(rows);
-    kernels.bceLogitsRows(x, y, w, toF64(pwIn), rows, classes, gradScale(reduction, n), out, grad, perRow);
-    return reduced(out ?? perRow, sum(perRow), reduction, n);
+    kernels.bceLogitsRows({
+      input: x, target: y, weight, posWeight: toF64(posWeight), rows, classes,
+      gradScale: gradScale(reduction, n), loss, grad, sum: perRow,
+    });
+    return reduced(loss ?? perRow, sum(perRow), reduction, n);
   }
 
   function softmaxCrossEntropy(logits: Values, target: Labels | Values, options: SoftmaxCrossEntropyOptions) {
@@ -108,7 +79,7 @@ export function losses(kernels: Kernels): LossApi {
     const reduction = reductionOf(fn, o.reduction);
     const x = floats(fn, 'logits', logits);
     const { rows, classes } = requiredShape(fn, x.length, o.classes);
-    const w = toF64(optionalFloats(fn, 'weight', o.weight, classes, 'one weight per class'));
+    const classWeight = toF64(optionalFloats(fn, 'weight', o.weight, classes, 'one weight per class'));
     const eps = numberIn(fn, 'labelSmoothing', o.labelSmoothing, 0, 1, 0);
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
     const grad = outputOf(fn, 'grad', o.grad, x.length, [['logits', logits], ['target', target], ['weight', o.weight]]);
@@ -134,40 +105,52 @@ export function losses(kernels: Kernels): LossApi {
     const mass = new Float64Array(rows);
 
     if (asIndices) {
-      const { y, wy } = classIndices(fn, target as ArrayLike<number>, rows, classes, ignoreIndex, w);
+      // label[r]: the row's class, or −1 where it is ignored; labelWeight[r] its class weight (0 if ignored).
+      const { label, labelWeight } = classIndices(fn, target as ArrayLike<number>, rows, classes, ignoreIndex, classWeight);
       // smooth[r] = Σ_c w_c·(lse_r − x_rc) on rows that count: the label-smoothing term.
       const smooth = new Float64Array(rows);
       if (eps > 0) {
-        const keep = y.map((v) => (v < 0 ? 0 : 1));
-        kernels.softDotRows(x, null, w, lse, new Float64Array(rows), keep, rows, classes, smooth, mass);
+        const counts = label.map((v) => (v < 0 ? 0 : 1));
+        kernels.softTargetRows({
+          x, target: null, classWeight, lse, targetScale: new Float64Array(rows), uniform: counts, rows, classes, loss: smooth, mass,
+        });
       }
       for (let r = 0; r < rows; r++) {
-        const nll = y[r] < 0 ? 0 : wy[r] * (lse[r] - x[r * classes + y[r]]);
+        const nll = label[r] < 0 ? 0 : labelWeight[r] * (lse[r] - x[r * classes + label[r]]);
         loss[r] = eps > 0 ? (1 - eps) * nll + (eps / classes) * smooth[r] : nll;
       }
       // PyTorch's mean divides both parts by Σ w[y] over the rows that are not ignored.
-      const divisor = sum(wy);
+      const divisor = sum(labelWeight);
       if (grad !== null) {
         const g = gradScale(reduction, divisor);
-        const gh = wy.map((v) => g * (1 - eps) * v);
-        const gm = gh.map((v, r) => v + g * (eps / classes) * mass[r]);
-        const gb0 = y.map((v) => (v < 0 ? 0 : (g * eps) / classes));
-        kernels.softmaxGradRows(x, lse, gm, y, gh, null, w, new Float64Array(rows), gb0, rows, classes, grad);
+        const labelScale = labelWeight.map((v) => g * (1 - eps) * v);
+        kernels.softmaxGradRows({
+          x, target: null, classWeight, lse,
+          softmaxScale: labelScale.map((v, r) => v + g * (eps / classes) * mass[r]),
+          label, labelScale,
+          targetScale: new Float64Array(rows),
+          uniform: label.map((v) => (v < 0 ? 0 : (g * eps) / classes)),
+          rows, classes, grad,
+        });
       }
       return reduced(loss, sum(loss), reduction, divisor);
     }
 
     // Probabilities: t' = (1−ε)·t + ε/classes; loss_r = Σ_c w_c·t'_rc·(lse_r − x_rc); mean over rows.
     const t = floats(fn, 'target', target as Values);
-    const b1 = new Float64Array(rows).fill(1 - eps);
-    const b0 = new Float64Array(rows).fill(eps / classes);
-    kernels.softDotRows(x, t, w, lse, b1, b0, rows, classes, loss, mass);
+    const targetScale = new Float64Array(rows).fill(1 - eps);
+    const uniform = new Float64Array(rows).fill(eps / classes);
+    kernels.softTargetRows({ x, target: t, classWeight, lse, targetScale, uniform, rows, classes, loss, mass });
     if (grad !== null) {
       const g = gradScale(reduction, rows);
-      kernels.softmaxGradRows(
-        x, lse, mass.map((v) => g * v), null, new Float64Array(rows), t, w,
-        b1.map((v) => g * v), b0.map((v) => g * v), rows, classes, grad,
-      );
+      kernels.softmaxGradRows({
+        x, target: t, classWeight, lse,
+        softmaxScale: mass.map((v) => g * v),
+        label: null, labelScale: new Float64Array(rows),
+        targetScale: targetScale.map((v) => g * v),
+        uniform: uniform.map((v) => g * v),
+        rows, classes, grad,
+      });
     }
     return reduced(loss, sum(loss), reduction, rows);
   }
@@ -178,17 +161,17 @@ export function losses(kernels: Kernels): LossApi {
     const reduction = reductionOf(fn, o.reduction);
     const x = floats(fn, 'logProbs', logProbs);
     const { rows, classes } = requiredShape(fn, x.length, o.classes);
-    const w = toF64(optionalFloats(fn, 'weight', o.weight, classes, 'one weight per class'));
+    const classWeight = toF64(optionalFloats(fn, 'weight', o.weight, classes, 'one weight per class'));
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
     if (!Array.isArray(target) && !(target instanceof Int32Array || target instanceof Uint32Array)) {
       fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
     }
     if (target.length !== rows) fail(fn, `"target" must hold one class index per row (${rows}); got length ${target.length}`);
-    const { y, wy } = classIndices(fn, target, rows, classes, ignoreIndex, w);
+    const { label, labelWeight } = classIndices(fn, target, rows, classes, ignoreIndex, classWeight);
     // A gather of one element per row: O(rows), the same for both kernel sets.
     const loss = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) loss[r] = y[r] < 0 ? 0 : -wy[r] * x[r * classes + y[r]];
-    return reduced(loss, sum(loss), reduction, sum(wy));
+    for (let r = 0; r < rows; r++) loss[r] = label[r] < 0 ? 0 : -labelWeight[r] * x[r * classes + label[r]];
+    return reduced(loss, sum(loss), reduction, sum(labelWeight));
   }
 
   function klDiv(input: Values, target: Values, options?: KlDivOptions) {
@@ -198,10 +181,10 @@ export function losses(kernels: Kernels): LossApi {
     const logTarget = booleanOf(fn, 'logTarget', o.logTarget);
     const [x, t] = inputAndTarget(fn, input, target);
     const { rows, classes } = shapeOf(fn, x.length, o.classes);
-    const out = reduction === 'none' ? new Float64Array(x.length) : null;
+    const loss = reduction === 'none' ? new Float64Array(x.length) : null;
     const perRow = new Float64Array(rows);
-    kernels.klDivRows(x, t, logTarget, rows, classes, out, perRow);
-    return reduced(out ?? perRow, sum(perRow), reduction, reduction === 'batchmean' ? rows : x.length);
+    kernels.klDivRows({ input: x, target: t, logTarget, rows, classes, loss, sum: perRow });
+    return reduced(loss ?? perRow, sum(perRow), reduction, reduction === 'batchmean' ? rows : x.length);
   }
 
   function logSumExp(x: Values, options?: { classes?: number }) {
@@ -210,7 +193,7 @@ export function losses(kernels: Kernels): LossApi {
     const v = floats(fn, 'x', x);
     const { rows, classes } = shapeOf(fn, v.length, o.classes);
     const lse = new Float64Array(rows);
-    kernels.lseRows(v, rows, classes, lse);
+    kernels.lseRows({ x: v, rows, classes, out: lse });
     return o.classes === undefined ? lse[0] : lse;
   }
 
@@ -221,8 +204,8 @@ export function losses(kernels: Kernels): LossApi {
       const { rows, classes } = shapeOf(fn, v.length, o.classes);
       const out: FloatArray =
         outputOf(fn, 'out', o.out, v.length, [['x', x]]) ?? (v instanceof Float32Array ? new Float32Array(v.length) : new Float64Array(v.length));
-      kernels.softmaxRows(v, rowShifts(v, rows, classes), rows, classes, log, out);
-      return out as Grad;
+      kernels.softmaxRows({ x: v, lse: rowShifts(v, rows, classes), rows, classes, log, out });
+      return out;
     };
   }
 

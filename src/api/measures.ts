@@ -1,15 +1,8 @@
 import { Kind, type FloatArray, type Kernels } from '../kernels/types.js';
-import {
-  booleanOf,
-  floats,
-  logBaseOf,
-  readOptions,
-  reduce,
-  reductionOf,
-  rejectFirst,
-  sameLength,
-  shapeOf,
-} from './checks.js';
+import { floats, sameLength } from './arrays.js';
+import { rejectFirst } from './errors.js';
+import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
+import { reduced, sum } from './reductions.js';
 import type { BinaryMeasure, MeasureOptions, UnaryMeasure, Values } from './types.js';
 
 const MEASURE_OPTIONS = ['base', 'classes', 'reduction', 'normalize'] as const;
@@ -19,17 +12,17 @@ const MEASURE_OPTIONS = ['base', 'classes', 'reduction', 'normalize'] as const;
  * distribution to normalise to, and give NaN (as SciPy's 0/0).
  */
 function normalizers(kernels: Kernels, p: FloatArray, q: FloatArray | null, rows: number, classes: number) {
-  const sp = new Float64Array(rows);
-  const sq = new Float64Array(rows);
-  kernels.rowSums(p, rows, classes, sp);
-  if (q !== null) kernels.rowSums(q, rows, classes, sq);
+  const pScale = new Float64Array(rows);
+  const qScale = new Float64Array(rows);
+  kernels.rowSums({ x: p, rows, classes, sum: pScale });
+  if (q !== null) kernels.rowSums({ x: q, rows, classes, sum: qScale });
   const zero: number[] = [];
   for (let r = 0; r < rows; r++) {
-    if (classes > 0 && (sp[r] === 0 || (q !== null && sq[r] === 0))) zero.push(r);
-    sp[r] = 1 / sp[r];
-    sq[r] = q === null ? 1 : 1 / sq[r];
+    if (classes > 0 && (pScale[r] === 0 || (q !== null && qScale[r] === 0))) zero.push(r);
+    pScale[r] = 1 / pScale[r];
+    qScale[r] = q === null ? 1 : 1 / qScale[r];
   }
-  return { sp, sq, zero };
+  return { pScale, qScale, zero };
 }
 
 let cached = new Float64Array(64);
@@ -60,11 +53,13 @@ function measure(
   // small call allocates nothing (an 8-element call is then within 2× of a hand-written loop).
   const out = reduction === 'none' ? new Float64Array(rows) : rowBuffer(rows);
   const norm = normalize ? normalizers(kernels, p, q, rows, classes) : null;
-  if (!kernels.rowTerms(kind, p, q, rows, classes, norm && norm.sp, norm && norm.sq, out)) {
+  if (!kernels.rowTerms({ kind, p, q, rows, classes, pScale: norm && norm.pScale, qScale: norm && norm.qScale, out })) {
     rejectFirst(fn, q === null ? [['p', p]] : [['p', p], ['q', q]], (v) => v >= 0, 'a non-negative number');
   }
   if (norm) for (const r of norm.zero) out[r] = NaN;
-  return reduce(out, reduction, logBase, rows);
+  // In units of `base`: ln(base) divides each row ('none') or the reduced value.
+  if (reduction === 'none' && logBase !== 1) for (let r = 0; r < rows; r++) out[r] /= logBase;
+  return reduced(out, reduction === 'none' ? 0 : sum(out, rows) / logBase, reduction, rows);
 }
 
 export function measures(kernels: Kernels) {
@@ -76,6 +71,6 @@ export function measures(kernels: Kernels) {
     entropy,
     crossEntropy: binary('crossEntropy', Kind.Cross),
     klDivergence: binary('klDivergence', Kind.KL),
-    jsDivergence: binary('jsDivergence', Kind.JS),
+    jsDivergence: binary('jsDivergence', Kind.JensenShannon),
   };
 }

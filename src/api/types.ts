@@ -1,5 +1,10 @@
+import type { FloatArray } from '../kernels/types.js';
+
+/** A Float64Array or Float32Array: float data in, and the buffers the library fills (`grad`, `out`). */
+export type { FloatArray };
+
 /** Numbers in: a float typed array or a plain array of numbers. */
-export type Values = Float64Array | Float32Array | readonly number[];
+export type Values = FloatArray | readonly number[];
 
 /** How per-row results are combined: their mean, their sum, or none (one value per row). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -18,24 +23,23 @@ export interface MeasureOptions {
   normalize?: boolean;
 }
 
-/** Options whose reduction returns one value per row. */
-export type PerRow<O> = O & { reduction: 'none' };
-/** Options whose reduction returns a single number. */
-export type Reduced<O> = O & { reduction?: 'mean' | 'sum' };
+/** Options with reduction 'none': the result is an array (one value per row, or per element). */
+export type Unreduced<O> = O & { reduction: 'none' };
+/** Options with a reduction `R` that returns a single number (the default 'mean' included). */
+export type Reduced<O, R extends string = 'mean' | 'sum'> = O & { reduction?: R };
 
 export interface UnaryMeasure {
-  (p: Values, options: PerRow<MeasureOptions>): Float64Array;
+  (p: Values, options: Unreduced<MeasureOptions>): Float64Array;
   (p: Values, options?: Reduced<MeasureOptions>): number;
   (p: Values, options?: MeasureOptions): number | Float64Array;
 }
 
 export interface BinaryMeasure {
-  (p: Values, q: Values, options: PerRow<MeasureOptions>): Float64Array;
+  (p: Values, q: Values, options: Unreduced<MeasureOptions>): Float64Array;
   (p: Values, q: Values, options?: Reduced<MeasureOptions>): number;
   (p: Values, q: Values, options?: MeasureOptions): number | Float64Array;
 }
 
-/** Everything an entry exports; `xentropy` and `xentropy/js` both export exactly this. */
 /** The typed-array constructors `alloc` accepts. */
 export type FloatArrayType = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -59,10 +63,10 @@ export interface BufferApi {
   readonly alloc: {
     (type: Float32ArrayConstructor, length: number): Float32Array;
     (type: Float64ArrayConstructor, length: number): Float64Array;
-    (type: FloatArrayType, length: number): Float32Array | Float64Array;
+    (type: FloatArrayType, length: number): FloatArray;
   };
   /** Releases an array from `alloc`; using it (or another view of it) afterwards throws. */
-  readonly free: (array: Float32Array | Float64Array) => void;
+  readonly free: (array: FloatArray) => void;
   /**
    * A live view of the block behind an array from `alloc`: the same array while it is live, a new
    * one (same contents) after WASM memory grew and detached it.
@@ -70,10 +74,11 @@ export interface BufferApi {
   readonly refresh: {
     (array: Float32Array): Float32Array;
     (array: Float64Array): Float64Array;
-    (array: Float32Array | Float64Array): Float32Array | Float64Array;
+    (array: FloatArray): FloatArray;
   };
 }
 
+/** Everything an entry exports; `xentropy` and `xentropy/js` both export exactly this. */
 export interface Api extends LossApi, BufferApi {
   /** Which kernel set computes the numbers in this entry. */
   readonly backend: Backend;
@@ -101,8 +106,6 @@ export interface Api extends LossApi, BufferApi {
 
 /** Class indices: one per row. */
 export type Labels = Int32Array | Uint32Array | readonly number[];
-/** A buffer the library fills: a gradient or an output array. */
-export type Grad = Float64Array | Float32Array;
 
 export interface BinaryCrossEntropyOptions {
   /** Per-element weight, the input's length. */
@@ -117,7 +120,7 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
   /** Row length for posWeight. Omitted: posWeight's length, or the whole input. */
   classes?: number;
   /** Filled with ∂loss/∂input ('none' is treated as 'sum'). */
-  grad?: Grad;
+  grad?: FloatArray;
 }
 
 export interface SoftmaxCrossEntropyOptions {
@@ -132,7 +135,7 @@ export interface SoftmaxCrossEntropyOptions {
   /** 'mean' (default), 'sum', or 'none' (one value per row). */
   reduction?: Reduction;
   /** Filled with ∂loss/∂logits ('none' is treated as 'sum'). */
-  grad?: Grad;
+  grad?: FloatArray;
 }
 
 export interface NllLossOptions {
@@ -154,37 +157,34 @@ export interface KlDivOptions {
   logTarget?: boolean;
 }
 
-export interface SoftmaxOptions<O extends Grad = Grad> {
+export interface SoftmaxOptions<O extends FloatArray = FloatArray> {
   /** Row length. Omitted: one row. */
   classes?: number;
   /** Filled with the result (and returned). */
   out?: O;
 }
 
-type NotNone<O> = O & { reduction?: 'mean' | 'sum' };
-type None<O> = O & { reduction: 'none' };
-
 export interface ElementwiseLoss<O> {
-  (input: Values, target: Values, options: None<O>): Float64Array;
-  (input: Values, target: Values, options?: NotNone<O>): number;
+  (input: Values, target: Values, options: Unreduced<O>): Float64Array;
+  (input: Values, target: Values, options?: Reduced<O>): number;
   (input: Values, target: Values, options?: O): number | Float64Array;
 }
 
 export interface SoftmaxCrossEntropy {
-  (logits: Values, target: Labels | Values, options: None<SoftmaxCrossEntropyOptions>): Float64Array;
-  (logits: Values, target: Labels | Values, options: NotNone<SoftmaxCrossEntropyOptions>): number;
+  (logits: Values, target: Labels | Values, options: Unreduced<SoftmaxCrossEntropyOptions>): Float64Array;
+  (logits: Values, target: Labels | Values, options: Reduced<SoftmaxCrossEntropyOptions>): number;
   (logits: Values, target: Labels | Values, options: SoftmaxCrossEntropyOptions): number | Float64Array;
 }
 
 export interface NllLoss {
-  (logProbs: Values, target: Labels, options: None<NllLossOptions>): Float64Array;
-  (logProbs: Values, target: Labels, options: NotNone<NllLossOptions>): number;
+  (logProbs: Values, target: Labels, options: Unreduced<NllLossOptions>): Float64Array;
+  (logProbs: Values, target: Labels, options: Reduced<NllLossOptions>): number;
   (logProbs: Values, target: Labels, options: NllLossOptions): number | Float64Array;
 }
 
 export interface KlDiv {
-  (input: Values, target: Values, options: KlDivOptions & { reduction: 'none' }): Float64Array;
-  (input: Values, target: Values, options?: KlDivOptions & { reduction?: 'mean' | 'sum' | 'batchmean' }): number;
+  (input: Values, target: Values, options: Unreduced<KlDivOptions>): Float64Array;
+  (input: Values, target: Values, options?: Reduced<KlDivOptions, 'mean' | 'sum' | 'batchmean'>): number;
   (input: Values, target: Values, options?: KlDivOptions): number | Float64Array;
 }
 
@@ -195,10 +195,10 @@ export interface LogSumExp {
 }
 
 export interface Softmax {
-  <O extends Grad>(x: Values, options: SoftmaxOptions<O> & { out: O }): O;
+  <O extends FloatArray>(x: Values, options: SoftmaxOptions<O> & { out: O }): O;
   (x: Float32Array, options?: SoftmaxOptions): Float32Array;
   (x: Float64Array | readonly number[], options?: SoftmaxOptions): Float64Array;
-  (x: Values, options?: SoftmaxOptions): Float64Array | Float32Array;
+  (x: Values, options?: SoftmaxOptions): FloatArray;
 }
 
 /** The machine-learning losses; `xentropy` and `xentropy/js` both export them. */

@@ -1,9 +1,10 @@
-import type { Buffers } from './registry.js';
+import type { Buffers } from './buffers.js';
+import type { KernelName, KernelTable, Role } from './table.js';
 
 /** A float array a kernel reads or writes. The API layer turns `number[]` into a Float64Array. */
 export type FloatArray = Float64Array | Float32Array;
 
-/** Which elementwise term a row sum adds up; the numbering is shared with assembly/index.ts. */
+/** Which elementwise term a row sum adds up; the numbering is shared with assembly/measures.ts. */
 export const Kind = {
   /** −p·log p */
   Entropy: 0,
@@ -12,110 +13,57 @@ export const Kind = {
   /** p·log(p/q) */
   KL: 2,
   /** ½·(p·log(p/m) + q·log(q/m)), m = (p+q)/2 */
-  JS: 3,
+  JensenShannon: 3,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** The TS type of an argument of each role (./table.ts); `offset` is the WASM glue's alone. */
+interface RoleTypes {
+  elem: FloatArray;
+  'elem?': FloatArray | null;
+  col: Float64Array;
+  'col?': Float64Array | null;
+  row: Float64Array;
+  'row?': Float64Array | null;
+  out: FloatArray;
+  'out?': FloatArray | null;
+  rowOut: Float64Array;
+  rows: number;
+  classes: number;
+  i32: number;
+  f64: number;
+  bool: boolean;
+}
+
+type Arg<K extends KernelName> = KernelTable[K]['args'][number];
+
+/** The argument object of kernel K, derived from its descriptor: names and types. */
+export type KernelArgs<K extends KernelName> = {
+  [A in Arg<K> as A[1] extends keyof RoleTypes ? A[0] : never]: A[1] extends keyof RoleTypes ? RoleTypes[A[1]] : never;
+};
+
+/** A flagging kernel returns false when it met a bad element (the API layer then names it). */
+export type KernelResult<K extends KernelName> = KernelTable[K] extends { result: 'flag' } ? boolean : void;
+
+/** One function per kernel of the table. */
+export type KernelFunctions = { [K in KernelName]: (args: KernelArgs<K>) => KernelResult<K> };
 
 /**
  * Arithmetic only: no option checks, no error messages. Both kernel sets (pure TS and WASM)
  * implement this interface and agree to rounding. Data are `rows × classes`, row-major;
  * "per row" arrays have `rows` f64 entries, "per column" arrays `classes`. Absent is null.
  */
-export interface Kernels {
+export interface Kernels extends KernelFunctions {
   /** Arrays the kernels read in place (zero-copy): WASM memory for the WASM kernels. */
   buffers: Buffers;
-  /** out[r] = Σ_j x[r, j]. */
-  rowSums(x: FloatArray, rows: number, classes: number, out: Float64Array): void;
-  /**
-   * out[r] = Σ_j term(kind, p[r, j]·sp[r], q[r, j]·sq[r]) (sp, sq null: 1). `q` is ignored for
-   * Kind.Entropy. Returns false when any element read is negative or NaN (the caller finds it).
-   */
-  rowTerms(
-    kind: Kind,
-    p: FloatArray,
-    q: FloatArray | null,
-    rows: number,
-    classes: number,
-    sp: Float64Array | null,
-    sq: Float64Array | null,
-    out: Float64Array,
-  ): boolean;
-
-  /** out[r] = log Σ_j exp x[r, j], shifted by the row's max (by 0 where the max is ±∞). */
-  lseRows(x: FloatArray, rows: number, classes: number, out: Float64Array): void;
-  /** out[r, j] = x[r, j] − lse[r] (log) or exp(x[r, j] − lse[r]). */
-  softmaxRows(x: FloatArray, lse: Float64Array, rows: number, classes: number, log: boolean, out: FloatArray): void;
-  /**
-   * With c[r, j] = w[j]·(b1[r]·t[r, j] + b0[r]) (w null: 1; t null: 0):
-   * loss[r] = Σ_j c[r, j]·(lse[r] − x[r, j]), mass[r] = Σ_j c[r, j].
-   */
-  softDotRows(
-    x: FloatArray,
-    t: FloatArray | null,
-    w: Float64Array | null,
-    lse: Float64Array,
-    b1: Float64Array,
-    b0: Float64Array,
-    rows: number,
-    classes: number,
-    loss: Float64Array,
-    mass: Float64Array,
-  ): void;
-  /**
-   * out[r, j] = gm[r]·exp(x[r, j] − lse[r]) − w[j]·(gb1[r]·t[r, j] + gb0[r]) − [j = y[r]]·gh[r]
-   * (y null: no index term).
-   */
-  softmaxGradRows(
-    x: FloatArray,
-    lse: Float64Array,
-    gm: Float64Array,
-    y: Float64Array | null,
-    gh: Float64Array,
-    t: FloatArray | null,
-    w: Float64Array | null,
-    gb1: Float64Array,
-    gb0: Float64Array,
-    rows: number,
-    classes: number,
-    out: FloatArray,
-  ): void;
-  /**
-   * PyTorch's binary_cross_entropy per element, −w·(y·max(log x, −100) + (1−y)·max(log1p(−x), −100));
-   * out[i] (when given) per element, sum[r] per row. False when some x is outside [0, 1] or NaN.
-   */
-  bceRows(
-    x: FloatArray,
-    y: FloatArray,
-    w: FloatArray | null,
-    rows: number,
-    classes: number,
-    out: Float64Array | null,
-    sum: Float64Array,
-  ): boolean;
-  /**
-   * PyTorch's binary_cross_entropy_with_logits per element, with pos_weight per column `pw`;
-   * out per element, grad[i] = gs·∂loss_i/∂x_i (when given), sum[r] per row.
-   */
-  bceLogitsRows(
-    x: FloatArray,
-    y: FloatArray,
-    w: FloatArray | null,
-    pw: Float64Array | null,
-    rows: number,
-    classes: number,
-    gs: number,
-    out: Float64Array | null,
-    grad: FloatArray | null,
-    sum: Float64Array,
-  ): void;
-  /** PyTorch's kl_div per element: xlogy(t, t) − t·x, or exp(t)·(t − x) for log targets. */
-  klDivRows(
-    x: FloatArray,
-    t: FloatArray,
-    logTarget: boolean,
-    rows: number,
-    classes: number,
-    out: Float64Array | null,
-    sum: Float64Array,
-  ): void;
 }
+
+type Numbers<T extends readonly unknown[]> = { [I in keyof T]: number };
+
+/** The two WASM exports of every kernel: one number per descriptor argument, in its order. */
+export type WasmKernelExports = {
+  [K in KernelName as `${K}F64` | `${K}F32`]: (...args: Numbers<KernelTable[K]['args']>) => number;
+};
+
+/** Roles whose argument is an array (a scratch slot in the WASM glue). */
+export type ArrayRole = Exclude<Role, 'rows' | 'classes' | 'offset' | 'i32' | 'f64' | 'bool'>;

@@ -1,18 +1,85 @@
-import { jsKernels } from './js.js';
-import { allocations, blocks, type Block, type Buffers } from './registry.js';
-import type { FloatArray, Kernels } from './types.js';
+import { allocations, blocks, type Block, type Buffers } from './buffers.js';
+import { KERNELS, type Descriptor, type KernelName } from './table.js';
+import { tsKernels } from './ts.js';
+import type { FloatArray, KernelFunctions, Kernels, WasmKernelExports } from './types.js';
 
 type Ptr = number;
 
-/** What assembly/index.ts exports. Each kernel has an F64 and an F32 variant. */
-interface WasmExports {
+/** What assembly/index.ts exports: memory and scratch, and every kernel of the table (./table.ts). */
+interface WasmExports extends WasmKernelExports {
   memory: WebAssembly.Memory;
   CHUNK: WebAssembly.Global;
   SLOTS: WebAssembly.Global;
   scratch(): Ptr;
   alloc(bytes: number): Ptr;
   free(ptr: Ptr): void;
-  [kernel: string]: unknown;
+}
+
+/** A kernel's export, as the glue calls it (through `apply`, with the plan's argument array). */
+type Export = (...args: number[]) => number;
+/** A kernel's argument object, as the glue reads it (by the names in its descriptor). */
+type Args = Record<string, unknown>;
+
+/** Captured at load: the glue never calls a method a caller could have replaced since. */
+const apply = Reflect.apply;
+
+/** An argument of a kernel: its name, its position in the export's parameters, its slot. */
+interface Placed {
+  name: string;
+  index: number;
+  slot: number;
+  role: string;
+}
+
+/** How the glue calls one kernel, derived once from its descriptor. */
+interface Plan {
+  argc: number;
+  flag: boolean;
+  combine: 'add' | 'logAdd';
+  /** Per-element inputs, per-column and per-row inputs, per-element and per-row outputs. */
+  elems: Placed[];
+  cols: Placed[];
+  rowIns: Placed[];
+  outs: Placed[];
+  rowOuts: Placed[];
+  /** Every array argument (each has its own scratch slot), and the scalar ones. */
+  arrays: Placed[];
+  scalars: Placed[];
+  rowsAt: number;
+  classesAt: number;
+  offsetAt: number;
+  /** The export's arguments for the current block, and the in-place addresses of `elems`. */
+  argv: number[];
+  direct: number[];
+}
+
+/** The glue's plan for a kernel: every array argument gets the next scratch slot, in order. */
+function planOf(name: string, d: Descriptor, slots: number): Plan {
+  const placed = d.args.map(([n, role], index) => ({ name: n, index, role, slot: -1 }));
+  let next = 0;
+  const arrays = placed.filter((a) => /^(elem|col|row|out|rowOut)\??$/.test(a.role));
+  for (const a of arrays) a.slot = next++;
+  if (next > slots) throw new Error(`xentropy: kernel ${name} needs ${next} scratch slots; the module has ${slots}`);
+  const having = (...roles: string[]) => placed.filter((a) => roles.includes(a.role));
+  const at = (role: string) => placed.findIndex((a) => a.role === role);
+  const elems = having('elem', 'elem?');
+  return {
+    argc: placed.length,
+    flag: d.result === 'flag',
+    combine: d.combine ?? 'add',
+    elems,
+    cols: having('col', 'col?'),
+    rowIns: having('row', 'row?'),
+    outs: having('out', 'out?'),
+    rowOuts: having('rowOut'),
+    arrays,
+    scalars: having('i32', 'f64', 'bool'),
+    rowsAt: at('rows'),
+    classesAt: at('classes'),
+    offsetAt: at('offset'),
+    argv: new Array<number>(placed.length).fill(0),
+    direct: new Array<number>(elems.length).fill(-1),
+  };
 }
 
 /**
@@ -26,32 +93,6 @@ export function instantiateSync(bytes: () => BufferSource): WebAssembly.Instance
   } catch {
     return null;
   }
-}
-
-// Scratch slots (8·CHUNK bytes each) and what each holds during one call.
-const E = [0, 1, 2]; // per-element inputs, as f32 or f64
-const C = [3, 4]; // per-column inputs, f64
-const R = [5, 6, 7, 8, 9, 10]; // per-row inputs, f64
-const O = [11, 12]; // per-element outputs, f64
-const S = [13, 14]; // per-row outputs, f64
-
-/** One streamed kernel call: which arrays go in and out, and how to call the kernel on a block. */
-interface Stream {
-  rows: number;
-  classes: number;
-  /** Per-element inputs (slots E); the f32 kernel runs when every present one is a Float32Array. */
-  elems: (FloatArray | null)[];
-  cols?: (Float64Array | null)[];
-  rowIn?: (Float64Array | null)[];
-  outs?: (FloatArray | null)[];
-  sums?: (Float64Array | null)[];
-  /** How per-row outputs of the pieces of a long row combine. Default 'add'. */
-  combine?: 'add' | 'lse';
-  /**
-   * Calls the kernel on a block of k rows of len elements starting at column `off`; `at(slot)` is
-   * the slot's address, or 0 where the array for that slot is absent. Returns nonzero for "bad".
-   */
-  call(f: (name: string) => (...args: number[]) => number, at: (slot: number) => Ptr, k: number, len: number, off: number): number | void;
 }
 
 /**
@@ -107,18 +148,6 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
     }
   }
 
-  type Fn = (...args: number[]) => number;
-  const table = (suffix: string) => {
-    const t: Record<string, Fn> = {};
-    for (const name of Object.keys(ex)) if (name.endsWith(suffix)) t[name.slice(0, -3)] = ex[name] as Fn;
-    return t;
-  };
-  const F64 = table('F64');
-  const F32 = table('F32');
-  const fnF64 = (name: string) => F64[name];
-  const fnF32 = (name: string) => F32[name];
-  const addr: number[] = new Array<number>(SLOTS).fill(0);
-
   const buffers: Buffers = {
     alloc(single, length) {
       const bytes = length * (single ? 4 : 8);
@@ -147,70 +176,95 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
     },
   };
 
+  const kernels = {} as Record<KernelName, unknown>;
+  for (const name of Object.keys(KERNELS) as KernelName[]) {
+    const plan = planOf(name, KERNELS[name], SLOTS);
+    const f64Export = (ex as unknown as Record<string, Export>)[`${name}F64`];
+    const f32Export = (ex as unknown as Record<string, Export>)[`${name}F32`];
+    for (const [suffix, f] of [['F64', f64Export], ['F32', f32Export]] as const) {
+      if (typeof f !== 'function' || f.length !== plan.argc) {
+        throw new Error(`xentropy: the WASM module's ${name}${suffix} does not match its descriptor (${plan.argc} arguments)`);
+      }
+    }
+    const twin = tsKernels[name] as (args: Args) => boolean | void;
+    kernels[name] = (args: Args) => {
+      if ((args.rows as number) * (args.classes as number) < crossover) return twin(args);
+      const ok = stream(plan, args, f64Export, f32Export);
+      return plan.flag ? ok : undefined;
+    };
+  }
+
   /**
    * Runs a kernel over the input in blocks that fit the scratch region: whole rows when a row
-   * fits in a slot, otherwise pieces of one row whose per-row outputs are combined.
+   * fits in a slot, otherwise pieces of one row whose per-row outputs are combined. Returns false
+   * when the kernel flagged a bad element in any block.
    */
-  function stream(s: Stream): boolean {
-    const { rows, classes, elems } = s;
-    const cols = s.cols ?? [];
-    const rowIn = s.rowIn ?? [];
-    const outs = s.outs ?? [];
-    const sums = s.sums ?? [];
-    const lse = s.combine === 'lse';
-    for (const o of sums) o?.fill(lse ? -Infinity : 0, 0, rows);
+  function stream(plan: Plan, args: Args, f64Export: Export, f32Export: Export): boolean {
+    const rows = args.rows as number;
+    const classes = args.classes as number;
+    const logAdd = plan.combine === 'logAdd';
+    for (const a of plan.rowOuts) (args[a.name] as Float64Array).fill(logAdd ? -Infinity : 0, 0, rows);
     if (rows === 0 || classes === 0) return true;
+    // The f32 kernel runs when every present per-element input is a Float32Array.
     let single = true;
-    for (const x of elems) if (x !== null && !(x instanceof Float32Array)) single = false;
-    const f = single ? fnF32 : fnF64;
-    // Slot addresses: 0 for an absent array. Inputs already in WASM memory (from `alloc`, with
-    // the kernel's element type) are read in place; `direct[i]` is the byte address of their
-    // first element, or -1.
-    addr.fill(0);
-    const mark = (list: readonly (FloatArray | null)[], slots: readonly number[]) => {
-      for (let i = 0; i < list.length; i++) if (list[i] !== null) addr[slots[i]] = slot(slots[i]);
-    };
-    mark(elems, E);
-    mark(cols, C);
-    mark(rowIn, R);
-    mark(outs, O);
-    mark(sums, S);
+    for (const a of plan.elems) {
+      const x = args[a.name];
+      if (x !== null && !(x instanceof Float32Array)) single = false;
+    }
+    const f = single ? f32Export : f64Export;
+    const width = single ? 4 : 8;
     views();
-    const direct = [-1, -1, -1];
-    for (let i = 0; i < elems.length; i++) {
-      const x = elems[i];
+    // Scalars and slot addresses (0 for an absent array). Per-element inputs already in WASM
+    // memory (from `alloc`, with the kernel's element type) are read in place: `direct` holds the
+    // byte address of their first element, or -1.
+    const { argv, direct } = plan;
+    for (const a of plan.scalars) argv[a.index] = a.role === 'bool' ? (args[a.name] ? 1 : 0) : (args[a.name] as number);
+    for (const a of plan.arrays) argv[a.index] = args[a.name] === null ? 0 : slot(a.slot);
+    for (let i = 0; i < plan.elems.length; i++) {
+      direct[i] = -1;
+      const x = args[plan.elems[i].name] as FloatArray | null;
       if (x === null || x.buffer !== buffer || x instanceof Float32Array !== single) continue;
       const b = blocks.get(x);
       if (b && b.live) direct[i] = x.byteOffset;
     }
-    const at = (sl: number): Ptr => addr[sl];
     let bad = 0;
-    let colsAt = -1; // the column offset whose `cols` are in scratch
+    let colsAt = -1; // the column offset whose per-column inputs are in scratch
 
     const block = (r0: number, k: number, start: number, len: number, off: number): void => {
       const n = k * len;
-      elems.forEach((x, i) => {
-        if (x === null) return;
-        if (direct[i] >= 0) {
-          addr[E[i]] = direct[i] + start * (single ? 4 : 8);
-          return;
-        }
-        if (single) copy(f32, slot(E[i]) >>> 2, x, start, n);
-        else copy(f64, slot(E[i]) >>> 3, x, start, n);
-      });
+      for (let i = 0; i < plan.elems.length; i++) {
+        const a = plan.elems[i];
+        const x = args[a.name] as FloatArray | null;
+        if (x === null) continue;
+        if (direct[i] >= 0) argv[a.index] = direct[i] + start * width;
+        else if (single) copy(f32, slot(a.slot) >>> 2, x, start, n);
+        else copy(f64, slot(a.slot) >>> 3, x, start, n);
+      }
       if (colsAt !== off) {
-        cols.forEach((x, i) => x && copy(f64, slot(C[i]) >>> 3, x, off, len));
+        for (const a of plan.cols) {
+          const x = args[a.name] as Float64Array | null;
+          if (x !== null) copy(f64, slot(a.slot) >>> 3, x, off, len);
+        }
         colsAt = off;
       }
-      rowIn.forEach((x, i) => x && copy(f64, slot(R[i]) >>> 3, x, r0, k));
-      bad |= s.call(f, at, k, len, off) || 0;
-      outs.forEach((x, i) => x && copy(x, start, f64, slot(O[i]) >>> 3, n));
-      sums.forEach((x, i) => {
-        if (!x) return;
-        const o = slot(S[i]) >>> 3;
-        if (lse) for (let j = 0; j < k; j++) x[r0 + j] = logAddExp(x[r0 + j], f64[o + j]);
+      for (const a of plan.rowIns) {
+        const x = args[a.name] as Float64Array | null;
+        if (x !== null) copy(f64, slot(a.slot) >>> 3, x, r0, k);
+      }
+      argv[plan.rowsAt] = k;
+      argv[plan.classesAt] = len;
+      if (plan.offsetAt >= 0) argv[plan.offsetAt] = off;
+      bad |= (apply(f, undefined, argv) as number) || 0;
+      for (const a of plan.outs) {
+        const x = args[a.name] as FloatArray | null;
+        if (x !== null) copy(x, start, f64, slot(a.slot) >>> 3, n);
+      }
+      for (const a of plan.rowOuts) {
+        const x = args[a.name] as Float64Array;
+        const o = slot(a.slot) >>> 3;
+        if (logAdd) for (let j = 0; j < k; j++) x[r0 + j] = logAddExp(x[r0 + j], f64[o + j]);
         else for (let j = 0; j < k; j++) x[r0 + j] += f64[o + j];
-      });
+      }
     };
 
     if (classes <= CHUNK) {
@@ -224,107 +278,5 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
     return bad === 0;
   }
 
-  return {
-    buffers,
-
-    rowSums(x, rows, classes, out) {
-      if (rows * classes < crossover) return jsKernels.rowSums(x, rows, classes, out);
-      stream({ rows, classes, elems: [x], sums: [out], call: (f, at, k, len) => f('rowSums')(at(E[0]), k, len, at(S[0])) });
-    },
-
-    rowTerms(kind, p, q, rows, classes, sp, sq, out) {
-      if (rows * classes < crossover) return jsKernels.rowTerms(kind, p, q, rows, classes, sp, sq, out);
-      return stream({
-        rows,
-        classes,
-        elems: [p, q],
-        rowIn: [sp, sq],
-        sums: [out],
-        call: (f, at, k, len) => f('rowTerms')(kind, at(E[0]), at(E[1]), k, len, at(R[0]), at(R[1]), at(S[0])),
-      });
-    },
-
-    lseRows(x, rows, classes, out) {
-      if (rows * classes < crossover) return jsKernels.lseRows(x, rows, classes, out);
-      stream({ rows, classes, elems: [x], sums: [out], combine: 'lse', call: (f, at, k, len) => f('lseRows')(at(E[0]), k, len, at(S[0])) });
-    },
-
-    softmaxRows(x, lse, rows, classes, log, out) {
-      if (rows * classes < crossover) return jsKernels.softmaxRows(x, lse, rows, classes, log, out);
-      stream({
-        rows,
-        classes,
-        elems: [x],
-        rowIn: [lse],
-        outs: [out],
-        call: (f, at, k, len) => f('softmaxRows')(at(E[0]), at(R[0]), k, len, log ? 1 : 0, at(O[0])),
-      });
-    },
-
-    softDotRows(x, t, w, lse, b1, b0, rows, classes, loss, mass) {
-      if (rows * classes < crossover) return jsKernels.softDotRows(x, t, w, lse, b1, b0, rows, classes, loss, mass);
-      stream({
-        rows,
-        classes,
-        elems: [x, t],
-        cols: [w],
-        rowIn: [lse, b1, b0],
-        sums: [loss, mass],
-        call: (f, at, k, len) =>
-          f('softDotRows')(at(E[0]), at(E[1]), at(C[0]), at(R[0]), at(R[1]), at(R[2]), k, len, at(S[0]), at(S[1])),
-      });
-    },
-
-    softmaxGradRows(x, lse, gm, y, gh, t, w, gb1, gb0, rows, classes, out) {
-      if (rows * classes < crossover) return jsKernels.softmaxGradRows(x, lse, gm, y, gh, t, w, gb1, gb0, rows, classes, out);
-      stream({
-        rows,
-        classes,
-        elems: [x, t],
-        cols: [w],
-        rowIn: [lse, gm, y, gh, gb1, gb0],
-        outs: [out],
-        call: (f, at, k, len, off) =>
-          f('softmaxGradRows')(at(E[0]), at(R[0]), at(R[1]), at(R[2]), at(R[3]), at(E[1]), at(C[0]), at(R[4]), at(R[5]), k, len, off, at(O[0])),
-      });
-    },
-
-    bceRows(x, y, w, rows, classes, out, sum) {
-      if (rows * classes < crossover) return jsKernels.bceRows(x, y, w, rows, classes, out, sum);
-      return stream({
-        rows,
-        classes,
-        elems: [x, y, w],
-        outs: [out],
-        sums: [sum],
-        call: (f, at, k, len) => f('bceRows')(at(E[0]), at(E[1]), at(E[2]), k, len, at(O[0]), at(S[0])),
-      });
-    },
-
-    bceLogitsRows(x, y, w, pw, rows, classes, gs, out, grad, sum) {
-      if (rows * classes < crossover) return jsKernels.bceLogitsRows(x, y, w, pw, rows, classes, gs, out, grad, sum);
-      stream({
-        rows,
-        classes,
-        elems: [x, y, w],
-        cols: [pw],
-        outs: [out, grad],
-        sums: [sum],
-        call: (f, at, k, len) =>
-          f('bceLogitsRows')(at(E[0]), at(E[1]), at(E[2]), at(C[0]), k, len, gs, at(O[0]), at(O[1]), at(S[0])),
-      });
-    },
-
-    klDivRows(x, t, logTarget, rows, classes, out, sum) {
-      if (rows * classes < crossover) return jsKernels.klDivRows(x, t, logTarget, rows, classes, out, sum);
-      stream({
-        rows,
-        classes,
-        elems: [x, t],
-        outs: [out],
-        sums: [sum],
-        call: (f, at, k, len) => f('klDivRows')(at(E[0]), at(E[1]), logTarget ? 1 : 0, k, len, at(O[0]), at(S[0])),
-      });
-    },
-  };
+  return { buffers, ...(kernels as unknown as KernelFunctions) };
 }

@@ -1,6 +1,5 @@
-import { jsLossKernels } from './js-losses.js';
-import { plainBuffers } from './registry.js';
-import { Kind, type FloatArray, type Kernels } from './types.js';
+// The pure-TypeScript measure kernels; assembly/measures.ts is their WASM twin.
+import { Kind, type FloatArray, type KernelFunctions } from './types.js';
 
 const MIN_NORMAL = 2.2250738585072014e-308;
 /** Elements per block of partial sums (see rowTerms). */
@@ -20,7 +19,7 @@ function klTerm(p: number, q: number): number {
   return q === 0 ? Infinity : xlogRatio(p, q);
 }
 
-function jsTerm(p: number, q: number): number {
+function jensenShannonTerm(p: number, q: number): number {
   const m = 0.5 * p + 0.5 * q;
   let t = 0;
   if (p !== 0) t += xlogRatio(p, m);
@@ -33,12 +32,12 @@ function jsTerm(p: number, q: number): number {
  * call site below stays monomorphic, so V8 inlines the term into the loop (a function table made
  * crossEntropy 2× slower than a hand-written loop; bench/run.mjs).
  */
-function term(kind: Kind, p: number, q: number): number {
+function term(kind: number, p: number, q: number): number {
   // The two hot terms written out (V8 did not inline them through two calls).
   if (kind === Kind.Cross) return p === 0 ? 0 : -p * Math.log(q);
   if (kind === Kind.Entropy) return p === 0 ? 0 : -p * Math.log(p);
   if (kind === Kind.KL) return klTerm(p, q);
-  return jsTerm(p, q);
+  return jensenShannonTerm(p, q);
 }
 
 /**
@@ -84,11 +83,8 @@ function crossRows(p: FloatArray, q: FloatArray, rows: number, classes: number, 
   return ok;
 }
 
-/** The pure-TypeScript kernel set. */
-export const jsKernels: Kernels = {
-  buffers: plainBuffers,
-
-  rowSums(x, rows, classes, out) {
+export const tsMeasureKernels: Pick<KernelFunctions, 'rowSums' | 'rowTerms'> = {
+  rowSums({ x, rows, classes, sum }) {
     for (let r = 0, i = 0; r < rows; r++) {
       let s0 = 0;
       let s1 = 0;
@@ -98,19 +94,19 @@ export const jsKernels: Kernels = {
         s1 += x[i + 1];
       }
       if (i < end) s0 += x[i++];
-      out[r] = s0 + s1;
+      sum[r] = s0 + s1;
     }
   },
 
-  rowTerms(kind, p, q, rows, classes, sp, sq, out) {
-    if (sp === null && (kind === Kind.Cross || kind === Kind.Entropy)) {
+  rowTerms({ kind, p, q, rows, classes, pScale, qScale, out }) {
+    if (pScale === null && (kind === Kind.Cross || kind === Kind.Entropy)) {
       return crossRows(p, kind === Kind.Cross && q !== null ? q : p, rows, classes, out);
     }
     const second: FloatArray = kind === Kind.Entropy || q === null ? p : q;
     let ok = true;
     for (let r = 0, i = 0; r < rows; r++) {
-      const a = sp === null ? 1 : sp[r];
-      const b = sq === null ? 1 : sq[r];
+      const a = pScale === null ? 1 : pScale[r];
+      const b = qScale === null ? 1 : qScale[r];
       // Two accumulators over blocks of BLOCK elements; each block joins the row's total with
       // Neumaier's compensation (once per block, so it costs nothing measurable): the error is
       // that of a BLOCK/2-term sum, whatever n (a 10^6-term row is within 1e-14, test/sums.test.ts).
@@ -146,6 +142,4 @@ export const jsKernels: Kernels = {
     }
     return ok;
   },
-
-  ...jsLossKernels,
 };

@@ -1,0 +1,81 @@
+// The options object and its scalar options: shape, reduction, base, flags, numbers.
+import { fail, show } from './errors.js';
+import type { Reduction } from './types.js';
+
+const NO_OPTIONS = Object.freeze({});
+
+/** The options object, or {} when omitted; rejects unknown keys so that typos are not ignored. */
+export function readOptions<O extends object>(fn: string, options: O | undefined, known: readonly string[]): Partial<O> {
+  if (options === undefined || options === null) return NO_OPTIONS as Partial<O>; // shared: no allocation per call
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    fail(fn, `"options" must be an object; got ${show(options)}`, TypeError);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      fail(fn, `unknown option "${key}"; known options are ${known.map((k) => `"${k}"`).join(', ')}`, TypeError);
+    }
+  }
+  return options;
+}
+
+export interface Shape {
+  rows: number;
+  classes: number;
+}
+
+/** rows × classes for an input of `length` elements; classes omitted means one row. */
+export function shapeOf(fn: string, length: number, classes: number | undefined): Shape {
+  if (classes === undefined) return { rows: 1, classes: length };
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes <= 0 || length % classes !== 0) {
+    fail(fn, `option "classes" must be a positive integer that divides the length ${length}; got ${show(classes)}`);
+  }
+  return { rows: length / classes, classes };
+}
+
+const REDUCTIONS = ['mean', 'sum', 'none'] as const;
+
+/** The `reduction` option: one of `allowed` (default: 'mean', 'sum', 'none'); 'mean' when omitted. */
+export function reductionOf<R extends string = Reduction>(fn: string, reduction: unknown, allowed: readonly R[] = REDUCTIONS as readonly string[] as R[]): R {
+  if (reduction === undefined) return 'mean' as R;
+  if (!allowed.includes(reduction as R)) {
+    fail(fn, `option "reduction" must be one of ${allowed.map((r) => `'${r}'`).join(', ')}; got ${show(reduction)}`);
+  }
+  return reduction as R;
+}
+
+/** ln(base), the divisor that turns nats into units of `base`. */
+export function logBaseOf(fn: string, base: unknown): number {
+  if (base === undefined) return 1;
+  if (typeof base !== 'number' || !Number.isFinite(base) || base <= 0 || base === 1) {
+    fail(fn, `option "base" must be a finite number > 0 other than 1; got ${show(base)}`);
+  }
+  return Math.log(base);
+}
+
+export function booleanOf(fn: string, name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') fail(fn, `option "${name}" must be true or false; got ${show(value)}`, TypeError);
+  return value;
+}
+
+/** rows × classes where `classes` is required. */
+export function requiredShape(fn: string, length: number, classes: number | undefined): Shape {
+  if (classes === undefined) fail(fn, `option "classes" is required (the number of classes per row)`, TypeError);
+  return shapeOf(fn, length, classes);
+}
+
+/** A number option within [lo, hi], or its default. */
+export function numberIn(fn: string, name: string, value: unknown, lo: number, hi: number, dflt: number): number {
+  if (value === undefined) return dflt;
+  if (typeof value !== 'number' || !(value >= lo && value <= hi)) {
+    fail(fn, `option "${name}" must be a number in [${lo}, ${hi}]; got ${show(value)}`);
+  }
+  return value;
+}
+
+export function integerOf(fn: string, name: string, value: unknown, dflt: number): number {
+  if (value === undefined) return dflt;
+  if (typeof value !== 'number' || !Number.isInteger(value)) fail(fn, `option "${name}" must be an integer; got ${show(value)}`);
+  return value;
+}
+

@@ -1,0 +1,206 @@
+/**
+ * The kernel table: every kernel described once, by its arguments in order and how the pieces of
+ * a long row combine. From this one description come
+ *   - the argument object of the kernel (`KernelArgs`), which the TS twin destructures and the
+ *     API layer builds: a misnamed, missing or extra argument is a compile error;
+ *   - the TS type of its two WASM exports (`WasmExports`: `<name>F64`, `<name>F32`, one number per
+ *     argument, in this order);
+ *   - the AssemblyScript export wrappers (assembly/index.ts, written by scripts/gen-kernels.mjs),
+ *     and the check that the AssemblyScript kernel's parameters have these names, roles and order
+ *     (src/generated/kernel-params.ts, asserted in ./check.ts: a mismatch fails `tsc`);
+ *   - the glue's slot layout, streaming and crossover (./wasm.ts), written once for all kernels.
+ *
+ * This file must import nothing: scripts/gen-kernels.mjs transpiles it on its own.
+ *
+ * Argument roles (a trailing `?`: the array may be absent — null in TS, address 0 in WASM):
+ *   elem     per-element input, rows × classes, in the kernel's element type (f32 or f64)
+ *   col      per-column input, one f64 per class, the same for every row
+ *   row      per-row input, one f64 per row
+ *   out      per-element output, rows × classes (the WASM kernel writes f64; the glue copies it
+ *            into the caller's Float32Array or Float64Array)
+ *   rowOut   per-row output, one f64 per row; a row longer than the glue's chunk arrives in
+ *            pieces, whose values are combined by the kernel's `combine`
+ *   rows     the number of rows in the block
+ *   classes  the length of each row in the block (of the piece, for a long row)
+ *   offset   the class index of the block's first element (nonzero only for pieces of a long
+ *            row); WASM only: the TS twin always sees whole rows
+ *   i32, f64, bool   a scalar, the same for the whole call (bool passes as 0/1 to WASM)
+ */
+
+export type Role =
+  | 'elem'
+  | 'elem?'
+  | 'col'
+  | 'col?'
+  | 'row'
+  | 'row?'
+  | 'out'
+  | 'out?'
+  | 'rowOut'
+  | 'rows'
+  | 'classes'
+  | 'offset'
+  | 'i32'
+  | 'f64'
+  | 'bool';
+
+export interface Descriptor {
+  /** Parameter names and roles, in the order of the WASM export and the AssemblyScript kernel. */
+  readonly args: readonly (readonly [name: string, role: Role])[];
+  /** 'flag': the kernel returns nonzero (TS: false) when it met a bad element, for the API layer to name. */
+  readonly result?: 'flag';
+  /** How per-row outputs of the pieces of a long row combine: added (default), or log-added. */
+  readonly combine?: 'add' | 'logAdd';
+  /** The AssemblyScript module (under assembly/) that defines the generic kernel `<name><T>`. */
+  readonly module: 'measures' | 'losses';
+}
+
+export const KERNELS = {
+  /** sum[r] = Σ_j x[r, j] (the row sums that `normalize` divides by). */
+  rowSums: {
+    module: 'measures',
+    args: [['x', 'elem'], ['rows', 'rows'], ['classes', 'classes'], ['sum', 'rowOut']],
+  },
+  /**
+   * out[r] = Σ_j term(kind, p[r, j]·pScale[r], q[r, j]·qScale[r]) (scales absent: 1; q ignored
+   * for Kind.Entropy). Flags an element of p (or q) that is negative or NaN.
+   */
+  rowTerms: {
+    module: 'measures',
+    result: 'flag',
+    args: [
+      ['kind', 'i32'],
+      ['p', 'elem'],
+      ['q', 'elem?'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['pScale', 'row?'],
+      ['qScale', 'row?'],
+      ['out', 'rowOut'],
+    ],
+  },
+  /** out[r] = log Σ_j exp x[r, j], shifted by the row's max (by 0 where the max is ±∞). */
+  lseRows: {
+    module: 'losses',
+    combine: 'logAdd',
+    args: [['x', 'elem'], ['rows', 'rows'], ['classes', 'classes'], ['out', 'rowOut']],
+  },
+  /** out[r, j] = x[r, j] − lse[r] (log) or exp(x[r, j] − lse[r]). */
+  softmaxRows: {
+    module: 'losses',
+    args: [['x', 'elem'], ['lse', 'row'], ['rows', 'rows'], ['classes', 'classes'], ['log', 'bool'], ['out', 'out']],
+  },
+  /**
+   * The soft-target cross entropy of each row. With c[r, j] = classWeight[j]·(targetScale[r]·target[r, j] + uniform[r])
+   * (classWeight absent: 1; target absent: 0): loss[r] = Σ_j c[r, j]·(lse[r] − x[r, j]), mass[r] = Σ_j c[r, j].
+   */
+  softTargetRows: {
+    module: 'losses',
+    args: [
+      ['x', 'elem'],
+      ['target', 'elem?'],
+      ['classWeight', 'col?'],
+      ['lse', 'row'],
+      ['targetScale', 'row'],
+      ['uniform', 'row'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['loss', 'rowOut'],
+      ['mass', 'rowOut'],
+    ],
+  },
+  /**
+   * The gradient of softmax cross entropy with respect to the logits:
+   * grad[r, j] = softmaxScale[r]·exp(x[r, j] − lse[r]) − classWeight[j]·(targetScale[r]·target[r, j] + uniform[r])
+   *              − [j = label[r]]·labelScale[r]   (label absent or −1: no label term).
+   */
+  softmaxGradRows: {
+    module: 'losses',
+    args: [
+      ['x', 'elem'],
+      ['target', 'elem?'],
+      ['classWeight', 'col?'],
+      ['lse', 'row'],
+      ['softmaxScale', 'row'],
+      ['label', 'row?'],
+      ['labelScale', 'row'],
+      ['targetScale', 'row'],
+      ['uniform', 'row'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['offset', 'offset'],
+      ['grad', 'out'],
+    ],
+  },
+  /**
+   * PyTorch's binary_cross_entropy per element, −weight·(target·max(log input, −100) + (1−target)·max(log1p(−input), −100));
+   * loss per element (when given), sum per row. Flags an input outside [0, 1] or NaN.
+   */
+  bceRows: {
+    module: 'losses',
+    result: 'flag',
+    args: [
+      ['input', 'elem'],
+      ['target', 'elem'],
+      ['weight', 'elem?'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['loss', 'out?'],
+      ['sum', 'rowOut'],
+    ],
+  },
+  /**
+   * PyTorch's binary_cross_entropy_with_logits per element, with one positive weight per class;
+   * loss per element (when given), grad[i] = gradScale·∂loss_i/∂input_i (when given), sum per row.
+   */
+  bceLogitsRows: {
+    module: 'losses',
+    args: [
+      ['input', 'elem'],
+      ['target', 'elem'],
+      ['weight', 'elem?'],
+      ['posWeight', 'col?'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['gradScale', 'f64'],
+      ['loss', 'out?'],
+      ['grad', 'out?'],
+      ['sum', 'rowOut'],
+    ],
+  },
+  /** PyTorch's kl_div per element: xlogy(target, target) − target·input, or exp(target)·(target − input) for log targets. */
+  klDivRows: {
+    module: 'losses',
+    args: [
+      ['input', 'elem'],
+      ['target', 'elem'],
+      ['logTarget', 'bool'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['loss', 'out?'],
+      ['sum', 'rowOut'],
+    ],
+  },
+} as const satisfies Record<string, Descriptor>;
+
+export type KernelTable = typeof KERNELS;
+export type KernelName = keyof KernelTable;
+
+/** The AssemblyScript type of each role's parameter (checked against the kernels' sources). */
+export const AS_TYPES = {
+  elem: 'usize',
+  'elem?': 'usize',
+  col: 'usize',
+  'col?': 'usize',
+  row: 'usize',
+  'row?': 'usize',
+  out: 'usize',
+  'out?': 'usize',
+  rowOut: 'usize',
+  rows: 'i32',
+  classes: 'i32',
+  offset: 'i32',
+  i32: 'i32',
+  f64: 'f64',
+  bool: 'bool',
+} as const satisfies Record<Role, string>;
