@@ -186,7 +186,8 @@ export function softmaxRows<T>(x: usize, lse: usize, rows: i32, classes: i32, lo
 
 /**
  * The soft-target cross entropy of each row. With c_j = classWeight_j·(targetScale_r·target_rj + uniform_r)
- * (classWeight, target absent: 1, 0): loss[r] = Σ_j c_j·(lse_r − x_rj), mass[r] = Σ_j c_j.
+ * (classWeight, target absent: 1, 0): loss[r] = Σ_j c_j·(lse_r − x_rj), mass[r] = Σ_j c_j;
+ * both 0 on a row whose targetScale and uniform are 0.
  */
 export function softTargetRows<T>(
   x: usize, target: usize, classWeight: usize, lse: usize, targetScale: usize, uniform: usize,
@@ -197,6 +198,13 @@ export function softTargetRows<T>(
     let l = f64at(lse, r), a = f64at(targetScale, r), b = f64at(uniform, r);
     let i = r * n;
     let s: f64 = 0, c: f64 = 0;
+    if (a == 0 && b == 0) {
+      // A row with no target mass (an ignored row) is 0, whatever its logits and weights hold
+      // (0·∞ would be NaN): PyTorch masks such rows.
+      store<f64>(loss + (r << 3), 0);
+      store<f64>(mass + (r << 3), 0);
+      continue;
+    }
     for (let j: usize = 0; j < n; j++) {
       let cj = b;
       if (target) cj += a * at<T>(target, i + j);
@@ -211,7 +219,7 @@ export function softTargetRows<T>(
 
 /**
  * grad_rj = softmaxScale_r·exp(x_rj − lse_r) − classWeight_j·(targetScale_r·target_rj + uniform_r)
- *           − [offset + j = label_r]·labelScale_r.
+ *           − [offset + j = label_r]·labelScale_r; exactly 0 on a row whose four scales are 0.
  */
 export function softmaxGradRows<T>(
   x: usize, target: usize, classWeight: usize, lse: usize, softmaxScale: usize, label: usize, labelScale: usize,
@@ -222,6 +230,12 @@ export function softmaxGradRows<T>(
     let L = f64x2.splat(f64at(lse, r)), G = f64x2.splat(f64at(softmaxScale, r));
     let A = f64x2.splat(f64at(targetScale, r)), B = f64x2.splat(f64at(uniform, r));
     let i = r * n;
+    if (f64at(softmaxScale, r) == 0 && f64at(targetScale, r) == 0 && f64at(uniform, r) == 0 && (!label || f64at(labelScale, r) == 0)) {
+      // A row that carries no weight (an ignored row) has a gradient of exactly 0, whatever its
+      // logits hold (0·exp(NaN) would be NaN).
+      memory.fill(grad + (i << 3), 0, n << 3);
+      continue;
+    }
     for (let j: usize = 0; j < n; j += 2) {
       let last = j + 1 == n;
       let c = B;

@@ -1,25 +1,46 @@
-// Array arguments: float inputs (plain arrays converted once), optional arrays, the buffers the
-// library fills, and class indices.
+// Array arguments, read in two phases so that hostile input cannot change what a call computes on:
+//   1. conversion (`floats`, `output`, `labels`): the only place caller code can run (a Proxy's
+//      traps, getters on array elements); a plain array is read exactly once into a new array,
+//      a typed array is only brand-checked;
+//   2. checks (`lengthOf`, `checkBuffer`, `outputTarget`, `classIndices`): after every argument
+//      is converted, through the engine's own accessors; no caller code runs from here to the
+//      end of the call, so what is checked is what the kernels read.
+import { bufferOf, byteOffsetOf, isArray, isShared, lengthOf, setInto, typedArrayTag } from '../intrinsics.js';
 import type { FloatArray } from '../kernels/types.js';
 import { checkBuffer } from './buffers.js';
 import { fail, show } from './errors.js';
 import type { Values } from './types.js';
 
+export { lengthOf };
+
+/** Whether `x` is an array (a revoked Proxy, which the engine refuses to inspect, is an error). */
+function isPlainArray(fn: string, name: string, x: unknown): x is readonly unknown[] {
+  try {
+    return isArray(x);
+  } catch {
+    return fail(fn, `"${name}" cannot be read (a revoked Proxy?); got ${show(x)}`, TypeError);
+  }
+}
+
 /**
- * The argument as a float typed array, without copying typed arrays. A plain array is copied
- * into a new Float64Array, and each element is checked to be a number.
+ * Reads a plain array once into a new Float64Array, checking each element is a number. Element 0
+ * is read before anything is allocated (a sparse `new Array(2 ** 32 − 1)` fails there, not in a
+ * 32 GiB allocation); an allocation that fails is the library's RangeError.
  */
-export function floats(fn: string, name: string, x: Values): FloatArray {
-  if (x instanceof Float64Array || x instanceof Float32Array) {
-    checkBuffer(fn, name, x);
-    return x;
+function copyNumbers(fn: string, name: string, x: readonly unknown[]): Float64Array {
+  const n: unknown = x.length;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) fail(fn, `"${name}" has an invalid length ${show(n)}`, TypeError);
+  if (n === 0) return new Float64Array(0);
+  const first: unknown = x[0];
+  if (typeof first !== 'number') fail(fn, `"${name}"[0] must be a number; got ${show(first)}`, TypeError);
+  let out: Float64Array;
+  try {
+    out = new Float64Array(n);
+  } catch {
+    return fail(fn, `"${name}" has ${n} elements, more than can be copied into a Float64Array`);
   }
-  if (!Array.isArray(x)) {
-    fail(fn, `"${name}" must be a Float64Array, a Float32Array or an array of numbers; got ${show(x)}`, TypeError);
-  }
-  const n = x.length;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  out[0] = first;
+  for (let i = 1; i < n; i++) {
     const v: unknown = x[i];
     if (typeof v !== 'number') fail(fn, `"${name}"[${i}] must be a number; got ${show(v)}`, TypeError);
     out[i] = v;
@@ -27,58 +48,116 @@ export function floats(fn: string, name: string, x: Values): FloatArray {
   return out;
 }
 
-export function sameLength(fn: string, a: string, x: ArrayLike<number>, b: string, y: ArrayLike<number>): void {
-  if (x.length !== y.length) {
-    fail(fn, `"${a}" and "${b}" must have the same length; got ${x.length} and ${y.length}`);
-  }
+/** Phase 1: a float argument. A typed array is returned as it is; a plain array is copied once. */
+export function floats(fn: string, name: string, x: Values): FloatArray {
+  const tag = typedArrayTag(x);
+  if (tag === 'Float64Array' || tag === 'Float32Array') return x as FloatArray;
+  if (tag === undefined && x !== null && typeof x === 'object' && isPlainArray(fn, name, x)) return copyNumbers(fn, name, x);
+  return fail(fn, `"${name}" must be a Float64Array, a Float32Array or an array of numbers; got ${show(x)}`, TypeError);
 }
 
-/** The input and target of an elementwise loss: float arrays of one length. */
-export function inputAndTarget(fn: string, input: Values, target: Values): [FloatArray, FloatArray] {
-  const x = floats(fn, 'input', input);
-  const y = floats(fn, 'target', target);
-  sameLength(fn, 'input', x, 'target', y);
-  return [x, y];
+/** Phase 1: an optional float array option (undefined: absent). */
+export function optionalFloats(fn: string, name: string, x: unknown): FloatArray | null {
+  return x === undefined ? null : floats(fn, name, x as Values);
 }
 
-/** An optional array option of a given length, as floats. */
-export function optionalFloats(fn: string, name: string, x: unknown, length: number, what: string): FloatArray | null {
+/** Phase 1: a buffer the library fills (`grad`, `out`): a Float32Array or Float64Array. */
+export function output(fn: string, name: string, x: unknown): FloatArray | null {
   if (x === undefined) return null;
-  const v = floats(fn, name, x as Values);
-  if (v.length !== length) fail(fn, `option "${name}" must have ${what} (${length}); got length ${v.length}`);
-  return v;
+  const tag = typedArrayTag(x);
+  if (tag !== 'Float64Array' && tag !== 'Float32Array') {
+    fail(fn, `option "${name}" must be a Float64Array or Float32Array; got ${show(x)}`, TypeError);
+  }
+  return x as FloatArray;
 }
 
+/** Phase 1: class indices or probabilities: an Int32Array/Uint32Array or a float typed array as it is, a plain array copied once. */
+export function labels(fn: string, x: unknown, what: string): { array: ArrayLike<number>; float: boolean; plain: boolean } {
+  const tag = typedArrayTag(x);
+  if (tag === 'Int32Array' || tag === 'Uint32Array') return { array: x as ArrayLike<number>, float: false, plain: false };
+  if (tag === 'Float64Array' || tag === 'Float32Array') return { array: x as FloatArray, float: true, plain: false };
+  if (tag === undefined && x !== null && typeof x === 'object' && isPlainArray(fn, 'target', x)) {
+    return { array: copyNumbers(fn, 'target', x), float: false, plain: true };
+  }
+  return fail(fn, `"target" must be ${what}; got ${show(x)}`, TypeError);
+}
+
+/** Phase 2: the named float arrays' memory is still the caller's (see checkBuffer). */
+export function checkMemory(fn: string, named: readonly (readonly [string, FloatArray | null])[]): void {
+  for (const [name, x] of named) if (x !== null) checkBuffer(fn, name, x);
+}
+
+export function sameLength(fn: string, a: string, x: ArrayBufferView, b: string, y: ArrayBufferView): void {
+  const n = lengthOf(x);
+  const m = lengthOf(y);
+  if (n !== m) fail(fn, `"${a}" and "${b}" must have the same length; got ${n} and ${m}`);
+}
+
+/** Phase 2: an optional array option has `length` elements. */
+export function checkLength(fn: string, name: string, x: FloatArray | null, length: number, what: string): void {
+  if (x !== null && lengthOf(x) !== length) fail(fn, `option "${name}" must have ${what} (${length}); got length ${lengthOf(x)}`);
+}
+
+/** The array as a Float64Array (copied through the engine's `set`, never the caller's iterator). */
 export function toF64(x: FloatArray | null): Float64Array | null {
-  return x === null || x instanceof Float64Array ? x : Float64Array.from(x);
+  if (x === null || typedArrayTag(x) === 'Float64Array') return x as Float64Array | null;
+  const y = new Float64Array(lengthOf(x));
+  setInto(y, x, 0);
+  return y;
 }
 
 function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+  if (bufferOf(a) !== bufferOf(b)) return false;
+  const a0 = byteOffsetOf(a);
+  const b0 = byteOffsetOf(b);
+  const a1 = a0 + lengthOf(a) * bytesPer(a);
+  const b1 = b0 + lengthOf(b) * bytesPer(b);
+  return a0 < b1 && b0 < a1;
+}
+
+function bytesPer(x: ArrayBufferView): number {
+  const tag = typedArrayTag(x);
+  return tag === 'Float64Array' ? 8 : tag === 'Float32Array' || tag === 'Int32Array' || tag === 'Uint32Array' ? 4 : 1;
 }
 
 /**
- * A buffer the library fills (`grad`, `out`): a Float32Array or Float64Array of `length`
- * elements that shares no memory with any input (an input is never modified).
+ * Phase 2: where the kernels write for a buffer the library fills. It must have `length`
+ * elements, and share no memory with any input (an input is never modified). Two
+ * SharedArrayBuffer objects can be views of one memory without the engine saying so: when the
+ * output and an input are both shared, the kernels write into a new array, and `deliver` copies
+ * it into the output once everything is computed.
  */
-export function outputOf(fn: string, name: string, x: unknown, length: number, inputs: readonly (readonly [string, unknown])[]): FloatArray | null {
-  if (x === undefined) return null;
-  if (!(x instanceof Float64Array || x instanceof Float32Array)) {
-    fail(fn, `option "${name}" must be a Float64Array or Float32Array; got ${show(x)}`, TypeError);
-  }
-  checkBuffer(fn, name, x);
-  if (x.length !== length) fail(fn, `option "${name}" must have the input's length ${length}; got length ${x.length}`);
+export function outputTarget(
+  fn: string,
+  name: string,
+  out: FloatArray,
+  length: number,
+  inputs: readonly (readonly [string, ArrayBufferView | null])[],
+): FloatArray {
+  checkBuffer(fn, name, out);
+  if (lengthOf(out) !== length) fail(fn, `option "${name}" must have the input's length ${length}; got length ${lengthOf(out)}`);
+  let mayShare = false;
+  const shared = isShared(bufferOf(out));
   for (const [inName, input] of inputs) {
-    if (ArrayBuffer.isView(input) && overlaps(x, input)) {
+    if (input === null || typedArrayTag(input) === undefined) continue;
+    if (overlaps(out, input)) {
       fail(fn, `option "${name}" shares memory with "${inName}"; inputs are never overwritten, pass a separate buffer`);
     }
+    if (shared && isShared(bufferOf(input))) mayShare = true;
   }
-  return x;
+  if (!mayShare) return out;
+  return typedArrayTag(out) === 'Float32Array' ? new Float32Array(length) : new Float64Array(length);
+}
+
+/** Copies what the kernels wrote into the caller's output, where they wrote elsewhere (outputTarget). */
+export function deliver(out: FloatArray | null, written: FloatArray | null): void {
+  if (out !== null && written !== null && written !== out) setInto(out, written, 0);
 }
 
 /**
- * Class indices, one per row, as f64 (`label`: −1 for rows whose index is `ignoreIndex`), and
- * each row's class weight (`labelWeight`: weight[label], 1 without weights, 0 for ignored rows).
+ * Phase 2: class indices, one per row, as f64 (`label`: −1 for rows whose index is
+ * `ignoreIndex`), and each row's class weight (`labelWeight`: weight[label], 1 without weights,
+ * 0 for ignored rows).
  */
 export function classIndices(
   fn: string,
@@ -91,8 +170,7 @@ export function classIndices(
   const label = new Float64Array(rows);
   const labelWeight = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
-    const v: unknown = target[r];
-    if (typeof v !== 'number') fail(fn, `"target"[${r}] must be a number; got ${show(v)}`, TypeError);
+    const v = target[r];
     if (v === ignoreIndex) {
       label[r] = -1;
       labelWeight[r] = 0;
@@ -100,9 +178,8 @@ export function classIndices(
       label[r] = v;
       labelWeight[r] = weight === null ? 1 : weight[v];
     } else {
-      fail(fn, `"target"[${r}] must be a class index in [0, ${classes}) or ignoreIndex (${ignoreIndex}); got ${show(v)}`);
+      fail(fn, `"target"[${r}] must be a class index in [0, ${classes}) or ignoreIndex (${show(ignoreIndex)}); got ${show(v)}`);
     }
   }
   return { label, labelWeight };
 }
-

@@ -1,19 +1,27 @@
 // Error messages: every error the library throws names the function, the argument and, for a
 // bad element, its index and value.
+import { isArray, lengthOf, typedArrayTag } from '../intrinsics.js';
 import type { FloatArray } from '../kernels/types.js';
 
-/** Renders a value for an error message: short, and unambiguous about its type. */
+/**
+ * Renders a value for an error message: short, and unambiguous about its type. Reads nothing
+ * through the value's own getters or methods that could throw or lie (a Proxy, a revoked one, a
+ * typed array with no prototype).
+ */
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) {
-    const name = value.constructor.name;
-    return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value !== 'object') return `${typeof value} ${String(value)}`;
+  const tag = typedArrayTag(value);
+  if (tag !== undefined) return `${/^[AEIOU]/.test(tag) ? 'an' : 'a'} ${tag} of length ${lengthOf(value as ArrayBufferView)}`;
+  try {
+    if (isArray(value)) return `an array of length ${String((value as readonly unknown[]).length)}`;
+    return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+  } catch {
+    return 'an object that cannot be inspected (a revoked Proxy?)';
   }
-  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
-  return `${typeof value} ${String(value)}`;
 }
 
 /** Throws a TypeError or RangeError whose message names the function. */
@@ -27,7 +35,7 @@ export function fail(fn: string, message: string, Type: ErrorConstructor = Range
  */
 export function rejectFirst(fn: string, arrays: readonly (readonly [string, FloatArray])[], ok: (v: number) => boolean, what: string): never {
   for (const [name, x] of arrays) {
-    for (let i = 0; i < x.length; i++) {
+    for (let i = 0, n = lengthOf(x); i < n; i++) {
       if (!ok(x[i])) fail(fn, `"${name}"[${i}] must be ${what}; got ${show(x[i])}`);
     }
   }

@@ -1,5 +1,6 @@
+import { typedArrayTag } from '../intrinsics.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
-import { classIndices, floats, inputAndTarget, optionalFloats, outputOf, toF64 } from './arrays.js';
+import { checkLength, checkMemory, classIndices, deliver, floats, labels, lengthOf, optionalFloats, output, outputTarget, sameLength, toF64 } from './arrays.js';
 import { fail, rejectFirst, show } from './errors.js';
 import { booleanOf, integerOf, numberIn, readOptions, reductionOf, requiredShape, shapeOf } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
@@ -40,9 +41,14 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'binaryCrossEntropy';
     const o = readOptions(fn, options, ['weight', 'reduction']);
     const reduction = reductionOf(fn, o.reduction);
-    const [x, y] = inputAndTarget(fn, input, target);
-    const n = x.length;
-    const weight = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
+    const x = floats(fn, 'input', input);
+    const y = floats(fn, 'target', target);
+    const weight = optionalFloats(fn, 'weight', o.weight);
+    // No caller code runs from here on (src/api/arrays.ts).
+    checkMemory(fn, [['input', x], ['target', y], ['weight', weight]]);
+    sameLength(fn, 'input', x, 'target', y);
+    const n = lengthOf(x);
+    checkLength(fn, 'weight', weight, n, "the input's length");
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const total = new Float64Array(1);
     if (!kernels.bceRows({ input: x, target: y, weight, rows: 1, classes: n, loss, sum: total })) {
@@ -55,21 +61,33 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'binaryCrossEntropyWithLogits';
     const o = readOptions(fn, options, ['weight', 'posWeight', 'classes', 'reduction', 'grad']);
     const reduction = reductionOf(fn, o.reduction);
-    const [x, y] = inputAndTarget(fn, input, target);
-    const n = x.length;
-    const weight = optionalFloats(fn, 'weight', o.weight, n, "the input's length");
-    const posWeight = o.posWeight === undefined ? null : floats(fn, 'posWeight', o.posWeight);
-    const { rows, classes } = shapeOf(fn, n, o.classes ?? (posWeight === null ? undefined : posWeight.length));
-    if (posWeight !== null && posWeight.length !== classes) {
-      fail(fn, `option "posWeight" must have one weight per class (${classes}); got length ${posWeight.length}`);
+    const x = floats(fn, 'input', input);
+    const y = floats(fn, 'target', target);
+    const weight = optionalFloats(fn, 'weight', o.weight);
+    const posWeight = optionalFloats(fn, 'posWeight', o.posWeight);
+    const gradOut = output(fn, 'grad', o.grad);
+    // No caller code runs from here on (src/api/arrays.ts).
+    checkMemory(fn, [['input', x], ['target', y], ['weight', weight], ['posWeight', posWeight]]);
+    sameLength(fn, 'input', x, 'target', y);
+    const n = lengthOf(x);
+    checkLength(fn, 'weight', weight, n, "the input's length");
+    let classesOpt = o.classes;
+    if (classesOpt === undefined && posWeight !== null) {
+      // The row length comes from posWeight: say so when it does not fit the input.
+      const m = lengthOf(posWeight);
+      if (m === 0 || n % m !== 0) fail(fn, `option "posWeight" must have one weight per class, a length that divides the input's length ${n}; got length ${m}`);
+      classesOpt = m;
     }
-    const grad = outputOf(fn, 'grad', o.grad, n, [['input', input], ['target', target], ['weight', o.weight], ['posWeight', o.posWeight]]);
+    const { rows, classes } = shapeOf(fn, n, classesOpt);
+    checkLength(fn, 'posWeight', posWeight, classes, 'one weight per class');
+    const grad = gradOut && outputTarget(fn, 'grad', gradOut, n, [['input', x], ['target', y], ['weight', weight], ['posWeight', posWeight]]);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const perRow = new Float64Array(rows);
     kernels.bceLogitsRows({
       input: x, target: y, weight, posWeight: toF64(posWeight), rows, classes,
       gradScale: gradScale(reduction, n), loss, grad, sum: perRow,
     });
+    deliver(gradOut, grad);
     return reduced(loss ?? perRow, sum(perRow), reduction, n);
   }
 
@@ -77,28 +95,31 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'softmaxCrossEntropy';
     const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'labelSmoothing', 'reduction', 'grad']);
     const reduction = reductionOf(fn, o.reduction);
-    const x = floats(fn, 'logits', logits);
-    const { rows, classes } = requiredShape(fn, x.length, o.classes);
-    const classWeight = toF64(optionalFloats(fn, 'weight', o.weight, classes, 'one weight per class'));
     const eps = numberIn(fn, 'labelSmoothing', o.labelSmoothing, 0, 1, 0);
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
-    const grad = outputOf(fn, 'grad', o.grad, x.length, [['logits', logits], ['target', target], ['weight', o.weight]]);
-
+    const x = floats(fn, 'logits', logits);
+    const weight = optionalFloats(fn, 'weight', o.weight);
+    const gradOut = output(fn, 'grad', o.grad);
     // The target's form: probabilities (a float typed array, or number[], of rows × classes) or
     // class indices (an integer typed array, or number[], of one per row).
-    const isTyped = ArrayBuffer.isView(target);
-    const isFloat = target instanceof Float64Array || target instanceof Float32Array;
-    if (!Array.isArray(target) && !(isTyped && (isFloat || target instanceof Int32Array || target instanceof Uint32Array))) {
-      fail(fn, `"target" must be class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, number[]); got ${show(target)}`, TypeError);
-    }
-    const n = (target as ArrayLike<number>).length;
-    const asIndices = n === rows && !isFloat;
+    const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, number[])');
+    // No caller code runs from here on (src/api/arrays.ts).
+    checkMemory(fn, [['logits', x], ['weight', weight]]);
+    if (tgt.float) checkMemory(fn, [['target', tgt.array as FloatArray]]);
+    const { rows, classes } = requiredShape(fn, lengthOf(x), o.classes);
+    checkLength(fn, 'weight', weight, classes, 'one weight per class');
+    const classWeight = toF64(weight);
+    const n = tgt.plain ? (tgt.array as Float64Array).length : lengthOf(tgt.array as unknown as ArrayBufferView);
+    const asIndices = n === rows && !tgt.float;
     if (!asIndices && n !== rows * classes) {
       fail(fn, `"target" must hold one class index per row (${rows}) or one probability per logit (${rows * classes}); got length ${n}`);
     }
-    if (!asIndices && isTyped && !isFloat) {
+    if (!asIndices && !tgt.float && !tgt.plain) {
       fail(fn, `"target" of length ${n} would be probabilities, which must be a Float64Array, Float32Array or number[]; got ${show(target)}`, TypeError);
     }
+    const t = asIndices ? null : (tgt.array as FloatArray);
+    const grad =
+      gradOut && outputTarget(fn, 'grad', gradOut, rows * classes, [['logits', x], ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView)], ['weight', weight]]);
 
     const lse = rowShifts(x, rows, classes);
     const loss = new Float64Array(rows);
@@ -106,7 +127,7 @@ export function losses(kernels: Kernels): LossApi {
 
     if (asIndices) {
       // label[r]: the row's class, or −1 where it is ignored; labelWeight[r] its class weight (0 if ignored).
-      const { label, labelWeight } = classIndices(fn, target as ArrayLike<number>, rows, classes, ignoreIndex, classWeight);
+      const { label, labelWeight } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, classWeight);
       // smooth[r] = Σ_c w_c·(lse_r − x_rc) on rows that count: the label-smoothing term.
       const smooth = new Float64Array(rows);
       if (eps > 0) {
@@ -132,25 +153,26 @@ export function losses(kernels: Kernels): LossApi {
           uniform: label.map((v) => (v < 0 ? 0 : (g * eps) / classes)),
           rows, classes, grad,
         });
+        deliver(gradOut, grad);
       }
       return reduced(loss, sum(loss), reduction, divisor);
     }
 
     // Probabilities: t' = (1−ε)·t + ε/classes; loss_r = Σ_c w_c·t'_rc·(lse_r − x_rc); mean over rows.
-    const t = floats(fn, 'target', target as Values);
     const targetScale = new Float64Array(rows).fill(1 - eps);
     const uniform = new Float64Array(rows).fill(eps / classes);
-    kernels.softTargetRows({ x, target: t, classWeight, lse, targetScale, uniform, rows, classes, loss, mass });
+    kernels.softTargetRows({ x, target: t!, classWeight, lse, targetScale, uniform, rows, classes, loss, mass });
     if (grad !== null) {
       const g = gradScale(reduction, rows);
       kernels.softmaxGradRows({
-        x, target: t, classWeight, lse,
+        x, target: t!, classWeight, lse,
         softmaxScale: mass.map((v) => g * v),
         label: null, labelScale: new Float64Array(rows),
         targetScale: targetScale.map((v) => g * v),
         uniform: uniform.map((v) => g * v),
         rows, classes, grad,
       });
+      deliver(gradOut, grad);
     }
     return reduced(loss, sum(loss), reduction, rows);
   }
@@ -159,15 +181,19 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'nllLoss';
     const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'reduction']);
     const reduction = reductionOf(fn, o.reduction);
-    const x = floats(fn, 'logProbs', logProbs);
-    const { rows, classes } = requiredShape(fn, x.length, o.classes);
-    const classWeight = toF64(optionalFloats(fn, 'weight', o.weight, classes, 'one weight per class'));
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
-    if (!Array.isArray(target) && !(target instanceof Int32Array || target instanceof Uint32Array)) {
-      fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
-    }
-    if (target.length !== rows) fail(fn, `"target" must hold one class index per row (${rows}); got length ${target.length}`);
-    const { label, labelWeight } = classIndices(fn, target, rows, classes, ignoreIndex, classWeight);
+    const x = floats(fn, 'logProbs', logProbs);
+    const weight = optionalFloats(fn, 'weight', o.weight);
+    const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array or number[])');
+    if (tgt.float) fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
+    // No caller code runs from here on (src/api/arrays.ts).
+    checkMemory(fn, [['logProbs', x], ['weight', weight]]);
+    const { rows, classes } = requiredShape(fn, lengthOf(x), o.classes);
+    checkLength(fn, 'weight', weight, classes, 'one weight per class');
+    const classWeight = toF64(weight);
+    const n = tgt.plain ? (tgt.array as Float64Array).length : lengthOf(tgt.array as unknown as ArrayBufferView);
+    if (n !== rows) fail(fn, `"target" must hold one class index per row (${rows}); got length ${n}`);
+    const { label, labelWeight } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, classWeight);
     // A gather of one element per row: O(rows), the same for both kernel sets.
     const loss = new Float64Array(rows);
     for (let r = 0; r < rows; r++) loss[r] = label[r] < 0 ? 0 : -labelWeight[r] * x[r * classes + label[r]];
@@ -179,19 +205,25 @@ export function losses(kernels: Kernels): LossApi {
     const o = readOptions(fn, options, ['classes', 'reduction', 'logTarget']);
     const reduction = reductionOf<KlDivReduction>(fn, o.reduction, ['mean', 'batchmean', 'sum', 'none']);
     const logTarget = booleanOf(fn, 'logTarget', o.logTarget);
-    const [x, t] = inputAndTarget(fn, input, target);
-    const { rows, classes } = shapeOf(fn, x.length, o.classes);
-    const loss = reduction === 'none' ? new Float64Array(x.length) : null;
+    const x = floats(fn, 'input', input);
+    const t = floats(fn, 'target', target);
+    // No caller code runs from here on (src/api/arrays.ts).
+    checkMemory(fn, [['input', x], ['target', t]]);
+    sameLength(fn, 'input', x, 'target', t);
+    const n = lengthOf(x);
+    const { rows, classes } = shapeOf(fn, n, o.classes);
+    const loss = reduction === 'none' ? new Float64Array(n) : null;
     const perRow = new Float64Array(rows);
     kernels.klDivRows({ input: x, target: t, logTarget, rows, classes, loss, sum: perRow });
-    return reduced(loss ?? perRow, sum(perRow), reduction, reduction === 'batchmean' ? rows : x.length);
+    return reduced(loss ?? perRow, sum(perRow), reduction, reduction === 'batchmean' ? rows : n);
   }
 
   function logSumExp(x: Values, options?: { classes?: number }) {
     const fn = 'logSumExp';
     const o = readOptions(fn, options, ['classes']);
     const v = floats(fn, 'x', x);
-    const { rows, classes } = shapeOf(fn, v.length, o.classes);
+    checkMemory(fn, [['x', v]]);
+    const { rows, classes } = shapeOf(fn, lengthOf(v), o.classes);
     const lse = new Float64Array(rows);
     kernels.lseRows({ x: v, rows, classes, out: lse });
     return o.classes === undefined ? lse[0] : lse;
@@ -201,11 +233,16 @@ export function losses(kernels: Kernels): LossApi {
     return (x: Values, options?: SoftmaxOptions) => {
       const o = readOptions(fn, options, ['classes', 'out']);
       const v = floats(fn, 'x', x);
-      const { rows, classes } = shapeOf(fn, v.length, o.classes);
+      const given = output(fn, 'out', o.out);
+      // No caller code runs from here on (src/api/arrays.ts).
+      checkMemory(fn, [['x', v]]);
+      const n = lengthOf(v);
+      const { rows, classes } = shapeOf(fn, n, o.classes);
       const out: FloatArray =
-        outputOf(fn, 'out', o.out, v.length, [['x', x]]) ?? (v instanceof Float32Array ? new Float32Array(v.length) : new Float64Array(v.length));
+        given !== null ? outputTarget(fn, 'out', given, n, [['x', v]]) : typedArrayTag(v) === 'Float32Array' ? new Float32Array(n) : new Float64Array(n);
       kernels.softmaxRows({ x: v, lse: rowShifts(v, rows, classes), rows, classes, log, out });
-      return out;
+      deliver(given, out);
+      return given ?? out;
     };
   }
 

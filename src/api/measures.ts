@@ -1,5 +1,5 @@
 import { Kind, type FloatArray, type Kernels } from '../kernels/types.js';
-import { floats, sameLength } from './arrays.js';
+import { checkMemory, floats, lengthOf, sameLength } from './arrays.js';
 import { rejectFirst } from './errors.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
 import { reduced, sum } from './reductions.js';
@@ -37,7 +37,7 @@ function measure(
   fn: string,
   kind: Kind,
   pIn: Values,
-  qIn: Values | null,
+  qIn: Values | undefined,
   options: MeasureOptions | undefined,
 ): number | Float64Array {
   const o = readOptions(fn, options, MEASURE_OPTIONS);
@@ -45,9 +45,11 @@ function measure(
   const logBase = logBaseOf(fn, o.base);
   const normalize = booleanOf(fn, 'normalize', o.normalize);
   const p = floats(fn, 'p', pIn);
-  const q = qIn === null ? null : floats(fn, 'q', qIn);
+  const q = kind === Kind.Entropy ? null : floats(fn, 'q', qIn as Values);
+  // No caller code runs from here on (src/api/arrays.ts).
+  checkMemory(fn, [['p', p], ['q', q]]);
   if (q !== null) sameLength(fn, 'p', p, 'q', q);
-  const { rows, classes } = shapeOf(fn, p.length, o.classes);
+  const { rows, classes } = shapeOf(fn, lengthOf(p), o.classes);
 
   // Per-row results: a new array for 'none' (it is returned); otherwise a reused one, so that a
   // small call allocates nothing (an 8-element call is then within 2× of a hand-written loop).
@@ -64,7 +66,7 @@ function measure(
 
 export function measures(kernels: Kernels) {
   const entropy = ((p: Values, options?: MeasureOptions) =>
-    measure(kernels, 'entropy', Kind.Entropy, p, null, options)) as UnaryMeasure;
+    measure(kernels, 'entropy', Kind.Entropy, p, undefined, options)) as UnaryMeasure;
   const binary = (fn: string, kind: Kind) =>
     ((p: Values, q: Values, options?: MeasureOptions) => measure(kernels, fn, kind, p, q, options)) as BinaryMeasure;
   return {

@@ -1,21 +1,42 @@
 // The options object and its scalar options: shape, reduction, base, flags, numbers.
+import { isArray, typedArrayTag } from '../intrinsics.js';
 import { fail, show } from './errors.js';
 import type { Reduction } from './types.js';
 
 const NO_OPTIONS = Object.freeze({});
 
-/** The options object, or {} when omitted; rejects unknown keys so that typos are not ignored. */
+/**
+ * The options, read once: each known option is read exactly once (getters run here, and only
+ * here), into a new object the rest of the call uses; unknown own keys are rejected so that typos
+ * are not ignored. {} when omitted.
+ */
 export function readOptions<O extends object>(fn: string, options: O | undefined, known: readonly string[]): Partial<O> {
   if (options === undefined || options === null) return NO_OPTIONS as Partial<O>; // shared: no allocation per call
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    fail(fn, `"options" must be an object; got ${show(options)}`, TypeError);
+  let keys: string[] = [];
+  let arrayLike = typedArrayTag(options) !== undefined;
+  if (typeof options === 'object' && !arrayLike) {
+    try {
+      arrayLike = isArray(options);
+      keys = Object.keys(options);
+    } catch {
+      fail(fn, `"options" cannot be read (a revoked Proxy?)`, TypeError);
+    }
   }
-  for (const key of Object.keys(options)) {
+  if (typeof options !== 'object' || arrayLike) {
+    const hint = fn === 'entropy' && arrayLike ? ' (entropy takes one distribution; crossEntropy, klDivergence and jsDivergence take two)' : '';
+    fail(fn, `"options" must be an object; got ${show(options)}${hint}`, TypeError);
+  }
+  for (const key of keys) {
     if (!known.includes(key)) {
       fail(fn, `unknown option "${key}"; known options are ${known.map((k) => `"${k}"`).join(', ')}`, TypeError);
     }
   }
-  return options;
+  const read: Record<string, unknown> = {};
+  for (const key of known) {
+    const v = (options as Record<string, unknown>)[key];
+    if (v !== undefined) read[key] = v;
+  }
+  return read as Partial<O>;
 }
 
 export interface Shape {

@@ -92,7 +92,8 @@ export const KERNELS = {
   },
   /**
    * The soft-target cross entropy of each row. With c[r, j] = classWeight[j]·(targetScale[r]·target[r, j] + uniform[r])
-   * (classWeight absent: 1; target absent: 0): loss[r] = Σ_j c[r, j]·(lse[r] − x[r, j]), mass[r] = Σ_j c[r, j].
+   * (classWeight absent: 1; target absent: 0): loss[r] = Σ_j c[r, j]·(lse[r] − x[r, j]), mass[r] = Σ_j c[r, j];
+   * both exactly 0 on a row whose targetScale and uniform are 0 (an ignored row, masked as PyTorch does).
    */
   softTargetRows: {
     module: 'losses',
@@ -112,7 +113,8 @@ export const KERNELS = {
   /**
    * The gradient of softmax cross entropy with respect to the logits:
    * grad[r, j] = softmaxScale[r]·exp(x[r, j] − lse[r]) − classWeight[j]·(targetScale[r]·target[r, j] + uniform[r])
-   *              − [j = label[r]]·labelScale[r]   (label absent or −1: no label term).
+   *              − [j = label[r]]·labelScale[r]   (label absent or −1: no label term);
+   * exactly 0 on a row whose four scales are 0 (an ignored row).
    */
   softmaxGradRows: {
     module: 'losses',

@@ -42,6 +42,12 @@ export const tsLossKernels: LossKernels = {
       const a = targetScale[r];
       const b = uniform[r];
       const i = r * classes;
+      if (a === 0 && b === 0) {
+        // a row with no target mass (an ignored row): 0, as PyTorch masks it (0·∞ would be NaN)
+        loss[r] = 0;
+        mass[r] = 0;
+        continue;
+      }
       let s = 0;
       let c = 0;
       for (let j = 0; j < classes; j++) {
@@ -63,6 +69,11 @@ export const tsLossKernels: LossKernels = {
       const a = targetScale[r];
       const b = uniform[r];
       const i = r * classes;
+      if (g === 0 && a === 0 && b === 0 && (label === null || labelScale[r] === 0)) {
+        // a row that carries no weight (an ignored row): exactly 0 (0·exp(NaN) would be NaN)
+        for (let j = 0; j < classes; j++) grad[i + j] = 0;
+        continue;
+      }
       const col = label === null ? -1 : label[r];
       for (let j = 0; j < classes; j++) {
         let cj = b;

@@ -1,4 +1,5 @@
-import { allocations, blocks, type Block, type Buffers } from './buffers.js';
+import { bufferOf, byteOffsetOf, lengthOf, setInto, typedArrayTag, viewOf } from '../intrinsics.js';
+import { addBlock, blocks, memoryOf, registerBuffer, removeBlock, type Block, type Buffers, type Region } from './buffers.js';
 import { KERNELS, type Descriptor, type KernelName } from './table.js';
 import { tsKernels } from './ts.js';
 import type { FloatArray, KernelFunctions, Kernels, WasmKernelExports } from './types.js';
@@ -96,14 +97,15 @@ export function instantiateSync(bytes: () => BufferSource): WebAssembly.Instance
 }
 
 /**
- * dst[d …] = src[from … from + n]. A whole array goes to TypedArray.set directly (the common
- * small-input case: one block); short runs are copied element by element, since creating a
- * subarray view costs more than copying them; long runs use set on a subarray.
+ * dst[d …] = src[from … from + n], through the engine's own `set` and views (either array may be
+ * a caller's subclass, whose methods are not called). A whole array is set directly (the common
+ * small-input case: one block); short runs are copied element by element, since creating a view
+ * costs more than copying them; long runs are set from a plain view of the run.
  */
 function copy(dst: FloatArray, d: number, src: FloatArray, from: number, n: number): void {
-  if (from === 0 && n === src.length) dst.set(src, d);
+  if (from === 0 && n === lengthOf(src)) setInto(dst, src, d);
   else if (n <= 64) for (let j = 0; j < n; j++) dst[d + j] = src[from + j];
-  else dst.set(src.subarray(from, from + n), d);
+  else setInto(dst, viewOf(src, from, n), d);
 }
 
 function logAddExp(a: number, b: number): number {
@@ -122,9 +124,6 @@ function logAddExp(a: number, b: number): number {
  */
 export const CROSSOVER = 96;
 
-/** The largest block `alloc` hands out: AssemblyScript's TLSF allocator serves at most 2^30 bytes. */
-const MAX_BLOCK_BYTES = 2 ** 30 - 64;
-
 /**
  * The WASM kernel set: owns the instance's memory and streams typed arrays through a fixed
  * scratch region, CHUNK elements per slot at a time, so that memory never grows with input size.
@@ -136,41 +135,46 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
   const base = ex.scratch();
   const slot = (s: number): Ptr => base + s * 8 * CHUNK;
 
-  // The only place that (re)creates views; memory growth detaches the old ones.
+  // The only place that (re)creates views; memory growth detaches the old ones. Every buffer the
+  // memory has had maps to its region, so a view of a detached one is recognised as such.
+  const region: Region = { live: [] };
   let buffer: ArrayBuffer | null = null;
   let f64 = new Float64Array(0);
   let f32 = new Float32Array(0);
   function views(): void {
     if (buffer !== ex.memory.buffer) {
       buffer = ex.memory.buffer as ArrayBuffer;
+      registerBuffer(buffer, region);
       f64 = new Float64Array(buffer);
       f32 = new Float32Array(buffer);
     }
   }
+  views();
 
   const buffers: Buffers = {
     alloc(single, length) {
       const bytes = length * (single ? 4 : 8);
-      if (bytes > MAX_BLOCK_BYTES) throw new RangeError(`${bytes} bytes is more than one block of WASM memory can hold (${MAX_BLOCK_BYTES})`);
       let ptr: number;
       try {
         ptr = ex.alloc(bytes) >>> 0;
       } catch {
         throw new RangeError(`WASM memory cannot grow by ${bytes} bytes (it is limited to 4 GiB)`);
       }
-      const block: Block = { ptr, length, single, live: true };
-      allocations.count++;
-      const x = buffers.view(block, null as unknown as FloatArray);
+      const block: Block = { ptr, length, single, live: true, owner: buffers };
+      views();
+      addBlock(region, block);
+      const x = buffers.view(block, null);
       x.fill(0);
       return x;
     },
     free(block) {
+      removeBlock(region, block);
       ex.free(block.ptr);
     },
     view(block, old) {
-      if (old && old.buffer === ex.memory.buffer) return old;
-      const buf = ex.memory.buffer;
-      const x = block.single ? new Float32Array(buf, block.ptr, block.length) : new Float64Array(buf, block.ptr, block.length);
+      views();
+      if (old !== null && bufferOf(old) === buffer) return old;
+      const x = block.single ? new Float32Array(buffer!, block.ptr, block.length) : new Float64Array(buffer!, block.ptr, block.length);
       blocks.set(x, block);
       return x;
     },
@@ -209,23 +213,24 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
     let single = true;
     for (const a of plan.elems) {
       const x = args[a.name];
-      if (x !== null && !(x instanceof Float32Array)) single = false;
+      if (x !== null && typedArrayTag(x) !== 'Float32Array') single = false;
     }
     const f = single ? f32Export : f64Export;
     const width = single ? 4 : 8;
     views();
-    // Scalars and slot addresses (0 for an absent array). Per-element inputs already in WASM
-    // memory (from `alloc`, with the kernel's element type) are read in place: `direct` holds the
-    // byte address of their first element, or -1.
+    // Scalars and slot addresses (0 for an absent array). Per-element inputs that lie in a live
+    // `alloc` block of this memory (the block's view or a subarray of it), with the kernel's
+    // element type, are read in place: `direct` holds the byte address of their first element,
+    // or -1. (The API layer has rejected views of released blocks and of detached memory.)
     const { argv, direct } = plan;
     for (const a of plan.scalars) argv[a.index] = a.role === 'bool' ? (args[a.name] ? 1 : 0) : (args[a.name] as number);
     for (const a of plan.arrays) argv[a.index] = args[a.name] === null ? 0 : slot(a.slot);
     for (let i = 0; i < plan.elems.length; i++) {
       direct[i] = -1;
       const x = args[plan.elems[i].name] as FloatArray | null;
-      if (x === null || x.buffer !== buffer || x instanceof Float32Array !== single) continue;
-      const b = blocks.get(x);
-      if (b && b.live) direct[i] = x.byteOffset;
+      if (x === null || bufferOf(x) !== buffer || (typedArrayTag(x) === 'Float32Array') !== single) continue;
+      const b = memoryOf(x);
+      if (typeof b === 'object' && b.owner === buffers) direct[i] = byteOffsetOf(x);
     }
     let bad = 0;
     let colsAt = -1; // the column offset whose per-column inputs are in scratch
