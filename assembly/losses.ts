@@ -236,11 +236,14 @@ export function softmaxGradRows<T>(
       memory.fill(grad + (i << 3), 0, n << 3);
       continue;
     }
+    // The class weights scale only the target and uniform terms: a row with neither (an index
+    // target without smoothing) never reads them (an infinite weight would give ∞·0 = NaN).
+    let weighted = classWeight != 0 && (f64at(targetScale, r) != 0 || f64at(uniform, r) != 0);
     for (let j: usize = 0; j < n; j += 2) {
       let last = j + 1 == n;
       let c = B;
       if (target) c = f64x2.add(c, f64x2.mul(A, pair<T>(target, i + j, last)));
-      if (classWeight) c = f64x2.mul(c, pair<f64>(classWeight, j, last));
+      if (weighted) c = f64x2.mul(c, pair<f64>(classWeight, j, last));
       storePair(grad, i + j, f64x2.sub(f64x2.mul(G, exp64(f64x2.sub(pair<T>(x, i + j, last), L))), c), last);
     }
     if (label) {

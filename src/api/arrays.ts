@@ -82,9 +82,27 @@ export function labels(fn: string, x: unknown, what: string): { array: ArrayLike
   return fail(fn, `"target" must be ${what}; got ${show(x)}`, TypeError);
 }
 
-/** Phase 2: the named float arrays' memory is still the caller's (see checkBuffer). */
-export function checkMemory(fn: string, named: readonly (readonly [string, FloatArray | null])[]): void {
-  for (const [name, x] of named) if (x !== null) checkBuffer(fn, name, x);
+/**
+ * The length of a typed-array argument when the call first sees it (before any caller code runs:
+ * an options getter or a Proxy trap could resize its buffer), or -1 for anything else.
+ */
+export function seen(x: unknown): number {
+  return typedArrayTag(x) === undefined ? -1 : lengthOf(x as ArrayBufferView);
+}
+
+/**
+ * Phase 2: the named arrays' memory is still the caller's (see checkBuffer), and each typed one
+ * still has the length it had when the call first saw it (`seen`).
+ */
+export function checkMemory(fn: string, named: readonly (readonly [string, ArrayBufferView | null, number])[]): void {
+  for (const [name, x, before] of named) {
+    if (x === null) continue;
+    const tag = typedArrayTag(x);
+    if (tag === 'Float64Array' || tag === 'Float32Array') checkBuffer(fn, name, x as FloatArray);
+    if (before >= 0 && lengthOf(x) !== before) {
+      fail(fn, `"${name}" changed length during the call (from ${before} to ${lengthOf(x)}): its buffer was resized by code the call ran (a getter or a Proxy trap)`);
+    }
+  }
 }
 
 export function sameLength(fn: string, a: string, x: ArrayBufferView, b: string, y: ArrayBufferView): void {

@@ -1,22 +1,25 @@
-import { typedArrayTag } from '../intrinsics.js';
+import { bufferOf, isDetached, typedArrayTag } from '../intrinsics.js';
 import { blocks, MAX_ALLOC_BYTES, memoryOf } from '../kernels/buffers.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import { fail, show } from './errors.js';
 import type { BufferApi, FloatArrayType } from './types.js';
 
 /**
- * Throws when `x` is a view of memory that `alloc` handed out and that is no longer the caller's:
- * a block released by free() (the view itself, or any subarray of it), memory between blocks, or
- * WASM memory detached by growth. Decided from the engine's view of `x`, not from its getters.
+ * Throws unless `x` reads memory that is the caller's: not a block released by free(), not a
+ * view of alloc memory other than the array alloc() or refresh() returned (a subarray could
+ * outlive its block and read the next one), not a detached buffer (WASM memory growth, or a
+ * transfer). Decided from the engine's view of `x`, not from its getters.
  */
 export function checkBuffer(fn: string, name: string, x: FloatArray): void {
   const m = memoryOf(x);
-  if (m === 'released') {
-    fail(fn, `"${name}" was released by free() (it, or the alloc() block it is a view of; or it is a view of WASM memory outside any live block); allocate a new one with alloc()`);
+  if (m === 'released') fail(fn, `"${name}" was released by free(); allocate a new one with alloc()`);
+  if (m === 'unregistered') {
+    fail(fn, `"${name}" is a view of alloc() memory other than the array alloc() or refresh() returned (a subarray can outlive its block); pass that array, or copy the part you need`);
   }
   if (m === 'detached') {
-    fail(fn, `"${name}" was detached when WASM memory grew (a later alloc() grew it), or its buffer was transferred; get a live view with refresh(${name})`);
+    fail(fn, `"${name}" was detached when WASM memory grew (a later alloc() grew it); get a live view with refresh(${name})`);
   }
+  if (m === 'foreign' && isDetached(bufferOf(x))) fail(fn, `"${name}" was detached (its ArrayBuffer was transferred); it holds no data`);
 }
 
 /** An array returned by alloc() or refresh() of either entry, still live, with its block. */

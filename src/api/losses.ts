@@ -1,6 +1,6 @@
 import { typedArrayTag } from '../intrinsics.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
-import { checkLength, checkMemory, classIndices, deliver, floats, labels, lengthOf, optionalFloats, output, outputTarget, sameLength, toF64 } from './arrays.js';
+import { checkLength, checkMemory, classIndices, deliver, floats, labels, lengthOf, optionalFloats, output, outputTarget, sameLength, seen, toF64 } from './arrays.js';
 import { fail, rejectFirst, show } from './errors.js';
 import { booleanOf, integerOf, numberIn, readOptions, reductionOf, requiredShape, shapeOf } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
@@ -39,13 +39,16 @@ export function losses(kernels: Kernels): LossApi {
 
   function binaryCrossEntropy(input: Values, target: Values, options?: BinaryCrossEntropyOptions) {
     const fn = 'binaryCrossEntropy';
+    const seenX = seen(input);
+    const seenY = seen(target);
     const o = readOptions(fn, options, ['weight', 'reduction']);
+    const seenW = seen(o.weight);
     const reduction = reductionOf(fn, o.reduction);
     const x = floats(fn, 'input', input);
     const y = floats(fn, 'target', target);
     const weight = optionalFloats(fn, 'weight', o.weight);
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['input', x], ['target', y], ['weight', weight]]);
+    checkMemory(fn, [['input', x, seenX], ['target', y, seenY], ['weight', weight, seenW]]);
     sameLength(fn, 'input', x, 'target', y);
     const n = lengthOf(x);
     checkLength(fn, 'weight', weight, n, "the input's length");
@@ -59,7 +62,12 @@ export function losses(kernels: Kernels): LossApi {
 
   function binaryCrossEntropyWithLogits(input: Values, target: Values, options?: BinaryCrossEntropyWithLogitsOptions) {
     const fn = 'binaryCrossEntropyWithLogits';
+    const seenX = seen(input);
+    const seenY = seen(target);
     const o = readOptions(fn, options, ['weight', 'posWeight', 'classes', 'reduction', 'grad']);
+    const seenW = seen(o.weight);
+    const seenP = seen(o.posWeight);
+    const seenG = seen(o.grad);
     const reduction = reductionOf(fn, o.reduction);
     const x = floats(fn, 'input', input);
     const y = floats(fn, 'target', target);
@@ -67,7 +75,7 @@ export function losses(kernels: Kernels): LossApi {
     const posWeight = optionalFloats(fn, 'posWeight', o.posWeight);
     const gradOut = output(fn, 'grad', o.grad);
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['input', x], ['target', y], ['weight', weight], ['posWeight', posWeight]]);
+    checkMemory(fn, [['input', x, seenX], ['target', y, seenY], ['weight', weight, seenW], ['posWeight', posWeight, seenP], ['grad', gradOut, seenG]]);
     sameLength(fn, 'input', x, 'target', y);
     const n = lengthOf(x);
     checkLength(fn, 'weight', weight, n, "the input's length");
@@ -93,7 +101,11 @@ export function losses(kernels: Kernels): LossApi {
 
   function softmaxCrossEntropy(logits: Values, target: Labels | Values, options: SoftmaxCrossEntropyOptions) {
     const fn = 'softmaxCrossEntropy';
+    const seenX = seen(logits);
+    const seenT = seen(target);
     const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'labelSmoothing', 'reduction', 'grad']);
+    const seenW = seen(o.weight);
+    const seenG = seen(o.grad);
     const reduction = reductionOf(fn, o.reduction);
     const eps = numberIn(fn, 'labelSmoothing', o.labelSmoothing, 0, 1, 0);
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
@@ -104,8 +116,7 @@ export function losses(kernels: Kernels): LossApi {
     // class indices (an integer typed array, or number[], of one per row).
     const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, number[])');
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['logits', x], ['weight', weight]]);
-    if (tgt.float) checkMemory(fn, [['target', tgt.array as FloatArray]]);
+    checkMemory(fn, [['logits', x, seenX], ['weight', weight, seenW], ['grad', gradOut, seenG], ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView), seenT]]);
     const { rows, classes } = requiredShape(fn, lengthOf(x), o.classes);
     checkLength(fn, 'weight', weight, classes, 'one weight per class');
     const classWeight = toF64(weight);
@@ -179,7 +190,10 @@ export function losses(kernels: Kernels): LossApi {
 
   function nllLoss(logProbs: Values, target: Labels, options: NllLossOptions) {
     const fn = 'nllLoss';
+    const seenX = seen(logProbs);
+    const seenT = seen(target);
     const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'reduction']);
+    const seenW = seen(o.weight);
     const reduction = reductionOf(fn, o.reduction);
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
     const x = floats(fn, 'logProbs', logProbs);
@@ -187,7 +201,7 @@ export function losses(kernels: Kernels): LossApi {
     const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array or number[])');
     if (tgt.float) fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['logProbs', x], ['weight', weight]]);
+    checkMemory(fn, [['logProbs', x, seenX], ['weight', weight, seenW], ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView), seenT]]);
     const { rows, classes } = requiredShape(fn, lengthOf(x), o.classes);
     checkLength(fn, 'weight', weight, classes, 'one weight per class');
     const classWeight = toF64(weight);
@@ -202,13 +216,15 @@ export function losses(kernels: Kernels): LossApi {
 
   function klDiv(input: Values, target: Values, options?: KlDivOptions) {
     const fn = 'klDiv';
+    const seenX = seen(input);
+    const seenT = seen(target);
     const o = readOptions(fn, options, ['classes', 'reduction', 'logTarget']);
     const reduction = reductionOf<KlDivReduction>(fn, o.reduction, ['mean', 'batchmean', 'sum', 'none']);
     const logTarget = booleanOf(fn, 'logTarget', o.logTarget);
     const x = floats(fn, 'input', input);
     const t = floats(fn, 'target', target);
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['input', x], ['target', t]]);
+    checkMemory(fn, [['input', x, seenX], ['target', t, seenT]]);
     sameLength(fn, 'input', x, 'target', t);
     const n = lengthOf(x);
     const { rows, classes } = shapeOf(fn, n, o.classes);
@@ -220,9 +236,10 @@ export function losses(kernels: Kernels): LossApi {
 
   function logSumExp(x: Values, options?: { classes?: number }) {
     const fn = 'logSumExp';
+    const seenX = seen(x);
     const o = readOptions(fn, options, ['classes']);
     const v = floats(fn, 'x', x);
-    checkMemory(fn, [['x', v]]);
+    checkMemory(fn, [['x', v, seenX]]);
     const { rows, classes } = shapeOf(fn, lengthOf(v), o.classes);
     const lse = new Float64Array(rows);
     kernels.lseRows({ x: v, rows, classes, out: lse });
@@ -231,11 +248,13 @@ export function losses(kernels: Kernels): LossApi {
 
   function softmaxes(fn: string, log: boolean) {
     return (x: Values, options?: SoftmaxOptions) => {
+      const seenX = seen(x);
       const o = readOptions(fn, options, ['classes', 'out']);
+      const seenO = seen(o.out);
       const v = floats(fn, 'x', x);
       const given = output(fn, 'out', o.out);
       // No caller code runs from here on (src/api/arrays.ts).
-      checkMemory(fn, [['x', v]]);
+      checkMemory(fn, [['x', v, seenX], ['out', given, seenO]]);
       const n = lengthOf(v);
       const { rows, classes } = shapeOf(fn, n, o.classes);
       const out: FloatArray =

@@ -1,5 +1,5 @@
 import { Kind, type FloatArray, type Kernels } from '../kernels/types.js';
-import { checkMemory, floats, lengthOf, sameLength } from './arrays.js';
+import { checkMemory, floats, lengthOf, sameLength, seen } from './arrays.js';
 import { rejectFirst } from './errors.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
 import { reduced, sum } from './reductions.js';
@@ -40,6 +40,8 @@ function measure(
   qIn: Values | undefined,
   options: MeasureOptions | undefined,
 ): number | Float64Array {
+  const pSeen = seen(pIn);
+  const qSeen = seen(qIn);
   const o = readOptions(fn, options, MEASURE_OPTIONS);
   const reduction = reductionOf(fn, o.reduction);
   const logBase = logBaseOf(fn, o.base);
@@ -47,7 +49,7 @@ function measure(
   const p = floats(fn, 'p', pIn);
   const q = kind === Kind.Entropy ? null : floats(fn, 'q', qIn as Values);
   // No caller code runs from here on (src/api/arrays.ts).
-  checkMemory(fn, [['p', p], ['q', q]]);
+  checkMemory(fn, [['p', p, pSeen], ['q', q, qSeen]]);
   if (q !== null) sameLength(fn, 'p', p, 'q', q);
   const { rows, classes } = shapeOf(fn, lengthOf(p), o.classes);
 

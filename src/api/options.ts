@@ -23,7 +23,7 @@ export function readOptions<O extends object>(fn: string, options: O | undefined
     }
   }
   if (typeof options !== 'object' || arrayLike) {
-    const hint = fn === 'entropy' && arrayLike ? ' (entropy takes one distribution; crossEntropy, klDivergence and jsDivergence take two)' : '';
+    const hint = fn === 'entropy' && arrayLike ? ' (entropy takes one array, p; crossEntropy, klDivergence and jsDivergence take two)' : '';
     fail(fn, `"options" must be an object; got ${show(options)}${hint}`, TypeError);
   }
   for (const key of keys) {
@@ -44,11 +44,16 @@ export interface Shape {
   classes: number;
 }
 
+/** A value of the wrong type is a TypeError (null included); one of the right type out of range, a RangeError. */
+function kindOf(value: unknown, type: 'number' | 'string'): ErrorConstructor {
+  return typeof value === type ? RangeError : TypeError;
+}
+
 /** rows × classes for an input of `length` elements; classes omitted means one row. */
 export function shapeOf(fn: string, length: number, classes: number | undefined): Shape {
   if (classes === undefined) return { rows: 1, classes: length };
   if (typeof classes !== 'number' || !Number.isInteger(classes) || classes <= 0 || length % classes !== 0) {
-    fail(fn, `option "classes" must be a positive integer that divides the length ${length}; got ${show(classes)}`);
+    fail(fn, `option "classes" must be a positive integer that divides the length ${length}; got ${show(classes)}`, kindOf(classes, 'number'));
   }
   return { rows: length / classes, classes };
 }
@@ -59,7 +64,7 @@ const REDUCTIONS = ['mean', 'sum', 'none'] as const;
 export function reductionOf<R extends string = Reduction>(fn: string, reduction: unknown, allowed: readonly R[] = REDUCTIONS as readonly string[] as R[]): R {
   if (reduction === undefined) return 'mean' as R;
   if (!allowed.includes(reduction as R)) {
-    fail(fn, `option "reduction" must be one of ${allowed.map((r) => `'${r}'`).join(', ')}; got ${show(reduction)}`);
+    fail(fn, `option "reduction" must be one of ${allowed.map((r) => `'${r}'`).join(', ')}; got ${show(reduction)}`, kindOf(reduction, 'string'));
   }
   return reduction as R;
 }
@@ -68,7 +73,7 @@ export function reductionOf<R extends string = Reduction>(fn: string, reduction:
 export function logBaseOf(fn: string, base: unknown): number {
   if (base === undefined) return 1;
   if (typeof base !== 'number' || !Number.isFinite(base) || base <= 0 || base === 1) {
-    fail(fn, `option "base" must be a finite number > 0 other than 1; got ${show(base)}`);
+    fail(fn, `option "base" must be a finite number > 0 other than 1; got ${show(base)}`, kindOf(base, 'number'));
   }
   return Math.log(base);
 }
@@ -89,14 +94,14 @@ export function requiredShape(fn: string, length: number, classes: number | unde
 export function numberIn(fn: string, name: string, value: unknown, lo: number, hi: number, dflt: number): number {
   if (value === undefined) return dflt;
   if (typeof value !== 'number' || !(value >= lo && value <= hi)) {
-    fail(fn, `option "${name}" must be a number in [${lo}, ${hi}]; got ${show(value)}`);
+    fail(fn, `option "${name}" must be a number in [${lo}, ${hi}]; got ${show(value)}`, kindOf(value, 'number'));
   }
   return value;
 }
 
 export function integerOf(fn: string, name: string, value: unknown, dflt: number): number {
   if (value === undefined) return dflt;
-  if (typeof value !== 'number' || !Number.isInteger(value)) fail(fn, `option "${name}" must be an integer; got ${show(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value)) fail(fn, `option "${name}" must be an integer; got ${show(value)}`, kindOf(value, 'number'));
   return value;
 }
 

@@ -56,8 +56,9 @@ export type FloatArrayType = Float32ArrayConstructor | Float64ArrayConstructor;
  */
 export interface BufferApi {
   /**
-   * A zero-filled Float32Array or Float64Array of `length` elements (at most 2^28 − 16) in WASM
-   * memory, which functions read without copying. Release it with `free`.
+   * A zero-filled Float32Array or Float64Array of `length` elements (at most 2^30 − 64 bytes:
+   * 2^28 − 16 f32 or 2^27 − 8 f64) in WASM memory, which functions read without copying (the
+   * array itself: a subarray or another view of its memory is refused). Release it with `free`.
    * @example const p = alloc(Float32Array, 1 << 20); p.set(probs); crossEntropy(p, q); free(p);
    */
   readonly alloc: {
@@ -65,7 +66,10 @@ export interface BufferApi {
     (type: Float64ArrayConstructor, length: number): Float64Array;
     (type: FloatArrayType, length: number): FloatArray;
   };
-  /** Releases an array from `alloc`; using it (or another view of it) afterwards throws. */
+  /**
+   * Releases an array from `alloc` (of either entry: it acts on the entry that made it); using it
+   * (or another view of it) afterwards throws.
+   */
   readonly free: (array: FloatArray) => void;
   /**
    * A live view of the block behind an array from `alloc`: the same array while it is live, a new

@@ -1,4 +1,4 @@
-import { bufferOf, byteOffsetOf, isDetached, lengthOf, typedArrayTag } from '../intrinsics.js';
+import { bufferOf, isDetached } from '../intrinsics.js';
 import type { FloatArray } from './types.js';
 
 /** A block handed out by `alloc`: where it lives, whether it is still allocated, and whose it is. */
@@ -17,13 +17,15 @@ export interface Block {
  * had, the detached ones included, maps to the same region), or the own buffer of one plain block.
  */
 export interface Region {
-  /** The live blocks, by ascending address. */
-  live: Block[];
+  /** How many blocks of the region are live. */
+  live: number;
 }
 
 /**
- * Every view returned by `alloc` or `refresh`, on either entry, to its block (for `free` and
- * `refresh`, which take exactly those views).
+ * Every view returned by `alloc` or `refresh`, on either entry, to its block: the only views of
+ * alloc memory the library accepts. (A subarray, or any other view of that memory, could outlive
+ * its block: once the block is freed and its memory handed out again, nothing about the view
+ * tells it apart from a view of the new block.)
  */
 export const blocks = new WeakMap<FloatArray, Block>();
 
@@ -40,52 +42,33 @@ export function registerBuffer(buffer: ArrayBufferLike, region: Region): void {
   regions.set(buffer, region);
 }
 
-/** Records a new live block in its region (kept sorted by address). */
+/** Records a new live block (`view`, the array alloc returns, is registered by the caller). */
 export function addBlock(region: Region, block: Block): void {
   allocations.count++;
-  let i = region.live.length;
-  while (i > 0 && region.live[i - 1].ptr > block.ptr) i--;
-  region.live.splice(i, 0, block);
+  region.live++;
 }
 
-/** Marks a block released and drops it from its region. */
+/** Marks a block released. */
 export function removeBlock(region: Region, block: Block): void {
   block.live = false;
-  const i = region.live.indexOf(block);
-  if (i >= 0) region.live.splice(i, 1);
+  region.live--;
 }
 
 /**
- * What memory a float view reads, decided from the engine's own view of it (never from
- * getters the caller could override): 'foreign' for memory no `alloc` handed out; 'detached'
- * for a view of WASM memory that growth has since detached; 'released' for a view (or subarray)
- * of a block that `free` released, or memory between blocks; else the live block that holds
- * every byte of it.
+ * What memory a float view reads, decided from the engine's own view of it (never from getters
+ * the caller could override): 'foreign' for memory no `alloc` handed out; 'detached' for a view
+ * of memory that WASM memory growth has since detached; 'released' for a view of a block that
+ * `free` released; 'unregistered' for any other view of alloc memory (a subarray, a view made
+ * from `.buffer`: see `blocks`); else the live block.
  */
-export function memoryOf(x: FloatArray): Block | 'foreign' | 'detached' | 'released' {
+export function memoryOf(x: FloatArray): Block | 'foreign' | 'detached' | 'released' | 'unregistered' {
   if (allocations.count === 0) return 'foreign';
   const buffer = bufferOf(x);
-  const region = regions.get(buffer);
-  if (region === undefined) return 'foreign';
+  if (regions.get(buffer) === undefined) return 'foreign';
   if (isDetached(buffer)) return 'detached';
-  const start = byteOffsetOf(x);
-  const end = start + lengthOf(x) * (typedArrayTag(x) === 'Float32Array' ? 4 : 8);
-  // The last live block that starts at or before the view: the only one that can hold it.
-  const live = region.live;
-  let lo = 0;
-  let hi = live.length - 1;
-  let at = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (live[mid].ptr <= start) {
-      at = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  if (at < 0) return 'released';
-  const b = live[at];
-  const bEnd = b.ptr + b.length * (b.single ? 4 : 8);
-  return end <= bEnd ? b : 'released';
+  const b = blocks.get(x);
+  if (b === undefined) return 'unregistered';
+  return b.live ? b : 'released';
 }
 
 /** The buffer half of a kernel set: typed arrays the kernels can read without a copy. */
@@ -105,7 +88,7 @@ export const plainBuffers: Buffers = {
   alloc(single, length) {
     const x = single ? new Float32Array(length) : new Float64Array(length);
     const block: Block = { ptr: 0, length, single, live: true, owner: plainBuffers };
-    const region: Region = { live: [] };
+    const region: Region = { live: 0 };
     registerBuffer(bufferOf(x), region);
     plainRegions.set(block, region);
     addBlock(region, block);

@@ -75,10 +75,12 @@ export const tsLossKernels: LossKernels = {
         continue;
       }
       const col = label === null ? -1 : label[r];
+      // class weights scale only the target and uniform terms (see assembly/losses.ts)
+      const weighted = classWeight !== null && (a !== 0 || b !== 0);
       for (let j = 0; j < classes; j++) {
         let cj = b;
         if (target !== null) cj += a * target[i + j];
-        if (classWeight !== null) cj *= classWeight[j];
+        if (weighted) cj *= classWeight[j];
         let v = g * Math.exp(x[i + j] - l) - cj;
         if (j === col) v -= labelScale[r]; // before the store: `grad` may be a Float32Array
         grad[i + j] = v;

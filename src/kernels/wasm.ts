@@ -137,7 +137,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
 
   // The only place that (re)creates views; memory growth detaches the old ones. Every buffer the
   // memory has had maps to its region, so a view of a detached one is recognised as such.
-  const region: Region = { live: [] };
+  const region: Region = { live: 0 };
   let buffer: ArrayBuffer | null = null;
   let f64 = new Float64Array(0);
   let f32 = new Float32Array(0);
@@ -218,10 +218,10 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
     const f = single ? f32Export : f64Export;
     const width = single ? 4 : 8;
     views();
-    // Scalars and slot addresses (0 for an absent array). Per-element inputs that lie in a live
-    // `alloc` block of this memory (the block's view or a subarray of it), with the kernel's
-    // element type, are read in place: `direct` holds the byte address of their first element,
-    // or -1. (The API layer has rejected views of released blocks and of detached memory.)
+    // Scalars and slot addresses (0 for an absent array). Per-element inputs that are live
+    // `alloc` blocks of this memory, with the kernel's element type, are read in place: `direct`
+    // holds the byte address of their first element, or -1. (The API layer has rejected every
+    // other view of alloc memory.)
     const { argv, direct } = plan;
     for (const a of plan.scalars) argv[a.index] = a.role === 'bool' ? (args[a.name] ? 1 : 0) : (args[a.name] as number);
     for (const a of plan.arrays) argv[a.index] = args[a.name] === null ? 0 : slot(a.slot);
