@@ -117,3 +117,92 @@ export function oneBeside(fn: i32, x: f64, other: f64): f64 {
   if (fn == 2) return <f64>f32x4.extract_lane(log32(f32x4.replace_lane(f32x4.splat(<f32>x), 1, <f32>other)), 0);
   return <f64>f32x4.extract_lane(exp32(f32x4.replace_lane(f32x4.splat(<f32>x), 1, <f32>other)), 0);
 }
+
+// ---- assembly/vlog.ts: the division-free f32x4 log and the f64x2 table log ---------------------
+
+import { LOGF_K, LOG_K, logf, logd } from './vlog';
+import { logDomain32, logDomain64 } from './vmath';
+
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function scalarLogf(x: v128): v128 {
+  let v = f32x4.splat(<f32>Math.log(<f64>f32x4.extract_lane(x, 0)));
+  v = f32x4.replace_lane(v, 1, <f32>Math.log(<f64>f32x4.extract_lane(x, 1)));
+  v = f32x4.replace_lane(v, 2, <f32>Math.log(<f64>f32x4.extract_lane(x, 2)));
+  return f32x4.replace_lane(v, 3, <f32>Math.log(<f64>f32x4.extract_lane(x, 3)));
+}
+
+/**
+ * The largest error, in f32 ulps, of vlog's logf over the f32 values with bit patterns
+ * [from, to), against the f64 log (fdlibm, < 1 f64 ulp). Vectors with a lane outside the fast
+ * domain go through Math.log in f64 as the kernels' scalar path does.
+ */
+export function sweepLogf(from: u32, to: u32): f64 {
+  let off = v128.load(LOGF_K), mask = v128.load(LOGF_K, 16), one = v128.load(LOGF_K, 32);
+  let q0 = v128.load(LOGF_K, 48), q1 = v128.load(LOGF_K, 64), q2 = v128.load(LOGF_K, 80), q3 = v128.load(LOGF_K, 96);
+  let q4 = v128.load(LOGF_K, 112), q5 = v128.load(LOGF_K, 128), q6 = v128.load(LOGF_K, 144), q7 = v128.load(LOGF_K, 160);
+  let ln2hi = v128.load(LOGF_K, 176), ln2lo = v128.load(LOGF_K, 192);
+  let worst = f64x2.splat(0);
+  let step = i32x4(0, 1, 2, 3);
+  for (let b = from; b < to; b += 4) {
+    let x = i32x4.add(i32x4.splat(b), step);
+    let got = logDomain32(x) ? logf(x, off, mask, one, q0, q1, q2, q3, q4, q5, q6, q7, ln2hi, ln2lo) : scalarLogf(x);
+    worst = f64x2.max(worst, ulps32(lo64(got), log64(lo64(x))));
+    worst = f64x2.max(worst, ulps32(hi64(got), log64(hi64(x))));
+  }
+  return Math.max(f64x2.extract_lane(worst, 0), f64x2.extract_lane(worst, 1));
+}
+
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function logdFull(x: v128): v128 {
+  if (!logDomain64(x)) return f64x2.replace_lane(f64x2.splat(Math.log(f64x2.extract_lane(x, 0))), 1, Math.log(f64x2.extract_lane(x, 1)));
+  return logd(
+    x, v128.load(LOG_K), v128.load(LOG_K, 16), v128.load(LOG_K, 32), v128.load(LOG_K, 48),
+    v128.load(LOG_K, 64), v128.load(LOG_K, 80), v128.load(LOG_K, 96), v128.load(LOG_K, 112), v128.load(LOG_K, 128), v128.load(LOG_K, 144),
+  );
+}
+
+/** As randomLog64, for vlog's table log (logd; the scalar path for lanes outside its domain). */
+export function randomLogd(n: i32): f64 {
+  let worst: u64 = 0;
+  for (let i = 0; i < n; i += 2) {
+    let a = reinterpret<f64>((next() >> 1) % 0x7ff0000000000000);
+    let b = reinterpret<f64>((next() >> 1) % 0x7ff0000000000000);
+    let got = logdFull(f64x2.replace_lane(f64x2.splat(a), 1, b));
+    let da = ulpDistance(f64x2.extract_lane(got, 0), Math.log(a));
+    let db = ulpDistance(f64x2.extract_lane(got, 1), Math.log(b));
+    if (da > worst) worst = da;
+    if (db > worst) worst = db;
+  }
+  return <f64>worst;
+}
+
+/** As randomLogd, inputs uniform in [lo, hi) (the neighbourhood of 1, where log is smallest). */
+export function uniformLogd(n: i32, lo: f64, hi: f64): f64 {
+  let worst: u64 = 0;
+  for (let i = 0; i < n; i += 2) {
+    let a = lo + (hi - lo) * (<f64>(next() >> 11) * 1.1102230246251565e-16);
+    let b = lo + (hi - lo) * (<f64>(next() >> 11) * 1.1102230246251565e-16);
+    let got = logdFull(f64x2.replace_lane(f64x2.splat(a), 1, b));
+    let da = ulpDistance(f64x2.extract_lane(got, 0), Math.log(a));
+    let db = ulpDistance(f64x2.extract_lane(got, 1), Math.log(b));
+    if (da > worst) worst = da;
+    if (db > worst) worst = db;
+  }
+  return <f64>worst;
+}
+
+/** vlog's logd (fn 0) or logf (fn 1) of one value, lane 0, on the fast path (no domain test). */
+export function oneVlog(fn: i32, x: f64): f64 {
+  if (fn == 0) {
+    return f64x2.extract_lane(logd(
+      f64x2.splat(x), v128.load(LOG_K), v128.load(LOG_K, 16), v128.load(LOG_K, 32), v128.load(LOG_K, 48),
+      v128.load(LOG_K, 64), v128.load(LOG_K, 80), v128.load(LOG_K, 96), v128.load(LOG_K, 112), v128.load(LOG_K, 128), v128.load(LOG_K, 144),
+    ), 0);
+  }
+  return <f64>f32x4.extract_lane(logf(
+    f32x4.splat(<f32>x), v128.load(LOGF_K), v128.load(LOGF_K, 16), v128.load(LOGF_K, 32),
+    v128.load(LOGF_K, 48), v128.load(LOGF_K, 64), v128.load(LOGF_K, 80), v128.load(LOGF_K, 96),
+    v128.load(LOGF_K, 112), v128.load(LOGF_K, 128), v128.load(LOGF_K, 144), v128.load(LOGF_K, 160),
+    v128.load(LOGF_K, 176), v128.load(LOGF_K, 192),
+  ), 0);
+}

@@ -2,8 +2,8 @@
 // f64 with correctly rounded-or-1-ulp logs; they may differ in how sums are blocked (the WASM
 // glue splits long rows into chunks), so the bound is relative to Σ|terms|: 1e-13 covers a few
 // ulp per term plus reassociation of up to 2·10^5 terms (2e5 · 1.1e-16 ≈ 2.2e-11 is the naive
-// worst case; with the blocked sums the observed gap is below 1e-14). Float32Array entropy
-// and cross entropy are the exception: the WASM entry takes their logs in f32 (F32_MATH).
+// worst case; with the blocked sums the observed gap is below 1e-14). Float32Array data is the
+// exception: the WASM entry computes every measure's terms in f32 SIMD (F32_MATH).
 import { describe, expect, test } from 'vitest';
 import { js, wasmOnly as wasm } from './entries.js';
 import { close, F32_MATH, randomDist, rng } from './helpers.js';
@@ -36,8 +36,8 @@ function agree(fn: string, p: Float64Array | Float32Array, q: Float64Array | Flo
   const c = classes ?? p.length;
   for (let r = 0; r < a.length; r++) {
     const scale = absScale(fn, p.subarray(r * c, (r + 1) * c), q.subarray(r * c, (r + 1) * c));
-    // f32 entropy and cross entropy take the f32 SIMD log (F32_MATH); KL and JS stay in f64.
-    const rel = p instanceof Float32Array && (fn === 'entropy' || fn === 'crossEntropy') ? F32_MATH : REL;
+    // f32 data: every measure takes its logs in f32 SIMD on the WASM entry (F32_MATH).
+    const rel = p instanceof Float32Array ? F32_MATH : REL;
     if (!close(a[r], b[r], rel, scale)) expect.fail(`${fn} n=${p.length} row ${r}: wasm ${a[r]} vs js ${b[r]}`);
   }
 }

@@ -5,9 +5,14 @@ const MIN_NORMAL = 2.2250738585072014e-308;
 /** Elements per block of partial sums (see rowTerms). */
 const BLOCK = 64;
 
-/** p·log(p/q) for p, q > 0; the difference of logs where the quotient overflows or underflows. */
+/**
+ * p·log(p/q) for p, q > 0: log1p((p − q)/q) where p/q is in [1/2, 2] (p − q is exact there, so
+ * the ratio's rounding does not reach a small log: SciPy gh-20710); the difference of logs where
+ * the quotient overflows or underflows. As assembly/measures.ts.
+ */
 function xlogRatio(p: number, q: number): number {
   const r = p / q;
+  if (r >= 0.5 && r <= 2) return p * Math.log1p((p - q) / q);
   if (r < MIN_NORMAL || r === Infinity) return p * (Math.log(p) - Math.log(q));
   return p * Math.log(r);
 }
@@ -19,7 +24,33 @@ function klTerm(p: number, q: number): number {
   return q === 0 ? Infinity : xlogRatio(p, q);
 }
 
+// g(d)/d² = G(d²), g(d) = (1+d)·log1p(d) + (1−d)·log1p(−d), for d² < 1/4: 13 coefficients of
+// a Chebyshev fit (error 2^-56; scripts/gen-vlog.py, the same as assembly/vlog-table.ts's JS_G).
+const G = [
+  1.0, 0.16666666666665914, 0.06666666666834865, 0.03571428556716924, 0.022222228885653575, 0.015151336251909375,
+  0.010992078451474438, 0.008298327091145986, 0.00680678099178135, 0.0038454510862695767, 0.009217619538886054,
+  -0.006739560728896578, 0.014368805567745852,
+] as const;
+
+/**
+ * ½(p·log(p/m) + q·log(q/m)), m = (p+q)/2. Where d = (p − q)/(p + q) has d² < 1/4 the halves
+ * nearly cancel; the term is then ¼(p+q)·d²·G(d²) = ¼·(p − q)·d·G(d²), a product of same-signed
+ * factors.
+ */
 function jensenShannonTerm(p: number, q: number): number {
+  const s = p + q;
+  if (s < Infinity && s > 0) {
+    const D = p - q;
+    const d = D / s;
+    const x = d * d;
+    if (x < 0.25) {
+      const x2 = x * x, x4 = x2 * x2, x8 = x4 * x4;
+      const a = G[0] + G[1] * x + x2 * (G[2] + G[3] * x);
+      const b = G[4] + G[5] * x + x2 * (G[6] + G[7] * x);
+      const c = G[8] + G[9] * x + x2 * (G[10] + G[11] * x);
+      return 0.25 * D * d * (a + x4 * b + x8 * (c + x4 * G[12]));
+    }
+  }
   const m = 0.5 * p + 0.5 * q;
   let t = 0;
   if (p !== 0) t += xlogRatio(p, m);
