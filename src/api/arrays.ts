@@ -91,29 +91,29 @@ export function seen(x: unknown): number {
 }
 
 /**
- * Phase 2: the named arrays' memory is still the caller's (see checkBuffer), and each typed one
- * still has the length it had when the call first saw it (`seen`).
+ * Phase 2: the argument's length, checked: still the length it had when the call first saw it
+ * (`before`, from `seen`; a buffer resized by a getter or Proxy trap is an error naming it), and
+ * its memory still the caller's (checkBuffer). A converted plain array (before = -1) is the
+ * library's own. Null: 0.
  */
-export function checkMemory(fn: string, named: readonly (readonly [string, ArrayBufferView | null, number])[]): void {
-  for (const [name, x, before] of named) {
-    if (x === null) continue;
-    const tag = typedArrayTag(x);
-    if (tag === 'Float64Array' || tag === 'Float32Array') checkBuffer(fn, name, x as FloatArray);
-    if (before >= 0 && lengthOf(x) !== before) {
-      fail(fn, `"${name}" changed length during the call (from ${before} to ${lengthOf(x)}): its buffer was resized by code the call ran (a getter or a Proxy trap)`);
-    }
+export function settle(fn: string, name: string, x: ArrayBufferView | null, before: number): number {
+  if (x === null) return 0;
+  if (before < 0) return (x as Float64Array).length;
+  const n = lengthOf(x);
+  if (n !== before) {
+    fail(fn, `"${name}" changed length during the call (from ${before} to ${n}): its buffer was resized by code the call ran (a getter or a Proxy trap)`);
   }
+  checkBuffer(fn, name, x as FloatArray, n);
+  return n;
 }
 
-export function sameLength(fn: string, a: string, x: ArrayBufferView, b: string, y: ArrayBufferView): void {
-  const n = lengthOf(x);
-  const m = lengthOf(y);
+export function sameLength(fn: string, a: string, n: number, b: string, m: number): void {
   if (n !== m) fail(fn, `"${a}" and "${b}" must have the same length; got ${n} and ${m}`);
 }
 
-/** Phase 2: an optional array option has `length` elements. */
-export function checkLength(fn: string, name: string, x: FloatArray | null, length: number, what: string): void {
-  if (x !== null && lengthOf(x) !== length) fail(fn, `option "${name}" must have ${what} (${length}); got length ${lengthOf(x)}`);
+/** Phase 2: an optional array option (of settled length `n`) has `length` elements. */
+export function checkLength(fn: string, name: string, n: number, x: ArrayBufferView | null, length: number, what: string): void {
+  if (x !== null && n !== length) fail(fn, `option "${name}" must have ${what} (${length}); got length ${n}`);
 }
 
 /** The array as a Float64Array (copied through the engine's `set`, never the caller's iterator). */
@@ -152,7 +152,7 @@ export function outputTarget(
   length: number,
   inputs: readonly (readonly [string, ArrayBufferView | null])[],
 ): FloatArray {
-  checkBuffer(fn, name, out);
+  checkBuffer(fn, name, out, lengthOf(out));
   if (lengthOf(out) !== length) fail(fn, `option "${name}" must have the input's length ${length}; got length ${lengthOf(out)}`);
   let mayShare = false;
   const shared = isShared(bufferOf(out));

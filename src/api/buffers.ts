@@ -10,7 +10,7 @@ import type { BufferApi, FloatArrayType } from './types.js';
  * outlive its block and read the next one), not a detached buffer (WASM memory growth, or a
  * transfer). Decided from the engine's view of `x`, not from its getters.
  */
-export function checkBuffer(fn: string, name: string, x: FloatArray): void {
+export function checkBuffer(fn: string, name: string, x: FloatArray, length: number): void {
   const m = memoryOf(x);
   if (m === 'released') fail(fn, `"${name}" was released by free(); allocate a new one with alloc()`);
   if (m === 'unregistered') {
@@ -19,7 +19,8 @@ export function checkBuffer(fn: string, name: string, x: FloatArray): void {
   if (m === 'detached') {
     fail(fn, `"${name}" was detached when WASM memory grew (a later alloc() grew it); get a live view with refresh(${name})`);
   }
-  if (m === 'foreign' && isDetached(bufferOf(x))) fail(fn, `"${name}" was detached (its ArrayBuffer was transferred); it holds no data`);
+  // a detached buffer's views read as empty: only an empty view can be one
+  if (m === 'foreign' && length === 0 && isDetached(bufferOf(x))) fail(fn, `"${name}" was detached (its ArrayBuffer was transferred); it holds no data`);
 }
 
 /** An array returned by alloc() or refresh() of either entry, still live, with its block. */

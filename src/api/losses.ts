@@ -1,6 +1,6 @@
 import { typedArrayTag } from '../intrinsics.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
-import { checkLength, checkMemory, classIndices, deliver, floats, labels, lengthOf, optionalFloats, output, outputTarget, sameLength, seen, toF64 } from './arrays.js';
+import { checkLength, classIndices, deliver, floats, labels, optionalFloats, output, outputTarget, sameLength, seen, settle, toF64 } from './arrays.js';
 import { fail, rejectFirst, show } from './errors.js';
 import { booleanOf, integerOf, numberIn, readOptions, reductionOf, requiredShape, shapeOf } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
@@ -48,10 +48,9 @@ export function losses(kernels: Kernels): LossApi {
     const y = floats(fn, 'target', target);
     const weight = optionalFloats(fn, 'weight', o.weight);
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['input', x, seenX], ['target', y, seenY], ['weight', weight, seenW]]);
-    sameLength(fn, 'input', x, 'target', y);
-    const n = lengthOf(x);
-    checkLength(fn, 'weight', weight, n, "the input's length");
+    const n = settle(fn, 'input', x, seenX);
+    sameLength(fn, 'input', n, 'target', settle(fn, 'target', y, seenY));
+    checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, n, "the input's length");
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const total = new Float64Array(1);
     if (!kernels.bceRows({ input: x, target: y, weight, rows: 1, classes: n, loss, sum: total })) {
@@ -75,19 +74,19 @@ export function losses(kernels: Kernels): LossApi {
     const posWeight = optionalFloats(fn, 'posWeight', o.posWeight);
     const gradOut = output(fn, 'grad', o.grad);
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['input', x, seenX], ['target', y, seenY], ['weight', weight, seenW], ['posWeight', posWeight, seenP], ['grad', gradOut, seenG]]);
-    sameLength(fn, 'input', x, 'target', y);
-    const n = lengthOf(x);
-    checkLength(fn, 'weight', weight, n, "the input's length");
+    const n = settle(fn, 'input', x, seenX);
+    sameLength(fn, 'input', n, 'target', settle(fn, 'target', y, seenY));
+    checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, n, "the input's length");
+    const m = settle(fn, 'posWeight', posWeight, seenP);
+    settle(fn, 'grad', gradOut, seenG);
     let classesOpt = o.classes;
     if (classesOpt === undefined && posWeight !== null) {
       // The row length comes from posWeight: say so when it does not fit the input.
-      const m = lengthOf(posWeight);
       if (m === 0 || n % m !== 0) fail(fn, `option "posWeight" must have one weight per class, a length that divides the input's length ${n}; got length ${m}`);
       classesOpt = m;
     }
     const { rows, classes } = shapeOf(fn, n, classesOpt);
-    checkLength(fn, 'posWeight', posWeight, classes, 'one weight per class');
+    checkLength(fn, 'posWeight', m, posWeight, classes, 'one weight per class');
     const grad = gradOut && outputTarget(fn, 'grad', gradOut, n, [['input', x], ['target', y], ['weight', weight], ['posWeight', posWeight]]);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const perRow = new Float64Array(rows);
@@ -116,11 +115,11 @@ export function losses(kernels: Kernels): LossApi {
     // class indices (an integer typed array, or number[], of one per row).
     const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, number[])');
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['logits', x, seenX], ['weight', weight, seenW], ['grad', gradOut, seenG], ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView), seenT]]);
-    const { rows, classes } = requiredShape(fn, lengthOf(x), o.classes);
-    checkLength(fn, 'weight', weight, classes, 'one weight per class');
+    const { rows, classes } = requiredShape(fn, settle(fn, 'logits', x, seenX), o.classes);
+    checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, classes, 'one weight per class');
+    settle(fn, 'grad', gradOut, seenG);
+    const n = settle(fn, 'target', tgt.array as unknown as ArrayBufferView, seenT);
     const classWeight = toF64(weight);
-    const n = tgt.plain ? (tgt.array as Float64Array).length : lengthOf(tgt.array as unknown as ArrayBufferView);
     const asIndices = n === rows && !tgt.float;
     if (!asIndices && n !== rows * classes) {
       fail(fn, `"target" must hold one class index per row (${rows}) or one probability per logit (${rows * classes}); got length ${n}`);
@@ -201,11 +200,10 @@ export function losses(kernels: Kernels): LossApi {
     const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array or number[])');
     if (tgt.float) fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['logProbs', x, seenX], ['weight', weight, seenW], ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView), seenT]]);
-    const { rows, classes } = requiredShape(fn, lengthOf(x), o.classes);
-    checkLength(fn, 'weight', weight, classes, 'one weight per class');
+    const { rows, classes } = requiredShape(fn, settle(fn, 'logProbs', x, seenX), o.classes);
+    checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, classes, 'one weight per class');
+    const n = settle(fn, 'target', tgt.array as unknown as ArrayBufferView, seenT);
     const classWeight = toF64(weight);
-    const n = tgt.plain ? (tgt.array as Float64Array).length : lengthOf(tgt.array as unknown as ArrayBufferView);
     if (n !== rows) fail(fn, `"target" must hold one class index per row (${rows}); got length ${n}`);
     const { label, labelWeight } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, classWeight);
     // A gather of one element per row: O(rows), the same for both kernel sets.
@@ -224,9 +222,8 @@ export function losses(kernels: Kernels): LossApi {
     const x = floats(fn, 'input', input);
     const t = floats(fn, 'target', target);
     // No caller code runs from here on (src/api/arrays.ts).
-    checkMemory(fn, [['input', x, seenX], ['target', t, seenT]]);
-    sameLength(fn, 'input', x, 'target', t);
-    const n = lengthOf(x);
+    const n = settle(fn, 'input', x, seenX);
+    sameLength(fn, 'input', n, 'target', settle(fn, 'target', t, seenT));
     const { rows, classes } = shapeOf(fn, n, o.classes);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const perRow = new Float64Array(rows);
@@ -239,8 +236,7 @@ export function losses(kernels: Kernels): LossApi {
     const seenX = seen(x);
     const o = readOptions(fn, options, ['classes']);
     const v = floats(fn, 'x', x);
-    checkMemory(fn, [['x', v, seenX]]);
-    const { rows, classes } = shapeOf(fn, lengthOf(v), o.classes);
+    const { rows, classes } = shapeOf(fn, settle(fn, 'x', v, seenX), o.classes);
     const lse = new Float64Array(rows);
     kernels.lseRows({ x: v, rows, classes, out: lse });
     return o.classes === undefined ? lse[0] : lse;
@@ -254,8 +250,8 @@ export function losses(kernels: Kernels): LossApi {
       const v = floats(fn, 'x', x);
       const given = output(fn, 'out', o.out);
       // No caller code runs from here on (src/api/arrays.ts).
-      checkMemory(fn, [['x', v, seenX], ['out', given, seenO]]);
-      const n = lengthOf(v);
+      const n = settle(fn, 'x', v, seenX);
+      settle(fn, 'out', given, seenO);
       const { rows, classes } = shapeOf(fn, n, o.classes);
       const out: FloatArray =
         given !== null ? outputTarget(fn, 'out', given, n, [['x', v]]) : typedArrayTag(v) === 'Float32Array' ? new Float32Array(n) : new Float64Array(n);

@@ -1,5 +1,5 @@
 import { Kind, type FloatArray, type Kernels } from '../kernels/types.js';
-import { checkMemory, floats, lengthOf, sameLength, seen } from './arrays.js';
+import { floats, sameLength, seen, settle } from './arrays.js';
 import { rejectFirst } from './errors.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
 import { reduced, sum } from './reductions.js';
@@ -41,7 +41,7 @@ function measure(
   options: MeasureOptions | undefined,
 ): number | Float64Array {
   const pSeen = seen(pIn);
-  const qSeen = seen(qIn);
+  const qSeen = kind === Kind.Entropy ? -1 : seen(qIn);
   const o = readOptions(fn, options, MEASURE_OPTIONS);
   const reduction = reductionOf(fn, o.reduction);
   const logBase = logBaseOf(fn, o.base);
@@ -49,9 +49,9 @@ function measure(
   const p = floats(fn, 'p', pIn);
   const q = kind === Kind.Entropy ? null : floats(fn, 'q', qIn as Values);
   // No caller code runs from here on (src/api/arrays.ts).
-  checkMemory(fn, [['p', p, pSeen], ['q', q, qSeen]]);
-  if (q !== null) sameLength(fn, 'p', p, 'q', q);
-  const { rows, classes } = shapeOf(fn, lengthOf(p), o.classes);
+  const n = settle(fn, 'p', p, pSeen);
+  if (q !== null) sameLength(fn, 'p', n, 'q', settle(fn, 'q', q, qSeen));
+  const { rows, classes } = shapeOf(fn, n, o.classes);
 
   // Per-row results: a new array for 'none' (it is returned); otherwise a reused one, so that a
   // small call allocates nothing (an 8-element call is then within 2× of a hand-written loop).
