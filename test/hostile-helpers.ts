@@ -93,6 +93,19 @@ export function poison(m: Entry): void {
   m.jsDivergence(secretProbs, secretProbs, { classes: P_C, normalize: true, reduction: 'none' });
 }
 
+const R_N = 400; // above the crossover: a re-entrant call reaches the WASM scratch
+const R_C = 20;
+const reLogits = secretLogits.subarray(0, R_N);
+const reProbs = secretProbs.subarray(0, R_N);
+/**
+ * A small call that still writes every kind of scratch slot (per-element inputs, per-column
+ * weights, per-row inputs, outputs, sums): what a getter or method calls re-entrantly.
+ */
+export function reenter(m: Entry): void {
+  m.softmaxCrossEntropy(reLogits, reProbs, { classes: R_C, weight: secretW.subarray(0, R_C), grad: new Float64Array(R_N), labelSmoothing: 0.3 });
+  m.binaryCrossEntropyWithLogits(reLogits, reProbs, { weight: reLogits, posWeight: secretW.subarray(0, R_C), grad: new Float64Array(R_N), reduction: 'none' });
+}
+
 // ---- the known-good call -------------------------------------------------------------------------
 
 const G8p = probs(8, 11);
