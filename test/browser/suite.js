@@ -1,6 +1,7 @@
 // Calls every exported function of an xentropy entry on fixed inputs and returns plain data
-// (numbers, arrays, error messages), so that runs in Chromium, in a module worker and in Node can
-// be compared value for value. Used by test/browser.test.ts (in the page, the worker and Node).
+// (numbers, arrays, error messages), so that runs in each browser, worker and runtime can
+// be compared value for value. Used by test/browser.test.ts (in the page, the workers and Node) and
+// test/runtimes.test.ts (in Bun, Deno, Node 22 and 24 and Node 20).
 export function runSuite(m) {
   const arr = (v) => (typeof v === 'number' ? v : Array.from(v));
   const p = [0.1, 0.2, 0.3, 0.4, 0.05, 0.15, 0.5, 0.3];
