@@ -1,6 +1,6 @@
 /**
  * `xentropy`: the xentropy API computed by the WebAssembly (SIMD) kernels, for Node, browsers,
- * workers and bundlers alike. The module (≈40 KB) is inlined and compiled synchronously at
+ * workers and bundlers alike. The module (its size: README, "Size") is inlined and compiled synchronously at
  * import: no file read or fetch, no top-level await, no asset for a bundler to place, so both
  * `import` and `require` work in Node, and it works in any bundler output format, in module and
  * classic workers, and in dev servers. Falls back to the pure-TS kernels where WebAssembly or

@@ -20,6 +20,8 @@ export interface Session {
 
 export interface Engine {
   readonly name: 'Chromium' | 'Firefox' | 'WebKit';
+  /** Its name in the README's "Runs on" table. */
+  readonly readme: string;
   /** The JavaScript engine inside. */
   readonly js: 'V8' | 'SpiderMonkey' | 'JavaScriptCore';
   /** The executables it needs; a missing one fails the suite with the Debian package to install. */
@@ -34,6 +36,7 @@ export const MINIBROWSER = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linu
 
 const chromium: Engine = {
   name: 'Chromium',
+  readme: 'Chromium (Debian `chromium`)',
   js: 'V8',
   needs: [{ path: CHROMIUM, apt: 'chromium' }],
   async open(url) {
@@ -46,6 +49,7 @@ const chromium: Engine = {
 
 const firefox: Engine = {
   name: 'Firefox',
+  readme: 'Firefox ESR (Debian `firefox-esr`)',
   js: 'SpiderMonkey',
   needs: [{ path: FIREFOX, apt: 'firefox-esr' }],
   async open(url) {
@@ -109,6 +113,7 @@ async function webdriver(base: string, method: string, path: string, body?: unkn
 
 const webkit: Engine = {
   name: 'WebKit',
+  readme: 'WebKit, Safari\'s engine (WebKitGTK MiniBrowser)',
   js: 'JavaScriptCore',
   needs: [
     { path: WEBKIT_DRIVER, apt: 'webkit2gtk-driver' },

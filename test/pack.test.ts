@@ -280,3 +280,18 @@ test('both entries carry the same doc comment on every export', () => {
   expect(docs('dist/js.d.ts')).toEqual(wasm);
 });
 
+
+test('README links work where it is read, npm included (which has no BENCHMARKS.md or images): in-page anchors or absolute URLs', () => {
+  const full = readFileSync(join(installed, 'README.md'), 'utf8');
+  const readme = full.replace(/```[\s\S]*?```/g, '');
+  // GitHub's (and npm's) heading ids: lower case, punctuation dropped, spaces to hyphens.
+  const slug = (h: string) => h.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  const anchors = new Set([...readme.matchAll(/^#+ (.+)$/gm)].map(([, h]) => slug(h)));
+  const targets = [...readme.matchAll(/!?\[[^\]]*\]\(([^)\s]+)[^)]*\)/g)].map(([, t]) => t);
+  expect(targets.length).toBeGreaterThan(0);
+  for (const t of targets) {
+    if (t.startsWith('#')) expect(anchors, t).toContain(t.slice(1));
+    else expect(t).toMatch(/^https:\/\//);
+  }
+  expect(full).toMatch(/^npm install xentropy$/m); // the install line, for users
+});

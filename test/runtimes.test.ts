@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as wasm from 'xentropy';
 import * as js from 'xentropy/js';
 import { runSuite } from './browser/suite.js';
+import { expectRow } from './runs-on.js';
 import { decode, differing, same } from './same.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -22,11 +23,11 @@ const lock = JSON.parse(readFileSync(join(compat, 'package-lock.json'), 'utf8'))
 const pinned = (name: string) => lock[`node_modules/${name}`].version;
 
 const runtimes = [
-  { name: 'Node', version: pinned('node22'), argv: [join(compat, 'node_modules/node22/bin/node')] },
-  { name: 'Node', version: pinned('node24'), argv: [join(compat, 'node_modules/node24/bin/node')] },
-  { name: 'Bun', version: pinned('bun'), argv: [join(compat, 'node_modules/bun/bin/bun.exe')] },
+  { name: 'Node', readme: 'Node.js', engine: 'V8', version: pinned('node22'), argv: [join(compat, 'node_modules/node22/bin/node')] },
+  { name: 'Node', readme: 'Node.js', engine: 'V8', version: pinned('node24'), argv: [join(compat, 'node_modules/node24/bin/node')] },
+  { name: 'Bun', readme: 'Bun', engine: 'JavaScriptCore', version: pinned('bun'), argv: [join(compat, 'node_modules/bun/bin/bun.exe')] },
   // No permissions at all: loading modules from node_modules needs none.
-  { name: 'Deno', version: pinned('deno'), argv: [join(compat, 'node_modules/deno/deno'), 'run', '--no-prompt'] },
+  { name: 'Deno', readme: 'Deno', engine: 'V8', version: pinned('deno'), argv: [join(compat, 'node_modules/deno/deno'), 'run', '--no-prompt'] },
 ];
 
 interface Result {
@@ -77,11 +78,18 @@ describe.each(runtimes.map((r) => [`${r.name} ${r.version}`, r] as const))('%s',
     same(r.js, node.js, `${how} js`);
   });
 
-  afterAll(() => {
-    if (!esm || !cjs) return;
+  test('the README\'s "Runs on" row says what ran: this version, the backend, Float16Array', () => {
     const exact = differing(esm.wasm, node.wasm) + differing(esm.js, node.js) + differing(cjs.wasm, node.wasm) + differing(cjs.js, node.js) === 0;
-    matrix.push(`${label}: backend ${esm.wasm.backend}, import and require; Float16Array ${esm.float16Array ? 'yes' : 'no'}; ${exact ? 'bit for bit equal to Node 20' : 'equal to Node 20 within 4e-16'}`);
+    const f16 = esm.float16Array ? 'yes' : 'no';
+    matrix.push(`${label}: backend ${esm.wasm.backend}, import and require; Float16Array ${f16}; ${exact ? 'bit for bit equal to Node 20' : 'equal to Node 20 within 4e-16'}`);
+    expectRow(runtime.readme, { engine: runtime.engine, version: runtime.version, backend: esm.wasm.backend as string, float16Array: f16 }, true);
   });
+});
+
+test('the README\'s "Runs on" row for Node 20 (this process, which runs every other test) says what runs here', () => {
+  const f16 = typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'function' ? 'yes' : 'no';
+  matrix.push(`Node ${process.versions.node} (the reference): backend ${wasm.backend}; Float16Array ${f16}`);
+  expectRow('Node.js', { engine: 'V8', version: process.versions.node, backend: wasm.backend, float16Array: f16 }, false);
 });
 
 afterAll(() => console.log(matrix.join('\n')));

@@ -21,7 +21,7 @@ const classicWorker = run(new Worker(new URL('./worker.js', import.meta.url)));
 const page = { wasm: runSuite(wasm), js: runSuite(js), compiled: counter.compiled };
 Promise.all([moduleWorker, classicWorker]).then(
   ([module, classic]) => {
-    report({ page, moduleWorker: module, classicWorker: classic, userAgent: navigator.userAgent });
+    report({ page, moduleWorker: module, classicWorker: classic, userAgent: navigator.userAgent, float16Array: typeof Float16Array === 'function' });
     document.body.textContent = 'done';
   },
   (e) => report({ error: String(e) }),
