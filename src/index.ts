@@ -1,10 +1,10 @@
 /**
  * `xentropy`: the xentropy API computed by the WebAssembly (SIMD) kernels, for Node, browsers,
- * workers and bundlers alike. The module (its size: README, "Size") is inlined and compiled synchronously at
- * import: no file read or fetch, no top-level await, no asset for a bundler to place, so both
- * `import` and `require` work in Node, and it works in any bundler output format, in module and
- * classic workers, and in dev servers. Falls back to the pure-TS kernels where WebAssembly or
- * SIMD is unavailable, or where compilation is refused (`backend` then says 'js').
+ * workers and bundlers alike. The module (its size: README, "Size") is inlined and compiled
+ * synchronously at import: no file read or fetch, no top-level await, no asset for a bundler to
+ * place, so both `import` and `require` work in Node, and it works in any bundler output format,
+ * in module and classic workers, and in dev servers. Falls back to the pure-TS kernels where
+ * WebAssembly or SIMD is unavailable, or where compilation is refused (`backend` then says 'js').
  */
 import { createApi } from './api/index.js';
 import type { Api } from './api/types.js';
