@@ -48,7 +48,8 @@ beforeAll(async () => {
   mkdirSync(join(app, 'node_modules'));
   symlinkSync(root, join(app, 'node_modules', 'xentropy'), 'dir');
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  for (const f of ['index.html', 'main.js', 'worker.js', 'suite.js', 'count.js', 'report.js']) cpSync(join(root, 'test/browser', f), join(app, f));
+  for (const f of ['index.html', 'main.js', 'worker.js', 'suite.js', 'count.js', 'report.js'])
+    cpSync(join(root, 'test/browser', f), join(app, f));
   const { build } = await import('vite');
   await build({ root: app, logLevel: 'silent', configFile: false });
   const served = await serve(join(app, 'dist'), (url, body) => {
@@ -122,7 +123,9 @@ describe.each(engines.map((e) => [`${e.name} (${e.js})`, e] as const))('%s', (_,
     const runs = [report.page, report.moduleWorker, report.classicWorker];
     const bitForBit = runs.every((r) => differing(r.wasm, node.wasm) + differing(r.js, node.js) === 0);
     const backend = report.page.wasm.backend as string;
-    console.log(`${engine.name} ${version} (${engine.js}): backend ${backend}; Float16Array ${report.float16Array ? 'yes' : 'no'}; ${bitForBit ? 'bit for bit equal to Node 20' : 'equal to Node 20 within 4e-16'}`);
+    console.log(
+      `${engine.name} ${version} (${engine.js}): backend ${backend}; Float16Array ${report.float16Array ? 'yes' : 'no'}; ${bitForBit ? 'bit for bit equal to Node 20' : 'equal to Node 20 within 4e-16'}`,
+    );
     // Debian's browser packages move on their own: the row names the version tested when written.
     const major = engine.name === 'WebKit' ? version.split('.').slice(0, 2).join('.') : version.split('.')[0];
     expectRow(engine.readme, { engine: engine.js, version: major, backend, float16Array: report.float16Array ? 'yes' : 'no' }, false);

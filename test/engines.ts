@@ -113,7 +113,7 @@ async function webdriver(base: string, method: string, path: string, body?: unkn
 
 const webkit: Engine = {
   name: 'WebKit',
-  readme: 'WebKit, Safari\'s engine (WebKitGTK MiniBrowser)',
+  readme: "WebKit, Safari's engine (WebKitGTK MiniBrowser)",
   js: 'JavaScriptCore',
   needs: [
     { path: WEBKIT_DRIVER, apt: 'webkit2gtk-driver' },
@@ -123,7 +123,10 @@ const webkit: Engine = {
   async open(url) {
     const port = await freePort();
     // xvfb-run -a: a free X display for MiniBrowser (WebKitGTK has no headless mode of its own).
-    const driver = spawn('/usr/bin/xvfb-run', ['-a', WEBKIT_DRIVER, `--port=${port}`], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const driver = spawn('/usr/bin/xvfb-run', ['-a', WEBKIT_DRIVER, `--port=${port}`], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     driver.stderr?.on('data', (d) => (stderr += d));
     const base = `http://127.0.0.1:${port}`;

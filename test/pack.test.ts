@@ -4,9 +4,9 @@
 // `moduleResolution` (the oldest supported TypeScript, 5.0, included); editor hovers; maps.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -44,7 +44,8 @@ afterAll(() => {
 });
 
 test('the tarball holds the JS with its maps, the declarations with theirs, the sources they point at, and no tests', () => {
-  for (const f of ['dist/index.js', 'dist/index.js.map', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/js.js', 'dist/js.d.ts']) expect(files).toContain(f);
+  for (const f of ['dist/index.js', 'dist/index.js.map', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/js.js', 'dist/js.d.ts'])
+    expect(files).toContain(f);
   expect(files).toContain('dist/generated/wasm-bytes.js'); // the module, inlined
   expect(files).not.toContain('dist/xentropy.wasm'); // not needed at run time
   for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'src/index.ts', 'src/js.ts']) expect(files).toContain(f);
@@ -83,7 +84,9 @@ test('installed from the tarball, both entries work from ESM', () => {
     import * as j from 'xentropy/js';
     const p = [0.5, 0.5], q = [0.9, 0.1];
     console.log(JSON.stringify([x.backend, j.backend, x.klDivergence(p, q), j.klDivergence(p, q)]));`;
-  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(dir, 'app'), encoding: 'utf8' }));
+  const out = JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(dir, 'app'), encoding: 'utf8' }),
+  );
   const kl = 0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(0.5 / 0.1);
   expect(out[0]).toBe('wasm');
   expect(out[1]).toBe('js');
@@ -169,7 +172,18 @@ function compile(tsc: TS, c: Consumer, emit = false): { errors: string[]; dir: s
   symlinkSync(installed, join(d, 'node_modules', 'xentropy'), 'dir');
   writeFileSync(join(d, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: c.type }));
   writeFileSync(join(d, 'consumer.ts'), consumer);
-  const config = { compilerOptions: { ...c.options, strict: true, skipDefaultLibCheck: true, target: 'es2022', lib: ['es2022'], types: [], outDir: 'out', noEmit: !emit } };
+  const config = {
+    compilerOptions: {
+      ...c.options,
+      strict: true,
+      skipDefaultLibCheck: true,
+      target: 'es2022',
+      lib: ['es2022'],
+      types: [],
+      outDir: 'out',
+      noEmit: !emit,
+    },
+  };
   const parsed = tsc.parseJsonConfigFileContent(config, tsc.sys, d);
   const text = (m: ts.Diagnostic) => `TS${m.code}: ${tsc.flattenDiagnosticMessageText(m.messageText, ' ')}`;
   if (parsed.errors.length) return { errors: parsed.errors.map(text), dir: d };
@@ -192,14 +206,17 @@ describe.each([
   [`TypeScript ${ts.version} (the project's)`, ts, current],
   [`TypeScript ${oldest.version} (the oldest supported)`, oldest, consumers],
 ] as const)('%s', (_, tsc, cases) => {
-  test.each(cases.map((c) => [`a ${c.type === 'module' ? 'ESM' : 'CommonJS'} project, ${JSON.stringify(c.options)}`, c] as const))('%s', (_, c) => {
-    const { errors } = compile(tsc, c);
-    if (c.ok) expect(errors).toEqual([]);
-    else {
-      expect(errors.length).toBeGreaterThan(0);
-      for (const e of errors) expect(e).toMatch(/^TS1479: The current file is a CommonJS module/);
-    }
-  });
+  test.each(cases.map((c) => [`a ${c.type === 'module' ? 'ESM' : 'CommonJS'} project, ${JSON.stringify(c.options)}`, c] as const))(
+    '%s',
+    (_, c) => {
+      const { errors } = compile(tsc, c);
+      if (c.ok) expect(errors).toEqual([]);
+      else {
+        expect(errors.length).toBeGreaterThan(0);
+        for (const e of errors) expect(e).toMatch(/^TS1479: The current file is a CommonJS module/);
+      }
+    },
+  );
 });
 
 test('a CommonJS TypeScript project (module commonjs) compiles to require() calls that run on Node ≥ 20.19', () => {
@@ -218,10 +235,18 @@ test('a CommonJS TypeScript project (module commonjs) compiles to require() call
 function hovers(entries: string[], names: string[]): Map<string, Map<string, { doc: string; examples: string[] }>> {
   const d = join(dir, 'app');
   const sources = new Map(
-    entries.map((entry) => [join(d, `hover-${entry.replace('/', '-')}.ts`), `import { ${names.join(', ')} } from '${entry}';\n${names.map((n) => `${n}(`).join(');\n')});\n`]),
+    entries.map((entry) => [
+      join(d, `hover-${entry.replace('/', '-')}.ts`),
+      `import { ${names.join(', ')} } from '${entry}';\n${names.map((n) => `${n}(`).join(');\n')});\n`,
+    ]),
   );
   for (const [file, text] of sources) writeFileSync(file, text);
-  const options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true };
+  const options: ts.CompilerOptions = {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    strict: true,
+  };
   const host: ts.LanguageServiceHost = {
     getScriptFileNames: () => [...sources.keys()],
     getScriptVersion: () => '1',
@@ -272,7 +297,8 @@ test('hovering an export of xentropy or xentropy/js in an editor shows its doc c
 test('both entries carry the same doc comment on every export', () => {
   const docs = (f: string) => {
     const m = new Map<string, string>();
-    for (const [, doc, name] of readFileSync(join(installed, f), 'utf8').matchAll(/(\/\*\*[\s\S]*?\*\/)\s*export declare const (\w+)/g)) m.set(name, doc);
+    for (const [, doc, name] of readFileSync(join(installed, f), 'utf8').matchAll(/(\/\*\*[\s\S]*?\*\/)\s*export declare const (\w+)/g))
+      m.set(name, doc);
     return m;
   };
   const wasm = docs('dist/index.d.ts');
@@ -280,12 +306,16 @@ test('both entries carry the same doc comment on every export', () => {
   expect(docs('dist/js.d.ts')).toEqual(wasm);
 });
 
-
 test('README links work where it is read, npm included (which has no BENCHMARKS.md or images): in-page anchors or absolute URLs', () => {
   const full = readFileSync(join(installed, 'README.md'), 'utf8');
   const readme = full.replace(/```[\s\S]*?```/g, '');
   // GitHub's (and npm's) heading ids: lower case, punctuation dropped, spaces to hyphens.
-  const slug = (h: string) => h.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  const slug = (h: string) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-');
   const anchors = new Set([...readme.matchAll(/^#+ (.+)$/gm)].map(([, h]) => slug(h)));
   const targets = [...readme.matchAll(/!?\[[^\]]*\]\(([^)\s]+)[^)]*\)/g)].map(([, t]) => t);
   expect(targets.length).toBeGreaterThan(0);

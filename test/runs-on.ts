@@ -35,7 +35,9 @@ export function atLeast(a: string, b: string): boolean {
  */
 export function expectRow(name: string, tested: Omit<Row, 'name'>, exact: boolean): void {
   const major = (v: string) => v.split('.')[0];
-  const rows = runsOn().filter((r) => r.name === name && (exact ? r.version === tested.version : (name !== 'Node.js' || major(r.version) === major(tested.version))));
+  const rows = runsOn().filter(
+    (r) => r.name === name && (exact ? r.version === tested.version : name !== 'Node.js' || major(r.version) === major(tested.version)),
+  );
   const line = `| ${name} | ${tested.engine} | ${tested.version} | \`${tested.backend}\` | ${tested.float16Array} |`;
   expect(rows.length, `README "Runs on" needs the row ${line}`).toBe(1);
   const [row] = rows;

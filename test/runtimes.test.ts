@@ -27,7 +27,13 @@ const runtimes = [
   { name: 'Node', readme: 'Node.js', engine: 'V8', version: pinned('node24'), argv: [join(compat, 'node_modules/node24/bin/node')] },
   { name: 'Bun', readme: 'Bun', engine: 'JavaScriptCore', version: pinned('bun'), argv: [join(compat, 'node_modules/bun/bin/bun.exe')] },
   // No permissions at all: loading modules from node_modules needs none.
-  { name: 'Deno', readme: 'Deno', engine: 'V8', version: pinned('deno'), argv: [join(compat, 'node_modules/deno/deno'), 'run', '--no-prompt'] },
+  {
+    name: 'Deno',
+    readme: 'Deno',
+    engine: 'V8',
+    version: pinned('deno'),
+    argv: [join(compat, 'node_modules/deno/deno'), 'run', '--no-prompt'],
+  },
 ];
 
 interface Result {
@@ -43,7 +49,8 @@ beforeAll(() => {
   mkdirSync(join(app, 'node_modules'));
   symlinkSync(root, join(app, 'node_modules', 'xentropy'), 'dir');
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { xentropy: '*' } }));
-  for (const f of ['runtimes/esm.mjs', 'runtimes/cjs.cjs', 'browser/suite.js', 'browser/report.js']) cpSync(join(root, 'test', f), join(app, f.split('/')[1]));
+  for (const f of ['runtimes/esm.mjs', 'runtimes/cjs.cjs', 'browser/suite.js', 'browser/report.js'])
+    cpSync(join(root, 'test', f), join(app, f.split('/')[1]));
 });
 afterAll(() => {
   if (app) rmSync(app, { recursive: true, force: true });
@@ -79,10 +86,17 @@ describe.each(runtimes.map((r) => [`${r.name} ${r.version}`, r] as const))('%s',
   });
 
   test('the README\'s "Runs on" row says what ran: this version, the backend, Float16Array', () => {
-    const exact = differing(esm.wasm, node.wasm) + differing(esm.js, node.js) + differing(cjs.wasm, node.wasm) + differing(cjs.js, node.js) === 0;
+    const exact =
+      differing(esm.wasm, node.wasm) + differing(esm.js, node.js) + differing(cjs.wasm, node.wasm) + differing(cjs.js, node.js) === 0;
     const f16 = esm.float16Array ? 'yes' : 'no';
-    matrix.push(`${label}: backend ${esm.wasm.backend}, import and require; Float16Array ${f16}; ${exact ? 'bit for bit equal to Node 20' : 'equal to Node 20 within 4e-16'}`);
-    expectRow(runtime.readme, { engine: runtime.engine, version: runtime.version, backend: esm.wasm.backend as string, float16Array: f16 }, true);
+    matrix.push(
+      `${label}: backend ${esm.wasm.backend}, import and require; Float16Array ${f16}; ${exact ? 'bit for bit equal to Node 20' : 'equal to Node 20 within 4e-16'}`,
+    );
+    expectRow(
+      runtime.readme,
+      { engine: runtime.engine, version: runtime.version, backend: esm.wasm.backend as string, float16Array: f16 },
+      true,
+    );
   });
 });
 

@@ -3,7 +3,9 @@ import { expect } from 'vitest';
 
 /** Parses what test/browser/report.js encoded: JSON with non-finite numbers as { nonFinite }. */
 export function decode(json: string): unknown {
-  return JSON.parse(json, (_, v) => (v && typeof v === 'object' && typeof v.nonFinite === 'string' && Object.keys(v).length === 1 ? Number(v.nonFinite) : v));
+  return JSON.parse(json, (_, v) =>
+    v && typeof v === 'object' && typeof v.nonFinite === 'string' && Object.keys(v).length === 1 ? Number(v.nonFinite) : v,
+  );
 }
 
 /**
@@ -20,7 +22,7 @@ export function same(got: unknown, want: unknown, path = ''): void {
     else if (Math.abs(g - want) > 4e-16 * Math.max(1, Math.abs(want))) expect.fail(`${path}: ${g} vs ${want}`);
   } else if (Array.isArray(want)) {
     expect((got as unknown[]).length, path).toBe(want.length);
-    want.forEach((w, i) => same((got as unknown[])[i], w, `${path}[${i}]`));
+    for (const [i, w] of want.entries()) same((got as unknown[])[i], w, `${path}[${i}]`);
   } else if (typeof want === 'object' && want !== null) {
     expect(Object.keys(got as object).sort(), path).toEqual(Object.keys(want).sort());
     for (const [k, w] of Object.entries(want)) same((got as Record<string, unknown>)[k], w, `${path}.${k}`);
@@ -33,6 +35,7 @@ export function same(got: unknown, want: unknown, path = ''): void {
 export function differing(got: unknown, want: unknown): number {
   if (typeof want === 'number') return Object.is(got, want) ? 0 : 1;
   if (Array.isArray(want)) return want.reduce((n: number, w, i) => n + differing((got as unknown[])[i], w), 0);
-  if (typeof want === 'object' && want !== null) return Object.entries(want).reduce((n, [k, w]) => n + differing((got as Record<string, unknown>)?.[k], w), 0);
+  if (typeof want === 'object' && want !== null)
+    return Object.entries(want).reduce((n, [k, w]) => n + differing((got as Record<string, unknown>)?.[k], w), 0);
   return 0;
 }

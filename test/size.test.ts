@@ -12,7 +12,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 interface Size {
   bytes: number;
@@ -60,7 +62,8 @@ function readmeSizes(): Map<string, [number, number]> {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const section = readme.split(/^### Size$/m)[1]?.split(/^#/m)[0] ?? '';
   const rows = new Map<string, [number, number]>();
-  for (const [, what, min, gz] of section.matchAll(/^\| (.+?) \| ([\d.]+) KB \| ([\d.]+) KB \|$/gm)) rows.set(what, [Number(min) * 1000, Number(gz) * 1000]);
+  for (const [, what, min, gz] of section.matchAll(/^\| (.+?) \| ([\d.]+) KB \| ([\d.]+) KB \|$/gm))
+    rows.set(what, [Number(min) * 1000, Number(gz) * 1000]);
   return rows;
 }
 
@@ -89,8 +92,14 @@ test('a page using both entries stays within the size budget the README states',
   const budget = readmeSizes().get(BUDGET);
   expect(budget, `README "Size" has no row "${BUDGET}"`).toBeDefined();
   const [min, gz] = budget ?? [0, 0];
-  expect(sizes.bothEntries.bytes, 'minified bundle over budget: shrink it, or raise the budget in the README and say why').toBeLessThanOrEqual(min);
-  expect(sizes.bothEntries.gzip, 'gzipped bundle over budget: shrink it, or raise the budget in the README and say why').toBeLessThanOrEqual(gz);
+  expect(
+    sizes.bothEntries.bytes,
+    'minified bundle over budget: shrink it, or raise the budget in the README and say why',
+  ).toBeLessThanOrEqual(min);
+  expect(
+    sizes.bothEntries.gzip,
+    'gzipped bundle over budget: shrink it, or raise the budget in the README and say why',
+  ).toBeLessThanOrEqual(gz);
 });
 
 test('the figures are of real builds: the bundle holds the module, and both entries cost more than one', () => {

@@ -17,10 +17,21 @@ export function runSuite(m) {
     klDivergence: arr(m.klDivergence(p, q, { classes: 4, reduction: 'none' })),
     jsDivergence: m.jsDivergence(p, q, { classes: 2, reduction: 'sum' }),
     binaryCrossEntropy: m.binaryCrossEntropy([0.9, 0.2, 0.6], [1, 0, 1]),
-    binaryCrossEntropyWithLogits: m.binaryCrossEntropyWithLogits(logits, logits.map((v) => (v > 0 ? 1 : 0)), { posWeight: [2, 1], classes: 2 }),
+    binaryCrossEntropyWithLogits: m.binaryCrossEntropyWithLogits(
+      logits,
+      logits.map((v) => (v > 0 ? 1 : 0)),
+      { posWeight: [2, 1], classes: 2 },
+    ),
     softmaxCrossEntropy: m.softmaxCrossEntropy(logits, Int32Array.from([1, 3, 5, 7]), { classes: 50, labelSmoothing: 0.1 }),
     nllLoss: m.nllLoss(m.logSoftmax(logits, { classes: 50 }), [0, 1, 2, 3], { classes: 50 }),
-    klDiv: m.klDiv(m.logSoftmax(logits, { classes: 50 }), m.softmax(logits.map((v) => -v), { classes: 50 }), { classes: 50, reduction: 'batchmean' }),
+    klDiv: m.klDiv(
+      m.logSoftmax(logits, { classes: 50 }),
+      m.softmax(
+        logits.map((v) => -v),
+        { classes: 50 },
+      ),
+      { classes: 50, reduction: 'batchmean' },
+    ),
     logSumExp: arr(m.logSumExp(logits, { classes: 50 })),
     logSoftmax: arr(m.logSoftmax(logits.subarray(0, 50))),
     softmax: arr(m.softmax(logits.subarray(0, 100), { classes: 50 })),

@@ -10,8 +10,16 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const stamp = new URL('node_modules/.xentropy-lock-sha256', import.meta.url);
-const want = createHash('sha256').update(readFileSync(new URL('package-lock.json', import.meta.url))).digest('hex');
-export const binaries = ['node_modules/node22/bin/node', 'node_modules/node24/bin/node', 'node_modules/bun/bin/bun.exe', 'node_modules/deno/deno', 'node_modules/typescript/bin/tsc'];
+const want = createHash('sha256')
+  .update(readFileSync(new URL('package-lock.json', import.meta.url)))
+  .digest('hex');
+export const binaries = [
+  'node_modules/node22/bin/node',
+  'node_modules/node24/bin/node',
+  'node_modules/bun/bin/bun.exe',
+  'node_modules/deno/deno',
+  'node_modules/typescript/bin/tsc',
+];
 const ok = existsSync(stamp) && readFileSync(stamp, 'utf8') === want && binaries.every((b) => existsSync(new URL(b, import.meta.url)));
 if (!ok) {
   console.log('test/compat: installing the runtimes the tests use (npm ci)…');

@@ -5,5 +5,9 @@ import * as js from 'xentropy/js';
 import { encode } from './report.js';
 import { runSuite } from './suite.js';
 
-const runtime = globalThis.Deno ? `Deno ${Deno.version.deno}` : process.versions.bun ? `Bun ${process.versions.bun}` : `Node ${process.versions.node}`;
+const runtime = globalThis.Deno
+  ? `Deno ${Deno.version.deno}`
+  : process.versions.bun
+    ? `Bun ${process.versions.bun}`
+    : `Node ${process.versions.node}`;
 console.log(encode({ runtime, float16Array: typeof Float16Array === 'function', wasm: runSuite(wasm), js: runSuite(js) }));
