@@ -1,12 +1,13 @@
 /**
  * `xentropy`: the xentropy API computed by the WebAssembly (SIMD) kernels, for Node, browsers,
- * workers and bundlers alike. The module (≈40 KB) is inlined and compiled synchronously at
- * import: no file read or fetch, no top-level await, no asset for a bundler to place, so both
- * `import` and `require` work in Node, and it works in any bundler output format, in module and
- * classic workers, and in dev servers. Falls back to the pure-TS kernels where WebAssembly or
- * SIMD is unavailable, or where compilation is refused (`backend` then says 'js').
+ * workers and bundlers alike. The module (its size: README, "Size") is inlined and compiled
+ * synchronously at import: no file read or fetch, no top-level await, no asset for a bundler to
+ * place, so both `import` and `require` work in Node, and it works in any bundler output format,
+ * in module and classic workers, and in dev servers. Falls back to the pure-TS kernels where
+ * WebAssembly or SIMD is unavailable, or where compilation is refused (`backend` then says 'js').
  */
 import { createApi } from './api/index.js';
+import type { Api } from './api/types.js';
 import { WASM_BASE64 } from './generated/wasm-bytes.js';
 import { tsKernels } from './kernels/ts.js';
 import { instantiateSync, wasmKernels } from './kernels/wasm.js';
@@ -23,21 +24,108 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 const instance = instantiateSync(() => decode(WASM_BASE64));
 const api = instance ? createApi(wasmKernels(instance), 'wasm') : createApi(tsKernels, 'js');
 
-export const {
-  backend,
-  entropy,
-  crossEntropy,
-  klDivergence,
-  jsDivergence,
-  binaryCrossEntropy,
-  binaryCrossEntropyWithLogits,
-  softmaxCrossEntropy,
-  nllLoss,
-  klDiv,
-  logSumExp,
-  logSoftmax,
-  softmax,
-  alloc,
-  free,
-  refresh,
-} = api;
+// The exports, one documented constant each so that editors show the doc comment and @example on
+// hover (test/pack.test.ts checks it); src/index.ts and src/js.ts carry the same comments (checked).
+/** Which kernel set computes the numbers in this entry: 'wasm', or 'js' (xentropy/js, or after a fallback). */
+export const backend: Api['backend'] = api.backend;
+
+/**
+ * Shannon entropy per row, H(p) = −Σ p·log p (0·log 0 = 0), in nats unless `base`; SciPy's
+ * semantics (`normalize: true` is `scipy.stats.entropy`).
+ * @example entropy([0.25, 0.25, 0.25, 0.25], { base: 2 }) // 2
+ * @example entropy(rows, { classes: 4, reduction: 'none' }) // Float64Array, one value per row
+ */
+export const entropy: Api['entropy'] = api.entropy;
+
+/**
+ * Cross entropy per row, H(p, q) = −Σ p·log q = H(p) + KL(p‖q); +Infinity where q = 0 < p.
+ * @example crossEntropy([0.5, 0.5], [0.9, 0.1]) // 1.2039…
+ */
+export const crossEntropy: Api['crossEntropy'] = api.crossEntropy;
+
+/**
+ * Kullback–Leibler divergence per row, KL(p‖q) = Σ p·log(p/q) ≥ 0; not symmetric; +Infinity
+ * where q = 0 < p.
+ * @example klDivergence([9, 12, 4], [10, 10, 10], { normalize: true }) // 0.0852… (scipy.stats.entropy)
+ */
+export const klDivergence: Api['klDivergence'] = api.klDivergence;
+
+/**
+ * Jensen–Shannon divergence per row, ½KL(p‖m) + ½KL(q‖m) with m = (p+q)/2; symmetric, ≤ ln 2
+ * (the square of SciPy's `jensenshannon` distance).
+ * @example jsDivergence([1, 0], [0, 1], { base: 2 }) // 1
+ */
+export const jsDivergence: Api['jsDivergence'] = api.jsDivergence;
+
+/**
+ * PyTorch's `F.binary_cross_entropy` on probabilities: −w·(y·log ŷ + (1−y)·log(1−ŷ)), each log
+ * clamped at −100.
+ * @example binaryCrossEntropy([0.9, 0.2, 0.6], [1, 0, 1]) // 0.2797…
+ */
+export const binaryCrossEntropy: Api['binaryCrossEntropy'] = api.binaryCrossEntropy;
+
+/**
+ * PyTorch's `F.binary_cross_entropy_with_logits`, computed stably (no overflow at ±800), with
+ * `posWeight` per class and an optional gradient.
+ * @example binaryCrossEntropyWithLogits([2, -1, 0.5, 3], [1, 0, 0, 1], { posWeight: [2, 1], grad: new Float64Array(4) }) // 0.3974…
+ */
+export const binaryCrossEntropyWithLogits: Api['binaryCrossEntropyWithLogits'] = api.binaryCrossEntropyWithLogits;
+
+/**
+ * PyTorch's `F.cross_entropy` on logits (rows × `classes`, row-major) with class-index or
+ * probability targets, `weight`, `ignoreIndex`, `labelSmoothing`, and an optional gradient.
+ * @example softmaxCrossEntropy([2, 0.5, -1, 0.1, 0.2, 3], [0, 2], { classes: 3 }) // 0.1754…
+ */
+export const softmaxCrossEntropy: Api['softmaxCrossEntropy'] = api.softmaxCrossEntropy;
+
+/**
+ * PyTorch's `F.nll_loss` on log-probabilities (rows × `classes`).
+ * @example nllLoss(logSoftmax(logits, { classes: 3 }), [0, 2], { classes: 3 }) // = softmaxCrossEntropy(logits, [0, 2], { classes: 3 })
+ */
+export const nllLoss: Api['nllLoss'] = api.nllLoss;
+
+/**
+ * PyTorch's `F.kl_div(input = log q, target = p)`. Its default 'mean' averages over elements;
+ * 'batchmean' (sum / rows) is the true KL divergence.
+ * @example klDiv([0.25, 0.75].map(Math.log), [0.5, 0.5], { reduction: 'batchmean' }) // = klDivergence([0.5, 0.5], [0.25, 0.75])
+ */
+export const klDiv: Api['klDiv'] = api.klDiv;
+
+/**
+ * log Σ exp x per row of `classes` (a number when `classes` is omitted), without overflow.
+ * @example logSumExp([1000, 1000]) // 1000.6931…
+ */
+export const logSumExp: Api['logSumExp'] = api.logSumExp;
+
+/**
+ * x − logSumExp(x) per row; an array of the input's float type unless `out` is given.
+ * @example logSoftmax([0, 0], { classes: 2 }) // Float64Array [−0.6931…, −0.6931…]
+ */
+export const logSoftmax: Api['logSoftmax'] = api.logSoftmax;
+
+/**
+ * exp(x − logSumExp(x)) per row; an array of the input's float type unless `out` is given.
+ * @example softmax(new Float32Array([1, 2, 3])) // Float32Array [0.0900…, 0.2447…, 0.6652…]
+ */
+export const softmax: Api['softmax'] = api.softmax;
+
+/**
+ * A zero-filled Float32Array or Float64Array of `length` elements (at most 2^28 − 16) in WASM
+ * memory, which every function reads in place, without copying (on xentropy/js, an ordinary
+ * array). Release it with `free`; after a later `alloc` grew memory, `refresh` it.
+ * @example let p = alloc(Float32Array, 4); const q = alloc(Float32Array, 4); p = refresh(p); p.set(probs); crossEntropy(p, q); free(p); free(q);
+ */
+export const alloc: Api['alloc'] = api.alloc;
+
+/**
+ * Releases an array from `alloc`; using it (or another view of it) afterwards throws.
+ * @example const p = alloc(Float64Array, 1024); free(p);
+ */
+export const free: Api['free'] = api.free;
+
+/**
+ * A live view of the block behind an array from `alloc`: the same array while it is live, a new
+ * one (same contents) after WASM memory grew and detached it.
+ * @example p = refresh(p); // after any later alloc()
+ */
+export const refresh: Api['refresh'] = api.refresh;

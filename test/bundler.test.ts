@@ -11,7 +11,9 @@ import { afterAll, expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** Runs an ES module in a fresh Node process where fetch reads files below `webRoot`. */
 function runWithFileServer(moduleUrl: string, webRoot: string, body: string, setup = ''): string {

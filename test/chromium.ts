@@ -1,16 +1,24 @@
 // Real headless Chromium for the browser tests: Debian's /usr/bin/chromium (no browser download)
-// driven by playwright-core, and a static file server for built pages.
+// driven by playwright-core, and a static file server for built pages (test/engines.ts has the
+// other engines).
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -24,9 +32,22 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-/** Serves `root` on an ephemeral localhost port; resolves to the base URL and the server. */
-export function serve(root: string): Promise<{ url: string; server: Server }> {
+/**
+ * Serves `root` on an ephemeral localhost port; resolves to the base URL and the server. A POST
+ * goes to `onPost` with its URL and body (pages report their results that way).
+ */
+export function serve(root: string, onPost?: (url: URL, body: string) => void): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
+    if (req.method === 'POST' && onPost) {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        res.writeHead(204).end();
+        onPost(new URL(req.url ?? '/', 'http://x'), body);
+      });
+      return;
+    }
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     let file = join(root, path);
     if (!file.startsWith(root) || !existsSync(file)) {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   server = served.server;
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-  await page.goto(served.url + '/');
+  await page.goto(`${served.url}/`);
   await page.waitForSelector('body[data-ready="true"]');
 }, 120_000);
 
@@ -41,7 +41,7 @@ function near(got: number, want: number) {
 async function shown(): Promise<{ p: number[]; q: number[]; m: Record<string, number> }> {
   return page.evaluate(() => {
     const m: Record<string, number> = {};
-    Array.from(document.querySelectorAll<HTMLElement>("td[data-m], strong[data-m]")).forEach((el) => (m[el.dataset.m!] = Number(el.dataset.value)));
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('td[data-m], strong[data-m]'))) m[el.dataset.m!] = Number(el.dataset.value);
     return { p: JSON.parse(document.body.dataset.p!), q: JSON.parse(document.body.dataset.q!), m };
   });
 }

@@ -1,5 +1,5 @@
-// Imported first by main.js and worker.js: wraps WebAssembly's compile functions to count calls before
-// xentropy's module (imported next) evaluates. ES modules evaluate in import order.
+// Imported first (a bare import) by main.js and worker.js: wraps WebAssembly's compile functions
+// to count calls before xentropy's module (imported next) evaluates, in import order.
 export const counter = { compiled: 0 };
 const M = WebAssembly.Module;
 WebAssembly.Module = class extends M {

@@ -1,6 +1,7 @@
 // Calls every exported function of an xentropy entry on fixed inputs and returns plain data
-// (numbers, arrays, error messages), so that runs in Chromium, in a module worker and in Node can
-// be compared value for value. Used by test/browser.test.ts (in the page, the worker and Node).
+// (numbers, arrays, error messages), so that runs in each browser, worker and runtime can
+// be compared value for value. Used by test/browser.test.ts (in the page, the workers and Node) and
+// test/runtimes.test.ts (in Bun, Deno, Node 22 and 24 and Node 20).
 export function runSuite(m) {
   const arr = (v) => (typeof v === 'number' ? v : Array.from(v));
   const p = [0.1, 0.2, 0.3, 0.4, 0.05, 0.15, 0.5, 0.3];
@@ -16,10 +17,21 @@ export function runSuite(m) {
     klDivergence: arr(m.klDivergence(p, q, { classes: 4, reduction: 'none' })),
     jsDivergence: m.jsDivergence(p, q, { classes: 2, reduction: 'sum' }),
     binaryCrossEntropy: m.binaryCrossEntropy([0.9, 0.2, 0.6], [1, 0, 1]),
-    binaryCrossEntropyWithLogits: m.binaryCrossEntropyWithLogits(logits, logits.map((v) => (v > 0 ? 1 : 0)), { posWeight: [2, 1], classes: 2 }),
+    binaryCrossEntropyWithLogits: m.binaryCrossEntropyWithLogits(
+      logits,
+      logits.map((v) => (v > 0 ? 1 : 0)),
+      { posWeight: [2, 1], classes: 2 },
+    ),
     softmaxCrossEntropy: m.softmaxCrossEntropy(logits, Int32Array.from([1, 3, 5, 7]), { classes: 50, labelSmoothing: 0.1 }),
     nllLoss: m.nllLoss(m.logSoftmax(logits, { classes: 50 }), [0, 1, 2, 3], { classes: 50 }),
-    klDiv: m.klDiv(m.logSoftmax(logits, { classes: 50 }), m.softmax(logits.map((v) => -v), { classes: 50 }), { classes: 50, reduction: 'batchmean' }),
+    klDiv: m.klDiv(
+      m.logSoftmax(logits, { classes: 50 }),
+      m.softmax(
+        logits.map((v) => -v),
+        { classes: 50 },
+      ),
+      { classes: 50, reduction: 'batchmean' },
+    ),
     logSumExp: arr(m.logSumExp(logits, { classes: 50 })),
     logSoftmax: arr(m.logSoftmax(logits.subarray(0, 50))),
     softmax: arr(m.softmax(logits.subarray(0, 100), { classes: 50 })),

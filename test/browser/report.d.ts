@@ -1,0 +1,2 @@
+export function encode(data: unknown): string;
+export function report(data: unknown): Promise<Response>;
