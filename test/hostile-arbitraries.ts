@@ -445,7 +445,9 @@ export function build(m: Entry, h: HostileCase): Built {
         const s = sabs.get(first);
         if (s) {
           const twin = structuredClone(s.sab);
-          const shift = Math.min(T.BYTES_PER_ELEMENT, s.sab.byteLength - n * T.BYTES_PER_ELEMENT);
+          // whole elements of the output's type (the input may be f32 under an f64 output)
+          const room = Math.min(T.BYTES_PER_ELEMENT, s.sab.byteLength - n * T.BYTES_PER_ELEMENT);
+          const shift = room - (room % T.BYTES_PER_ELEMENT);
           outHostile = new T(twin as unknown as ArrayBuffer, shift > 0 ? shift : 0, n);
           inputs.splice(inputs.findIndex(([k]) => k === first), 1); // written through the alias by design
         } else outHostile = new T(n);
