@@ -19,7 +19,11 @@ const ROUNDS = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') 
 const git = (...a) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
 let rev = process.env.OLD_REV;
 if (!rev) {
-  try { rev = git('merge-base', 'HEAD', 'main'); } catch { rev = 'HEAD~2'; }
+  try {
+    rev = git('merge-base', 'HEAD', 'main');
+  } catch {
+    rev = 'HEAD~2';
+  }
 }
 
 // Build the old module from the sources at `rev`, with the release flags.
@@ -29,11 +33,31 @@ for (const f of git('ls-tree', '--name-only', `${rev}:assembly`).split('\n')) {
   writeFileSync(join(dir, 'assembly', f), git('show', `${rev}:assembly/${f}`) + '\n');
 }
 const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js');
-execFileSync(process.execPath, [asc, 'assembly/index.ts', '-O3', '--converge', '--noAssert', '--runtime', 'minimal', '--enable', 'simd', '--use', 'abort=', '-o', 'old.wasm'], { cwd: dir, stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    asc,
+    'assembly/index.ts',
+    '-O3',
+    '--converge',
+    '--noAssert',
+    '--runtime',
+    'minimal',
+    '--enable',
+    'simd',
+    '--use',
+    'abort=',
+    '-o',
+    'old.wasm',
+  ],
+  { cwd: dir, stdio: 'inherit' },
+);
 const load = (file) => new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), {}).exports;
 const mods = { old: load(join(dir, 'old.wasm')), new: load(process.env.NEW_WASM ?? join(root, 'dist/xentropy.wasm')) };
 
-const N = 1e6, ROWS = 1000, CLASSES = 1000;
+const N = 1e6,
+  ROWS = 1000,
+  CLASSES = 1000;
 function rng(seed) {
   let a = seed >>> 0;
   return () => {
@@ -53,14 +77,18 @@ const cases = {}; // name → { old: fn, new: fn }
 for (const [name, m] of Object.entries(mods)) {
   for (const dtype of ['f32', 'f64']) {
     const bytes = dtype === 'f32' ? 4 : 8;
-    const p = m.alloc(N * bytes) >>> 0, q = m.alloc(N * bytes) >>> 0, out = m.alloc(ROWS * 8) >>> 0;
+    const p = m.alloc(N * bytes) >>> 0,
+      q = m.alloc(N * bytes) >>> 0,
+      out = m.alloc(ROWS * 8) >>> 0;
     const View = dtype === 'f32' ? Float32Array : Float64Array;
     new View(m.memory.buffer, p, N).set(P);
     new View(m.memory.buffer, q, N).set(Q);
     const f = m[dtype === 'f32' ? 'rowTermsF32' : 'rowTermsF64'];
     KINDS.forEach((k, kind) => {
       if (process.env.ONLY && !`${k} ${dtype}`.includes(process.env.ONLY)) return;
-      (cases[`${k} ${dtype}`] ??= {})[name] = () => f(kind, p, q, ROWS, CLASSES, 0, 0, out);
+      const key = `${k} ${dtype}`;
+      cases[key] ??= {};
+      cases[key][name] = () => f(kind, p, q, ROWS, CLASSES, 0, 0, out);
     });
   }
 }
@@ -71,13 +99,20 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 ? ['new', 'old'] : ['old', 'new'];
   for (const [c, impls] of Object.entries(cases)) for (const impl of order) bench.add(`${c} ${impl}`, impls[impl]);
   await bench.run();
-  for (const t of bench.tasks) (samples[t.name] ??= []).push((t.result.latency.p50 * 1e6) / N);
+  for (const t of bench.tasks) {
+    samples[t.name] ??= [];
+    samples[t.name].push((t.result.latency.p50 * 1e6) / N);
+  }
 }
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+};
 console.log(`old = ${rev.slice(0, 10)}, new = working tree (dist/xentropy.wasm); ${ROUNDS} rounds; ns/element at 10^6, median`);
 console.log('| kernel | old | new | speed-up |\n| --- | ---: | ---: | ---: |');
 for (const c of Object.keys(cases)) {
-  const o = median(samples[`${c} old`]), n = median(samples[`${c} new`]);
+  const o = median(samples[`${c} old`]),
+    n = median(samples[`${c} new`]);
   console.log(`| ${c} | ${o.toFixed(2)} | ${n.toFixed(2)} | ${(o / n).toFixed(2)}× |`);
 }
 
@@ -90,24 +125,48 @@ if (!args.includes('--no-api')) {
   await tf.ready();
   const x = await import('xentropy');
   const hand = {
-    entropy: (p) => { let s = 0; for (let i = 0; i < p.length; i++) s -= p[i] * Math.log(p[i]); return s; },
-    crossEntropy: (p, q) => { let s = 0; for (let i = 0; i < p.length; i++) s -= p[i] * Math.log(q[i]); return s; },
-    klDivergence: (p, q) => { let s = 0; for (let i = 0; i < p.length; i++) s += p[i] * Math.log(p[i] / q[i]); return s; },
+    entropy: (p) => {
+      let s = 0;
+      for (let i = 0; i < p.length; i++) s -= p[i] * Math.log(p[i]);
+      return s;
+    },
+    crossEntropy: (p, q) => {
+      let s = 0;
+      for (let i = 0; i < p.length; i++) s -= p[i] * Math.log(q[i]);
+      return s;
+    },
+    klDivergence: (p, q) => {
+      let s = 0;
+      for (let i = 0; i < p.length; i++) s += p[i] * Math.log(p[i] / q[i]);
+      return s;
+    },
     jsDivergence: (p, q) => {
       let s = 0;
-      for (let i = 0; i < p.length; i++) { const m = 0.5 * (p[i] + q[i]); s += 0.5 * (p[i] * Math.log(p[i] / m) + q[i] * Math.log(q[i] / m)); }
+      for (let i = 0; i < p.length; i++) {
+        const m = 0.5 * (p[i] + q[i]);
+        s += 0.5 * (p[i] * Math.log(p[i] / m) + q[i] * Math.log(q[i] / m));
+      }
       return s;
     },
   };
   const tfjs = {
-    entropy: (p) => tf.tidy(() => { const t = tf.tensor1d(p); return tf.neg(tf.sum(tf.mul(t, tf.log(t)))).dataSync(); }),
+    entropy: (p) =>
+      tf.tidy(() => {
+        const t = tf.tensor1d(p);
+        return tf.neg(tf.sum(tf.mul(t, tf.log(t)))).dataSync();
+      }),
     crossEntropy: (p, q) => tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.tensor1d(p), tf.log(tf.tensor1d(q))))).dataSync()),
-    klDivergence: (p, q) => tf.tidy(() => { const t = tf.tensor1d(p); return tf.sum(tf.mul(t, tf.log(tf.div(t, tf.tensor1d(q))))).dataSync(); }),
+    klDivergence: (p, q) =>
+      tf.tidy(() => {
+        const t = tf.tensor1d(p);
+        return tf.sum(tf.mul(t, tf.log(tf.div(t, tf.tensor1d(q))))).dataSync();
+      }),
   };
   const apiCases = [];
   for (const dtype of ['f32', 'f64']) {
     const Type = dtype === 'f32' ? Float32Array : Float64Array;
-    const p = Type.from(P), q = Type.from(Q);
+    const p = Type.from(P),
+      q = Type.from(Q);
     for (const fn of KINDS) {
       if (dtype === 'f64' && fn !== 'crossEntropy') continue;
       apiCases.push([`${fn} ${dtype} xentropy`, () => x[fn](p, q === null ? undefined : fn === 'entropy' ? undefined : q)]);
@@ -120,7 +179,10 @@ if (!args.includes('--no-api')) {
     const bench = new Bench({ time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1 });
     for (const [name, f] of round % 2 ? [...apiCases].reverse() : apiCases) bench.add(name, f);
     await bench.run();
-    for (const t of bench.tasks) (api[t.name] ??= []).push((t.result.latency.p50 * 1e6) / N);
+    for (const t of bench.tasks) {
+      api[t.name] ??= [];
+      api[t.name].push((t.result.latency.p50 * 1e6) / N);
+    }
   }
   console.log(`\nPublic API, 10^6 elements (copy included), ns/element (median of ${ROUNDS} rounds), and ratios`);
   console.log('| function | xentropy | hand loop | TF.js | × hand | × TF.js |\n| --- | ---: | ---: | ---: | ---: | ---: |');
@@ -129,7 +191,9 @@ if (!args.includes('--no-api')) {
       const m = (impl) => api[`${fn} ${dtype} ${impl}`] && median(api[`${fn} ${dtype} ${impl}`]);
       if (!m('xentropy')) continue;
       const t = m('tfjs');
-      console.log(`| ${fn} ${dtype} | ${m('xentropy').toFixed(2)} | ${m('hand').toFixed(2)} | ${t ? t.toFixed(2) : '—'} | ${(m('hand') / m('xentropy')).toFixed(2)} | ${t ? (t / m('xentropy')).toFixed(2) : '—'} |`);
+      console.log(
+        `| ${fn} ${dtype} | ${m('xentropy').toFixed(2)} | ${m('hand').toFixed(2)} | ${t ? t.toFixed(2) : '—'} | ${(m('hand') / m('xentropy')).toFixed(2)} | ${t ? (t / m('xentropy')).toFixed(2) : '—'} |`,
+      );
     }
   }
 }

@@ -12,8 +12,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Bench } from 'tinybench';
 import * as tf from '@tensorflow/tfjs-core';
+import { Bench } from 'tinybench';
 import '@tensorflow/tfjs-backend-wasm';
 import * as x from 'xentropy';
 import * as xj from 'xentropy/js';
@@ -50,7 +50,9 @@ function data(Type, n) {
   const classes = Math.min(n, CLASSES);
   const rows = n / classes;
   return {
-    n, rows, classes,
+    n,
+    rows,
+    classes,
     p: fill(() => next() * 0.999 + 0.001), // probabilities (unnormalised: measures don't care)
     q: fill(() => next() * 0.999 + 0.001),
     y01: fill(() => (next() < 0.5 ? 0 : 1)),
@@ -61,58 +63,95 @@ function data(Type, n) {
 
 // ---- hand-written loops: what a user would write ----------------------------------------------
 const hand = {
-  entropy: (d) => { let s = 0; const { p } = d; for (let i = 0; i < p.length; i++) s -= p[i] * Math.log(p[i]); return s; },
-  crossEntropy: (d) => { let s = 0; const { p, q } = d; for (let i = 0; i < p.length; i++) s -= p[i] * Math.log(q[i]); return s; },
-  klDivergence: (d) => { let s = 0; const { p, q } = d; for (let i = 0; i < p.length; i++) s += p[i] * Math.log(p[i] / q[i]); return s; },
+  entropy: (d) => {
+    let s = 0;
+    const { p } = d;
+    for (let i = 0; i < p.length; i++) s -= p[i] * Math.log(p[i]);
+    return s;
+  },
+  crossEntropy: (d) => {
+    let s = 0;
+    const { p, q } = d;
+    for (let i = 0; i < p.length; i++) s -= p[i] * Math.log(q[i]);
+    return s;
+  },
+  klDivergence: (d) => {
+    let s = 0;
+    const { p, q } = d;
+    for (let i = 0; i < p.length; i++) s += p[i] * Math.log(p[i] / q[i]);
+    return s;
+  },
   jsDivergence: (d) => {
-    let s = 0; const { p, q } = d;
-    for (let i = 0; i < p.length; i++) { const m = 0.5 * (p[i] + q[i]); s += 0.5 * (p[i] * Math.log(p[i] / m) + q[i] * Math.log(q[i] / m)); }
+    let s = 0;
+    const { p, q } = d;
+    for (let i = 0; i < p.length; i++) {
+      const m = 0.5 * (p[i] + q[i]);
+      s += 0.5 * (p[i] * Math.log(p[i] / m) + q[i] * Math.log(q[i] / m));
+    }
     return s;
   },
   binaryCrossEntropy: (d) => {
-    let s = 0; const { p, y01 } = d;
+    let s = 0;
+    const { p, y01 } = d;
     for (let i = 0; i < p.length; i++) s -= y01[i] * Math.log(p[i]) + (1 - y01[i]) * Math.log(1 - p[i]);
     return s / p.length;
   },
   binaryCrossEntropyWithLogits: (d) => {
-    let s = 0; const { logits: z, y01 } = d;
+    let s = 0;
+    const { logits: z, y01 } = d;
     for (let i = 0; i < z.length; i++) s += Math.max(z[i], 0) - z[i] * y01[i] + Math.log1p(Math.exp(-Math.abs(z[i])));
     return s / z.length;
   },
   // two-pass log-sum-exp per row, then lse − x[target]
   softmaxCrossEntropy: (d) => {
-    let s = 0; const { logits: z, rows, classes, idx } = d;
+    let s = 0;
+    const { logits: z, rows, classes, idx } = d;
     for (let r = 0; r < rows; r++) {
-      const o = r * classes; let m = -Infinity;
+      const o = r * classes;
+      let m = -Infinity;
       for (let j = 0; j < classes; j++) if (z[o + j] > m) m = z[o + j];
-      let e = 0; for (let j = 0; j < classes; j++) e += Math.exp(z[o + j] - m);
+      let e = 0;
+      for (let j = 0; j < classes; j++) e += Math.exp(z[o + j] - m);
       s += m + Math.log(e) - z[o + idx[r]];
     }
     return s / rows;
   },
-  nllLoss: (d) => { let s = 0; const { logits: z, rows, classes, idx } = d; for (let r = 0; r < rows; r++) s -= z[r * classes + idx[r]]; return s / rows; },
+  nllLoss: (d) => {
+    let s = 0;
+    const { logits: z, rows, classes, idx } = d;
+    for (let r = 0; r < rows; r++) s -= z[r * classes + idx[r]];
+    return s / rows;
+  },
   klDiv: (d) => {
-    let s = 0; const { logits: z, p } = d;
+    let s = 0;
+    const { logits: z, p } = d;
     for (let i = 0; i < z.length; i++) s += p[i] * (Math.log(p[i]) - z[i]);
     return s / z.length;
   },
   logSumExp: (d) => {
-    const { logits: z, rows, classes } = d; const out = new Float64Array(rows);
+    const { logits: z, rows, classes } = d;
+    const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
-      const o = r * classes; let m = -Infinity;
+      const o = r * classes;
+      let m = -Infinity;
       for (let j = 0; j < classes; j++) if (z[o + j] > m) m = z[o + j];
-      let e = 0; for (let j = 0; j < classes; j++) e += Math.exp(z[o + j] - m);
+      let e = 0;
+      for (let j = 0; j < classes; j++) e += Math.exp(z[o + j] - m);
       out[r] = m + Math.log(e);
     }
     return out;
   },
   logSoftmax: (d) => {
-    const l = hand.logSumExp(d); const { logits: z, classes } = d; const out = new z.constructor(z.length);
+    const l = hand.logSumExp(d);
+    const { logits: z, classes } = d;
+    const out = new z.constructor(z.length);
     for (let i = 0; i < z.length; i++) out[i] = z[i] - l[(i / classes) | 0];
     return out;
   },
   softmax: (d) => {
-    const l = hand.logSumExp(d); const { logits: z, classes } = d; const out = new z.constructor(z.length);
+    const l = hand.logSumExp(d);
+    const { logits: z, classes } = d;
+    const out = new z.constructor(z.length);
     for (let i = 0; i < z.length; i++) out[i] = Math.exp(z[i] - l[(i / classes) | 0]);
     return out;
   },
@@ -135,20 +174,41 @@ const ours = {
 };
 // the inputs each function reads (for the memcpy floor and the zero-copy copies)
 const reads = {
-  entropy: ['p'], crossEntropy: ['p', 'q'], klDivergence: ['p', 'q'], jsDivergence: ['p', 'q'],
-  binaryCrossEntropy: ['p', 'y01'], binaryCrossEntropyWithLogits: ['logits', 'y01'], softmaxCrossEntropy: ['logits'],
-  nllLoss: ['logits'], klDiv: ['logits', 'p'], logSumExp: ['logits'], logSoftmax: ['logits'], softmax: ['logits'],
+  entropy: ['p'],
+  crossEntropy: ['p', 'q'],
+  klDivergence: ['p', 'q'],
+  jsDivergence: ['p', 'q'],
+  binaryCrossEntropy: ['p', 'y01'],
+  binaryCrossEntropyWithLogits: ['logits', 'y01'],
+  softmaxCrossEntropy: ['logits'],
+  nllLoss: ['logits'],
+  klDiv: ['logits', 'p'],
+  logSumExp: ['logits'],
+  logSoftmax: ['logits'],
+  softmax: ['logits'],
 };
 
 // ---- TensorFlow.js (WASM backend), f32 only; tensors are made from the typed arrays in the timing
 const tfjs = {
-  entropy: (d) => tf.tidy(() => { const p = tf.tensor1d(d.p); return tf.neg(tf.sum(tf.mul(p, tf.log(p)))).dataSync(); }),
+  entropy: (d) =>
+    tf.tidy(() => {
+      const p = tf.tensor1d(d.p);
+      return tf.neg(tf.sum(tf.mul(p, tf.log(p)))).dataSync();
+    }),
   crossEntropy: (d) => tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.tensor1d(d.p), tf.log(tf.tensor1d(d.q))))).dataSync()),
-  klDivergence: (d) => tf.tidy(() => { const p = tf.tensor1d(d.p); return tf.sum(tf.mul(p, tf.log(tf.div(p, tf.tensor1d(d.q))))).dataSync(); }),
+  klDivergence: (d) =>
+    tf.tidy(() => {
+      const p = tf.tensor1d(d.p);
+      return tf.sum(tf.mul(p, tf.log(tf.div(p, tf.tensor1d(d.q))))).dataSync();
+    }),
   binaryCrossEntropy: (d) => tf.tidy(() => tf.losses.logLoss(tf.tensor1d(d.y01), tf.tensor1d(d.p)).dataSync()),
   binaryCrossEntropyWithLogits: (d) => tf.tidy(() => tf.losses.sigmoidCrossEntropy(tf.tensor1d(d.y01), tf.tensor1d(d.logits)).dataSync()),
-  softmaxCrossEntropy: (d) => tf.tidy(() =>
-    tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(d.idx, 'int32'), d.classes), tf.tensor2d(d.logits, [d.rows, d.classes])).dataSync()),
+  softmaxCrossEntropy: (d) =>
+    tf.tidy(() =>
+      tf.losses
+        .softmaxCrossEntropy(tf.oneHot(tf.tensor1d(d.idx, 'int32'), d.classes), tf.tensor2d(d.logits, [d.rows, d.classes]))
+        .dataSync(),
+    ),
   logSumExp: (d) => tf.tidy(() => tf.logSumExp(tf.tensor2d(d.logits, [d.rows, d.classes]), 1).dataSync()),
   logSoftmax: (d) => tf.tidy(() => tf.logSoftmax(tf.tensor2d(d.logits, [d.rows, d.classes])).dataSync()),
   softmax: (d) => tf.tidy(() => tf.softmax(tf.tensor2d(d.logits, [d.rows, d.classes])).dataSync()),
@@ -172,25 +232,46 @@ async function measure(cases, n = 0) {
 
 const scratch = new Uint8Array(8 * 2e7 * 2);
 for (const fn of Object.keys(ours)) {
-  for (const [dtype, Type] of [['f32', Float32Array], ['f64', Float64Array]]) {
+  for (const [dtype, Type] of [
+    ['f32', Float32Array],
+    ['f64', Float64Array],
+  ]) {
     for (const n of SIZES) {
       const d = data(Type, n);
       const z = { ...d };
-      for (const k of reads[fn]) { z[k] = x.alloc(Type, n); }
-      for (const k of reads[fn]) { z[k] = x.refresh(z[k]); z[k].set(d[k]); }
+      for (const k of reads[fn]) {
+        z[k] = x.alloc(Type, n);
+      }
+      for (const k of reads[fn]) {
+        z[k] = x.refresh(z[k]);
+        z[k].set(d[k]);
+      }
       const bytes = reads[fn].reduce((s, k) => s + d[k].byteLength, 0);
       const cases = [
         ['xentropy', () => ours[fn](x, d)],
         ['xentropy zero-copy', () => ours[fn](x, z)],
         ['xentropy/js', () => ours[fn](xj, d)],
         ['hand-written loop', () => hand[fn](d)],
-        ['memcpy', () => { let o = 0; for (const k of reads[fn]) { scratch.set(new Uint8Array(d[k].buffer, d[k].byteOffset, d[k].byteLength), o); o += d[k].byteLength; } }],
+        [
+          'memcpy',
+          () => {
+            let o = 0;
+            for (const k of reads[fn]) {
+              scratch.set(new Uint8Array(d[k].buffer, d[k].byteOffset, d[k].byteLength), o);
+              o += d[k].byteLength;
+            }
+          },
+        ],
       ];
       if (dtype === 'f32' && tfjs[fn]) cases.push(['TF.js wasm', () => tfjs[fn](d)]);
       const r = await measure(cases, n);
       for (const [impl, ns] of Object.entries(r)) results.push({ fn, dtype, n, impl, ns, bytes });
       for (const k of reads[fn]) x.free(z[k]);
-      process.stdout.write(`${fn} ${dtype} ${n}: ${Object.entries(r).map(([k, v]) => `${k} ${(v / n).toFixed(2)}`).join(', ')} ns/element\n`);
+      process.stdout.write(
+        `${fn} ${dtype} ${n}: ${Object.entries(r)
+          .map(([k, v]) => `${k} ${(v / n).toFixed(2)}`)
+          .join(', ')} ns/element\n`,
+      );
     }
   }
 }
@@ -198,31 +279,45 @@ for (const fn of Object.keys(ours)) {
 // The goal cases that the sweep does not cover: 64 × 16384 softmax cross entropy, 8-element calls.
 const special = {};
 {
-  const rows = 64, classes = 16384, n = rows * classes;
+  const rows = 64,
+    classes = 16384,
+    n = rows * classes;
   const d = { ...data(Float32Array, n), rows, classes, idx: Int32Array.from({ length: rows }, (_, r) => (r * 7919) % classes) };
-  Object.assign(special, await measure([
-    ['sce xentropy', () => ours.softmaxCrossEntropy(x, d)],
-    ['sce TF.js wasm', () => tfjs.softmaxCrossEntropy(d)],
-    ['sce hand-written loop', () => hand.softmaxCrossEntropy(d)],
-  ]));
+  Object.assign(
+    special,
+    await measure([
+      ['sce xentropy', () => ours.softmaxCrossEntropy(x, d)],
+      ['sce TF.js wasm', () => tfjs.softmaxCrossEntropy(d)],
+      ['sce hand-written loop', () => hand.softmaxCrossEntropy(d)],
+    ]),
+  );
   const e = data(Float64Array, 8);
   const e32 = data(Float32Array, 8);
-  Object.assign(special, await measure([
-    ['8 xentropy f64', () => x.crossEntropy(e.p, e.q)],
-    ['8 hand f64', () => hand.crossEntropy(e)],
-    ['8 xentropy f32', () => x.crossEntropy(e32.p, e32.q)],
-    ['8 hand f32', () => hand.crossEntropy(e32)],
-  ]));
+  Object.assign(
+    special,
+    await measure([
+      ['8 xentropy f64', () => x.crossEntropy(e.p, e.q)],
+      ['8 hand f64', () => hand.crossEntropy(e)],
+      ['8 xentropy f32', () => x.crossEntropy(e32.p, e32.q)],
+      ['8 hand f32', () => hand.crossEntropy(e32)],
+    ]),
+  );
   // crossover: the WASM kernels at every size against the TS kernels
   for (const m of quick ? [64] : [16, 32, 64, 96, 128, 256, 512]) {
-    for (const [dtype, Type] of [['f32', Float32Array], ['f64', Float64Array]]) {
+    for (const [dtype, Type] of [
+      ['f32', Float32Array],
+      ['f64', Float64Array],
+    ]) {
       const c = data(Type, m);
-      Object.assign(special, await measure([
-        [`x ce ${dtype} ${m} wasm`, () => wasmOnly.crossEntropy(c.p, c.q)],
-        [`x ce ${dtype} ${m} js`, () => xj.crossEntropy(c.p, c.q)],
-        [`x sce ${dtype} ${m} wasm`, () => wasmOnly.softmaxCrossEntropy(c.logits, c.idx, { classes: c.classes })],
-        [`x sce ${dtype} ${m} js`, () => xj.softmaxCrossEntropy(c.logits, c.idx, { classes: c.classes })],
-      ]));
+      Object.assign(
+        special,
+        await measure([
+          [`x ce ${dtype} ${m} wasm`, () => wasmOnly.crossEntropy(c.p, c.q)],
+          [`x ce ${dtype} ${m} js`, () => xj.crossEntropy(c.p, c.q)],
+          [`x sce ${dtype} ${m} wasm`, () => wasmOnly.softmaxCrossEntropy(c.logits, c.idx, { classes: c.classes })],
+          [`x sce ${dtype} ${m} js`, () => xj.softmaxCrossEntropy(c.logits, c.idx, { classes: c.classes })],
+        ]),
+      );
     }
   }
 }
@@ -246,7 +341,12 @@ goal('crossEntropy, 10^6 f32: × hand-written loop', ratio(ce32('xentropy'), ce3
 goal('crossEntropy, 10^6 f32: × TF.js wasm', ratio(ce32('xentropy'), ce32('TF.js wasm')), 6, 'higher');
 goal('crossEntropy, 10^6 f32: time ÷ memcpy floor', ce32('xentropy') / ce32('memcpy'), 2, 'lower');
 goal('crossEntropy, 10^6 f64: × hand-written loop', ratio(ce64('xentropy'), ce64('hand-written loop')), 4, 'higher');
-goal('softmaxCrossEntropy, 64 × 16384 f32, index targets: × TF.js wasm', ratio(special['sce xentropy'], special['sce TF.js wasm']), 10, 'higher');
+goal(
+  'softmaxCrossEntropy, 64 × 16384 f32, index targets: × TF.js wasm',
+  ratio(special['sce xentropy'], special['sce TF.js wasm']),
+  10,
+  'higher',
+);
 goal('pure-TS entry (crossEntropy 10^6 f64): time ÷ hand-written loop', ce64('xentropy/js') / ce64('hand-written loop'), 1, 'lower');
 goal('pure-TS entry (crossEntropy 10^6 f32): time ÷ hand-written loop', ce32('xentropy/js') / ce32('hand-written loop'), 1, 'lower');
 goal('8-element crossEntropy (f64): time ÷ hand-written loop', special['8 xentropy f64'] / special['8 hand f64'], 2, 'lower');
@@ -291,28 +391,54 @@ The \`xentropy\` entry runs inputs shorter than ${CROSSOVER} elements on the TS 
 
 | n | ce f32 wasm | ce f32 js | ce f64 wasm | ce f64 js | sce f32 wasm | sce f32 js | sce f64 wasm | sce f64 js |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${(quick ? [64] : [16, 32, 64, 96, 128, 256, 512]).map((m) => `| ${m} | ${['ce f32', 'ce f64', 'sce f32', 'sce f64'].flatMap((k) => { const [f, dt] = k.split(' '); return [fmt(special[`x ${f} ${dt} ${m} wasm`], 0), fmt(special[`x ${f} ${dt} ${m} js`], 0)]; }).join(' | ')} |`).join('\n')}
+${(quick ? [64] : [16, 32, 64, 96, 128, 256, 512])
+  .map(
+    (m) =>
+      `| ${m} | ${['ce f32', 'ce f64', 'sce f32', 'sce f64']
+        .flatMap((k) => {
+          const [f, dt] = k.split(' ');
+          return [fmt(special[`x ${f} ${dt} ${m} wasm`], 0), fmt(special[`x ${f} ${dt} ${m} js`], 0)];
+        })
+        .join(' | ')} |`,
+  )
+  .join('\n')}
 
 ## Other goal cases (ns per call)
 
 | case | ns |
 | --- | ---: |
-${Object.entries(special).filter(([k]) => !k.startsWith('x ')).map(([k, v]) => `| ${k} | ${fmt(v, 0)} |`).join('\n')}
+${Object.entries(special)
+  .filter(([k]) => !k.startsWith('x '))
+  .map(([k, v]) => `| ${k} | ${fmt(v, 0)} |`)
+  .join('\n')}
 `;
 
 md += '\n' + readFileSync(join(root, 'bench/limits.md'), 'utf8');
 
 // ---- SVG: throughput (elements/s) against n, one panel per function (f32), one line per impl --
-const COLORS = { xentropy: '#d62728', 'xentropy zero-copy': '#ff9896', 'xentropy/js': '#1f77b4', 'hand-written loop': '#7f7f7f', 'TF.js wasm': '#ff7f0e', memcpy: '#2ca02c' };
+const COLORS = {
+  xentropy: '#d62728',
+  'xentropy zero-copy': '#ff9896',
+  'xentropy/js': '#1f77b4',
+  'hand-written loop': '#7f7f7f',
+  'TF.js wasm': '#ff7f0e',
+  memcpy: '#2ca02c',
+};
 const fns = Object.keys(ours);
-const W = 260, H = 190, cols = 4, pad = 40;
+const W = 260,
+  H = 190,
+  cols = 4,
+  pad = 40;
 const rowsN = Math.ceil(fns.length / cols);
 let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * W}" height="${rowsN * H + 40}" font-family="sans-serif" font-size="10">\n<rect width="100%" height="100%" fill="white"/>\n`;
-const allT = results.filter((r) => r.dtype === 'f32').map((r) => r.n / r.ns * 1e9);
-const tMin = Math.log10(Math.min(...allT)), tMax = Math.log10(Math.max(...allT));
-const nMin = Math.log10(SIZES[0]), nMax = Math.log10(SIZES.at(-1)) + (SIZES.length === 1 ? 1 : 0);
+const allT = results.filter((r) => r.dtype === 'f32').map((r) => (r.n / r.ns) * 1e9);
+const tMin = Math.log10(Math.min(...allT)),
+  tMax = Math.log10(Math.max(...allT));
+const nMin = Math.log10(SIZES[0]),
+  nMax = Math.log10(SIZES.at(-1)) + (SIZES.length === 1 ? 1 : 0);
 fns.forEach((fn, k) => {
-  const ox = (k % cols) * W, oy = Math.floor(k / cols) * H;
+  const ox = (k % cols) * W,
+    oy = Math.floor(k / cols) * H;
   const px = (n) => ox + pad + ((Math.log10(n) - nMin) / (nMax - nMin)) * (W - pad - 10);
   const py = (t) => oy + H - 25 - ((Math.log10(t) - tMin) / (tMax - tMin || 1)) * (H - 45);
   svg += `<text x="${ox + pad}" y="${oy + 14}" font-weight="bold">${fn} (f32)</text>\n`;
@@ -326,7 +452,10 @@ fns.forEach((fn, k) => {
   }
 });
 let lx = 10;
-for (const impl of IMPLS) { svg += `<rect x="${lx}" y="${rowsN * H + 15}" width="12" height="4" fill="${COLORS[impl]}"/><text x="${lx + 16}" y="${rowsN * H + 20}">${impl}</text>\n`; lx += 30 + impl.length * 6; }
+for (const impl of IMPLS) {
+  svg += `<rect x="${lx}" y="${rowsN * H + 15}" width="12" height="4" fill="${COLORS[impl]}"/><text x="${lx + 16}" y="${rowsN * H + 20}">${impl}</text>\n`;
+  lx += 30 + impl.length * 6;
+}
 svg += `<text x="${lx + 10}" y="${rowsN * H + 20}" fill="#555">y: elements per second (log), x: n (log)</text>\n</svg>\n`;
 
 writeFileSync(join(outDir, 'BENCHMARKS.md'), md);

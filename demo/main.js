@@ -5,11 +5,26 @@ import { backend, binaryCrossEntropy, crossEntropy, entropy, jsDivergence, klDiv
 
 const K = 5;
 const PRESETS = {
-  default: [[40, 25, 15, 12, 8], [20, 20, 20, 20, 20]],
-  same: [[30, 10, 25, 20, 15], [30, 10, 25, 20, 15]],
-  peaked: [[80, 5, 5, 5, 5], [20, 20, 20, 20, 20]],
-  swap: [[50, 25, 12, 8, 5], [5, 8, 12, 25, 50]],
-  'near-zero': [[20, 20, 20, 20, 20], [30, 30, 30, 9, 1]],
+  default: [
+    [40, 25, 15, 12, 8],
+    [20, 20, 20, 20, 20],
+  ],
+  same: [
+    [30, 10, 25, 20, 15],
+    [30, 10, 25, 20, 15],
+  ],
+  peaked: [
+    [80, 5, 5, 5, 5],
+    [20, 20, 20, 20, 20],
+  ],
+  swap: [
+    [50, 25, 12, 8, 5],
+    [5, 8, 12, 25, 50],
+  ],
+  'near-zero': [
+    [20, 20, 20, 20, 20],
+    [30, 30, 30, 9, 1],
+  ],
 };
 const $ = (s) => document.querySelector(s);
 const state = { w: { p: [...PRESETS.default[0]], q: [...PRESETS.default[1]] }, units: 'nats' };
@@ -72,9 +87,14 @@ function logistic() {
   const yhat = Number($('#yhat').value);
   const y = Number($('#y').value);
   const grid = Float64Array.from({ length: 197 }, (_, i) => 0.01 + i * 0.005);
-  const W = 600, H = 260, x0 = 40, y0 = 230, top = 5;
+  const W = 600,
+    H = 260,
+    x0 = 40,
+    y0 = 230,
+    top = 5;
   const curve = (label) => binaryCrossEntropy(grid, new Float64Array(grid.length).fill(label), { reduction: 'none' });
-  const c1 = curve(1), c0 = curve(0);
+  const c1 = curve(1),
+    c0 = curve(0);
   const px = (v) => x0 + v * (W - x0 - 10);
   const py = (v) => y0 - (v / top) * (y0 - 10);
   const path = (c) => 'M' + Array.from(c, (v, i) => `${px(grid[i]).toFixed(1)},${py(Math.min(v, top)).toFixed(1)}`).join('L');

@@ -40,7 +40,10 @@ console.log(`softmaxCrossEntropy(2 × 3 logits, [0, 2]) = ${fmt(ce)}; ∂/∂log
 // Timing: crossEntropy on 1M elements, WASM entry against the pure-TS entry, in the same run.
 const N = 1_000_000;
 let seed = 12345;
-const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const rand = () => {
+  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+  return seed / 2 ** 32;
+};
 for (const Arr of [Float32Array, Float64Array]) {
   const a = new Arr(N);
   const b = new Arr(N);

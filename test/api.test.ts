@@ -18,9 +18,22 @@ describe('entries', () => {
     expect(Object.keys(wasmEntry).sort()).toEqual(Object.keys(jsEntry).sort());
     expect(Object.keys(jsEntry).sort()).toEqual(
       [
-        'backend', 'entropy', 'crossEntropy', 'klDivergence', 'jsDivergence',
-        'binaryCrossEntropy', 'binaryCrossEntropyWithLogits', 'softmaxCrossEntropy', 'nllLoss', 'klDiv',
-        'logSumExp', 'logSoftmax', 'softmax', 'alloc', 'free', 'refresh',
+        'backend',
+        'entropy',
+        'crossEntropy',
+        'klDivergence',
+        'jsDivergence',
+        'binaryCrossEntropy',
+        'binaryCrossEntropyWithLogits',
+        'softmaxCrossEntropy',
+        'nllLoss',
+        'klDiv',
+        'logSumExp',
+        'logSoftmax',
+        'softmax',
+        'alloc',
+        'free',
+        'refresh',
       ].sort(),
     );
   });
@@ -59,7 +72,10 @@ describe('entries', () => {
   test('require() loads the WASM entry synchronously (Node ≥ 20.19), and the js entry', () => {
     const out = execFileSync(
       process.execPath,
-      ['-e', `const x = require('xentropy'), j = require('xentropy/js'); console.log(x.backend, j.backend, x.entropy([0.5, 0.5]) === Math.LN2)`],
+      [
+        '-e',
+        `const x = require('xentropy'), j = require('xentropy/js'); console.log(x.backend, j.backend, x.entropy([0.5, 0.5]) === Math.LN2)`,
+      ],
       { cwd: root, encoding: 'utf8' },
     );
     expect(out.trim()).toBe('wasm js true');
@@ -68,7 +84,12 @@ describe('entries', () => {
   test('without WebAssembly the xentropy entry falls back to the TS kernels and still works', () => {
     const out = execFileSync(
       process.execPath,
-      ['--no-expose-wasm', '--input-type=module', '-e', `import * as x from 'xentropy'; console.log(typeof WebAssembly, x.backend, x.klDivergence([0.5, 0.5], [0.25, 0.75]))`],
+      [
+        '--no-expose-wasm',
+        '--input-type=module',
+        '-e',
+        `import * as x from 'xentropy'; console.log(typeof WebAssembly, x.backend, x.klDivergence([0.5, 0.5], [0.25, 0.75]))`,
+      ],
       { cwd: root, encoding: 'utf8' },
     );
     // ½·ln(4/3) correctly rounded (mpmath); the naive 0.5·log(0.5/0.25) + 0.5·log(0.5/0.75) is 1 ulp

@@ -2,11 +2,12 @@
 // arrays on `xentropy/js`), what memory growth does to their views, and that a function given
 // one reads it in place (the result is the copied input's, bit for bit, and the scratch is not
 // involved: WASM memory does not grow while computing on them).
-import { describe, expect, test } from 'vitest';
+
 import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
 import { createApi } from '../dist/api/index.js';
 import { wasmKernels } from '../dist/kernels/wasm.js';
-import { entries, type Entry } from './entries.js';
+import { type Entry, entries } from './entries.js';
 import { randomDist, rng } from './helpers.js';
 
 describe.each(entries)('%s: alloc, free, refresh', (name, m) => {
@@ -111,7 +112,9 @@ describe('xentropy: zero-copy', () => {
     expect(seen).toEqual([p.byteOffset, p.byteOffset + 16384 * 4, p.byteOffset + 32768 * 4]);
     expect(p.buffer.byteLength).toBe(size); // memory did not grow
     // a subarray is refused by name: it could outlive its block (README, "Zero-copy buffers")
-    expect(() => m.crossEntropy(p.subarray(0, 20_000), q.subarray(0, 20_000))).toThrow(/"p" is a view of alloc\(\) memory other than the array alloc\(\) or refresh\(\) returned/);
+    expect(() => m.crossEntropy(p.subarray(0, 20_000), q.subarray(0, 20_000))).toThrow(
+      /"p" is a view of alloc\(\) memory other than the array alloc\(\) or refresh\(\) returned/,
+    );
     // an array outside WASM memory is copied to the scratch
     seen.length = 0;
     m.crossEntropy(Float32Array.from(p), Float32Array.from(q));

@@ -42,7 +42,12 @@ test('the browser entry compiles the inlined WASM synchronously: ready at import
 });
 
 test('the browser entry falls back to the TS kernels where WebAssembly is missing', () => {
-  const out = runWithFileServer(pathToFileURL(join(root, 'dist/index.js')).href, '/nonexistent', `console.log(m.backend, m.entropy([0.5, 0.5]) === Math.LN2)`, `delete globalThis.WebAssembly;`);
+  const out = runWithFileServer(
+    pathToFileURL(join(root, 'dist/index.js')).href,
+    '/nonexistent',
+    `console.log(m.backend, m.entropy([0.5, 0.5]) === Math.LN2)`,
+    `delete globalThis.WebAssembly;`,
+  );
   expect(out).toBe('js true');
 });
 

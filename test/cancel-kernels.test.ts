@@ -22,19 +22,30 @@ const ex = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL(
 
 type Set = { p: string; q: string; kl: string; js: string };
 const fixture = loadFixture<Record<string, Set>>('cancel-kernels.json');
-const KL = 2, JS = 3;
+const KL = 2,
+  JS = 3;
 
 /** Each pair's term through the kernel: rows of `width` copies of the pair, sum ÷ width. */
 function terms(single: boolean, kind: number, p: Float32Array | Float64Array, q: Float32Array | Float64Array, width: number): Float64Array {
-  const n = p.length, bytes = single ? 4 : 8;
-  const pp = ex.alloc(n * width * bytes) >>> 0, qq = ex.alloc(n * width * bytes) >>> 0, out = ex.alloc(n * 8) >>> 0;
+  const n = p.length,
+    bytes = single ? 4 : 8;
+  const pp = ex.alloc(n * width * bytes) >>> 0,
+    qq = ex.alloc(n * width * bytes) >>> 0,
+    out = ex.alloc(n * 8) >>> 0;
   const View = single ? Float32Array : Float64Array;
-  const P = new View(ex.memory.buffer, pp, n * width), Q = new View(ex.memory.buffer, qq, n * width);
-  for (let i = 0; i < n; i++) for (let j = 0; j < width; j++) { P[i * width + j] = p[i]; Q[i * width + j] = q[i]; }
+  const P = new View(ex.memory.buffer, pp, n * width),
+    Q = new View(ex.memory.buffer, qq, n * width);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < width; j++) {
+      P[i * width + j] = p[i];
+      Q[i * width + j] = q[i];
+    }
   const f = single ? ex.rowTermsF32 : ex.rowTermsF64;
   expect(f(kind, pp, qq, n, width, 0, 0, out)).toBe(0);
   const got = new Float64Array(ex.memory.buffer, out, n).map((x) => x / width);
-  ex.free(pp); ex.free(qq); ex.free(out);
+  ex.free(pp);
+  ex.free(qq);
+  ex.free(out);
   return got;
 }
 
@@ -51,13 +62,23 @@ function worstUlps(got: Float64Array, want: Float64Array, single: boolean): numb
 }
 
 const worst: Record<string, number> = {};
-describe.each([['f64', false], ['f32', true]] as const)('%s data', (dtype, single) => {
+describe.each([
+  ['f64', false],
+  ['f32', true],
+] as const)('%s data', (dtype, single) => {
   for (const set of ['near', 'wide'] as const) {
     const f = fixture[`${dtype}_${set}`];
-    const p = decode(f.p, dtype), q = decode(f.q, dtype);
-    for (const [name, kind] of [['kl', KL], ['js', JS]] as const) {
+    const p = decode(f.p, dtype),
+      q = decode(f.q, dtype);
+    for (const [name, kind] of [
+      ['kl', KL],
+      ['js', JS],
+    ] as const) {
       const want = decode(f[name], 'f64') as Float64Array;
-      for (const [path, width] of [['vector', single ? 8 : 4], ['scalar', 1]] as const) {
+      for (const [path, width] of [
+        ['vector', single ? 8 : 4],
+        ['scalar', 1],
+      ] as const) {
         test(`${name} terms, ${set === 'near' ? 'p/q within 1e-15..1e-3 of 1' : 'any ratio'}, ${path} path: within 4 ulp`, () => {
           const w = worstUlps(terms(single, kind, p, q, width), want, single);
           worst[`${dtype} ${set} ${name} ${path}`] = w;
@@ -78,8 +99,12 @@ describe('xentropy/js (f64 formulas)', () => {
   for (const dtype of ['f64', 'f32'] as const) {
     for (const set of ['near', 'wide'] as const) {
       const f = fixture[`${dtype}_${set}`];
-      const p = Float64Array.from(decode(f.p, dtype)), q = Float64Array.from(decode(f.q, dtype));
-      for (const [name, fn] of [['kl', xjs.klDivergence], ['js', xjs.jsDivergence]] as const) {
+      const p = Float64Array.from(decode(f.p, dtype)),
+        q = Float64Array.from(decode(f.q, dtype));
+      for (const [name, fn] of [
+        ['kl', xjs.klDivergence],
+        ['js', xjs.jsDivergence],
+      ] as const) {
         test(`${name} terms of ${dtype} inputs, ${set}: within 4 f64 ulp (12 for JS over every ratio)`, () => {
           const got = fn(p, q, { classes: 1, reduction: 'none' });
           const w = worstUlps(got, decode(f[name], 'f64') as Float64Array, false);
@@ -92,5 +117,9 @@ describe('xentropy/js (f64 formulas)', () => {
 });
 
 test('report', () => {
-  console.log(Object.entries(worst).map(([k, v]) => `${k}: ${v.toFixed(2)} ulp`).join('\n'));
+  console.log(
+    Object.entries(worst)
+      .map(([k, v]) => `${k}: ${v.toFixed(2)} ulp`)
+      .join('\n'),
+  );
 });

@@ -17,7 +17,11 @@ let server: Server;
 let page: Page;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.js', '--logLevel', 'silent'], { cwd: root });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.js', '--logLevel', 'silent'],
+    { cwd: root },
+  );
   const served = await serve(join(root, 'demo/dist'));
   server = served.server;
   browser = await launch();
@@ -41,7 +45,8 @@ function near(got: number, want: number) {
 async function shown(): Promise<{ p: number[]; q: number[]; m: Record<string, number> }> {
   return page.evaluate(() => {
     const m: Record<string, number> = {};
-    for (const el of Array.from(document.querySelectorAll<HTMLElement>('td[data-m], strong[data-m]'))) m[el.dataset.m!] = Number(el.dataset.value);
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('td[data-m], strong[data-m]')))
+      m[el.dataset.m!] = Number(el.dataset.value);
     return { p: JSON.parse(document.body.dataset.p!), q: JSON.parse(document.body.dataset.q!), m };
   });
 }
@@ -59,7 +64,7 @@ async function expectLibraryNumbers(base?: number) {
   return { p, q, m };
 }
 
-test('the demo runs on WebAssembly and shows the library\'s numbers', async () => {
+test("the demo runs on WebAssembly and shows the library's numbers", async () => {
   expect(await page.getAttribute('#backend', 'data-value')).toBe('wasm');
   await expectLibraryNumbers();
 });

@@ -23,4 +23,4 @@ export const entries: [string, Entry][] = [
   ['xentropy/js', js],
 ];
 
-export { wasm, js };
+export { js, wasm };

@@ -15,9 +15,19 @@
 //                                                 seed (FUZZ_SEED to replay), split over the bindings
 import fc from 'fast-check';
 import { describe, test } from 'vitest';
-import { entries, type Entry } from './entries.js';
-import { build, hostileCase, type HostileCase } from './hostile-arbitraries.js';
-import { call, describeOutcome, expectKnownGood, knownGood, outcome, poison, sameValue, snapshot, type Outcome } from './hostile-helpers.js';
+import { type Entry, entries } from './entries.js';
+import { build, type HostileCase, hostileCase } from './hostile-arbitraries.js';
+import {
+  call,
+  describeOutcome,
+  expectKnownGood,
+  knownGood,
+  type Outcome,
+  outcome,
+  poison,
+  sameValue,
+  snapshot,
+} from './hostile-helpers.js';
 
 const START = new Map(entries.map(([name, m]) => [name, knownGood(m)]));
 
@@ -59,11 +69,18 @@ function check(entry: string, m: Entry, h: HostileCase): void {
       if (!isNamed) problems.push(`a freed or provably aliased buffer must be a named error; got ${describeOutcome(got)}`);
     } else if (b.hostile.length === 0) {
       if (want.ok ? !(got.ok && sameValue(got.value, want.value) && outputsHonest()) : !sameError(got, want)) {
-        problems.push(`transparent wrappers only: expected ${describeOutcome(want)}${b.outputs.length ? ' (and the honest output buffer)' : ''}; got ${describeOutcome(got)}`);
+        problems.push(
+          `transparent wrappers only: expected ${describeOutcome(want)}${b.outputs.length ? ' (and the honest output buffer)' : ''}; got ${describeOutcome(got)}`,
+        );
       }
     } else if (got.ok) {
-      const honest = (want.ok && sameValue(got.value, want.value) && outputsHonest()) || (after !== null && after.ok && sameValue(got.value, after.value));
-      if (!honest) problems.push(`hostile ${b.hostile.join(', ')}: expected ${describeOutcome(want)}${after ? ` or ${describeOutcome(after)}` : ''}${b.outputs.length ? ' (and the honest output buffer)' : ''}, or a named error; got ${describeOutcome(got)}`);
+      const honest =
+        (want.ok && sameValue(got.value, want.value) && outputsHonest()) ||
+        (after !== null && after.ok && sameValue(got.value, after.value));
+      if (!honest)
+        problems.push(
+          `hostile ${b.hostile.join(', ')}: expected ${describeOutcome(want)}${after ? ` or ${describeOutcome(after)}` : ''}${b.outputs.length ? ' (and the honest output buffer)' : ''}, or a named error; got ${describeOutcome(got)}`,
+        );
     } else if (!isNamed && !sameError(got, want) && !(after && sameError(got, after))) {
       problems.push(`hostile ${b.hostile.join(', ')}: expected the honest result or a named error; got ${describeOutcome(got)}`);
     }
@@ -87,7 +104,10 @@ function check(entry: string, m: Entry, h: HostileCase): void {
 
 describe.each(entries)('hostile fuzzing on %s', (entry, m) => {
   test(`${perEntry} hostile calls (seed ${seed})`, () => {
-    fc.assert(fc.property(hostileCase, (h) => check(entry, m, h)), { seed, numRuns: perEntry });
+    fc.assert(
+      fc.property(hostileCase, (h) => check(entry, m, h)),
+      { seed, numRuns: perEntry },
+    );
     if (process.env.FUZZ_RUNS) console.log(`fuzz-hostile on ${entry}: ${perEntry} calls, seed ${seed}: clean`);
   }, 3_600_000);
 });

@@ -12,12 +12,22 @@
 // to test/fixtures/fuzz-regressions.json, which this file replays before fuzzing.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { js, wasmOnly, type Entry } from './entries.js';
+import { type Entry, js, wasmOnly } from './entries.js';
 import { loadFixture } from './helpers.js';
 
 const FNS = [
-  'entropy', 'crossEntropy', 'klDivergence', 'jsDivergence', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits',
-  'softmaxCrossEntropy', 'nllLoss', 'klDiv', 'logSumExp', 'logSoftmax', 'softmax',
+  'entropy',
+  'crossEntropy',
+  'klDivergence',
+  'jsDivergence',
+  'binaryCrossEntropy',
+  'binaryCrossEntropyWithLogits',
+  'softmaxCrossEntropy',
+  'nllLoss',
+  'klDiv',
+  'logSumExp',
+  'logSoftmax',
+  'softmax',
 ] as const;
 type Fn = (typeof FNS)[number];
 
@@ -32,14 +42,19 @@ interface Call {
 }
 
 const SPECIAL = [0, -0, 5e-324, 1e-310, 1e-300, 1e-30, 1e30, 1e300, Infinity, -Infinity, NaN, -1, -1e-300, 1, 0.5];
-const enc = (v: number) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v);
+const enc = (v: number) =>
+  Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v;
 const dec = (v: number | string) => (typeof v === 'number' ? v : v === '-0' ? -0 : Number(v));
 
 function arb(): fc.Arbitrary<Call> {
   // Mostly sensible values, with a share of special ones.
   const value = (kind: 'prob' | 'logit' | 'index', classes: number) => {
     const special = fc.constantFrom(...SPECIAL);
-    if (kind === 'index') return fc.oneof({ arbitrary: fc.integer({ min: 0, max: Math.max(0, classes - 1) }), weight: 20 }, { arbitrary: fc.constantFrom(-100, -1, classes, 0.5, NaN), weight: 1 });
+    if (kind === 'index')
+      return fc.oneof(
+        { arbitrary: fc.integer({ min: 0, max: Math.max(0, classes - 1) }), weight: 20 },
+        { arbitrary: fc.constantFrom(-100, -1, classes, 0.5, NaN), weight: 1 },
+      );
     const normal = kind === 'prob' ? fc.double({ min: 0, max: 1, noNaN: true }) : fc.double({ min: -30, max: 30, noNaN: true });
     return fc.oneof({ arbitrary: normal, weight: 30 }, { arbitrary: special, weight: 1 });
   };
@@ -49,7 +64,13 @@ function arb(): fc.Arbitrary<Call> {
     { arbitrary: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1000, max: 5000 })), weight: 1 },
   );
   return fc
-    .record({ fn: fc.constantFrom(...FNS), dtype: fc.constantFrom('f64', 'f32', 'array', 'mixed') as fc.Arbitrary<Call['dtype']>, shape, seed: fc.integer(), optSeed: fc.integer({ min: 0, max: 2 ** 30 }) })
+    .record({
+      fn: fc.constantFrom(...FNS),
+      dtype: fc.constantFrom('f64', 'f32', 'array', 'mixed') as fc.Arbitrary<Call['dtype']>,
+      shape,
+      seed: fc.integer(),
+      optSeed: fc.integer({ min: 0, max: 2 ** 30 }),
+    })
     .chain(({ fn, dtype, shape: [rows, classes], optSeed }) => {
       const n = rows * classes;
       const arr = (kind: 'prob' | 'logit' | 'index', len: number) => fc.array(value(kind, classes), { minLength: len, maxLength: len });
@@ -68,12 +89,17 @@ function arb(): fc.Arbitrary<Call> {
       const needsClasses = ['softmaxCrossEntropy', 'nllLoss'].includes(fn);
       if (needsClasses || r(0) < 0.6) options.classes = r(27) < 0.05 ? classes + 1 : classes;
       const reductions = fn === 'klDiv' ? ['mean', 'sum', 'none', 'batchmean'] : ['mean', 'sum', 'none'];
-      if (!['logSumExp', 'logSoftmax', 'softmax'].includes(fn) && r(3) < 0.7) options.reduction = r(24) < 0.05 ? 'avg' : reductions[(optSeed >>> 6) % reductions.length];
+      if (!['logSumExp', 'logSoftmax', 'softmax'].includes(fn) && r(3) < 0.7)
+        options.reduction = r(24) < 0.05 ? 'avg' : reductions[(optSeed >>> 6) % reductions.length];
       if (['entropy', 'crossEntropy', 'klDivergence', 'jsDivergence'].includes(fn)) {
         if (r(9) < 0.4) options.base = [2, 10, 1, 0.5][(optSeed >>> 12) % 4];
         if (r(14) < 0.4) options.normalize = true;
       }
-      const weights = (len: number) => fc.array(fc.oneof(fc.double({ min: 0, max: 3, noNaN: true }), fc.constantFrom(0, NaN, -1, Infinity)), { minLength: len, maxLength: len });
+      const weights = (len: number) =>
+        fc.array(fc.oneof(fc.double({ min: 0, max: 3, noNaN: true }), fc.constantFrom(0, NaN, -1, Infinity)), {
+          minLength: len,
+          maxLength: len,
+        });
       let extra: fc.Arbitrary<Record<string, unknown>> = fc.constant({});
       if (fn === 'softmaxCrossEntropy') {
         if (r(15) < 0.4) options.labelSmoothing = [0, 0.1, 0.5, 1, 1.5][(optSeed >>> 18) % 5];
@@ -85,7 +111,8 @@ function arb(): fc.Arbitrary<Call> {
         if (r(11) < 0.4) extra = weights(classes).map((weight) => ({ weight }));
       } else if (fn === 'binaryCrossEntropyWithLogits') {
         if (r(17) < 0.5) options.grad = { dtype: r(20) < 0.5 ? 'f32' : 'f64', length: n };
-        if (r(11) < 0.4) extra = fc.tuple(weights(classes), weights(n)).map(([posWeight, weight]) => (r(8) < 0.5 ? { posWeight } : { posWeight, weight }));
+        if (r(11) < 0.4)
+          extra = fc.tuple(weights(classes), weights(n)).map(([posWeight, weight]) => (r(8) < 0.5 ? { posWeight } : { posWeight, weight }));
       } else if (fn === 'binaryCrossEntropy') {
         if (r(11) < 0.4) extra = weights(n).map((weight) => ({ weight }));
       } else if (fn === 'klDiv') {
@@ -123,7 +150,9 @@ function materialise(c: Call) {
   return { args, options, buffers };
 }
 
-type Outcome = { ok: true; value: number | Float64Array | Float32Array; buffers: Record<string, Float32Array | Float64Array> } | { ok: false; error: string };
+type Outcome =
+  | { ok: true; value: number | Float64Array | Float32Array; buffers: Record<string, Float32Array | Float64Array> }
+  | { ok: false; error: string };
 
 function run(m: Entry, c: Call): Outcome {
   const { args, options, buffers } = materialise(c);
@@ -136,7 +165,8 @@ function run(m: Entry, c: Call): Outcome {
     out = { ok: false, error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
   }
   args.forEach((a, i) => {
-    if (!Object.is(JSON.stringify(Array.from(a as ArrayLike<number>).map(enc)), JSON.stringify(copies[i].map(enc)))) throw new Error(`${c.fn} modified argument ${i}`);
+    if (!Object.is(JSON.stringify(Array.from(a as ArrayLike<number>).map(enc)), JSON.stringify(copies[i].map(enc))))
+      throw new Error(`${c.fn} modified argument ${i}`);
   });
   return out;
 }
@@ -169,7 +199,7 @@ function scaleOf(c: Call): number {
   return s * (1 + logMax);
 }
 
-export function check(c: Call): void {
+function check(c: Call): void {
   const a = run(wasmOnly, c);
   const b = run(js, c);
   if (!a.ok || !b.ok) {
@@ -199,7 +229,10 @@ describe('differential fuzzing: WASM kernels against the pure-TS entry', () => {
   });
 
   test(`${runs} random calls (seed ${seed})`, () => {
-    fc.assert(fc.property(arb(), (c) => check(c)), { seed, numRuns: runs });
+    fc.assert(
+      fc.property(arb(), (c) => check(c)),
+      { seed, numRuns: runs },
+    );
     if (process.env.FUZZ_RUNS) console.log(`fuzz: ${runs} calls, seed ${seed}: WASM and TS agree`);
   }, 3_600_000);
 });

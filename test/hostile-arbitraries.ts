@@ -16,11 +16,21 @@
 import fc from 'fast-check';
 import type { Entry } from './entries.js';
 import { rng } from './helpers.js';
-import { grow, realLength, reenter, resizable, snapshot, type Resizable } from './hostile-helpers.js';
+import { grow, type Resizable, realLength, reenter, resizable, snapshot } from './hostile-helpers.js';
 
 export const FNS = [
-  'entropy', 'crossEntropy', 'klDivergence', 'jsDivergence', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits',
-  'softmaxCrossEntropy', 'nllLoss', 'klDiv', 'logSumExp', 'logSoftmax', 'softmax',
+  'entropy',
+  'crossEntropy',
+  'klDivergence',
+  'jsDivergence',
+  'binaryCrossEntropy',
+  'binaryCrossEntropyWithLogits',
+  'softmaxCrossEntropy',
+  'nllLoss',
+  'klDiv',
+  'logSumExp',
+  'logSoftmax',
+  'softmax',
 ] as const;
 export type Fn = (typeof FNS)[number];
 
@@ -56,12 +66,30 @@ export interface ValidCall {
 
 export const WRAPS_TRANSPARENT = ['plain', 'subclass', 'offsetView', 'proxyArray', 'rab', 'sab', 'alloc'] as const;
 export const WRAPS_HOSTILE = [
-  'reentrantElement', 'lyingLength', 'lyingBuffer', 'overriddenMethods', 'typedProxy', 'protoSwap', 'rabShrink', 'freedMidCall', 'detachMidCall',
+  'reentrantElement',
+  'lyingLength',
+  'lyingBuffer',
+  'overriddenMethods',
+  'typedProxy',
+  'protoSwap',
+  'rabShrink',
+  'freedMidCall',
+  'detachMidCall',
 ] as const;
 export type Wrap = (typeof WRAPS_TRANSPARENT)[number] | (typeof WRAPS_HOSTILE)[number];
 export const OPTION_WRAPS = ['plain', 'getters', 'proxy', 'reentrant', 'twoFaced'] as const;
 export type OptionWrap = (typeof OPTION_WRAPS)[number];
-export const OUTPUT_WRAPS = ['plain', 'subclass', 'alloc', 'noopSet', 'reentrantSet', 'sharedAlias', 'lyingBuffer', 'freedMidCall', 'rabShrink'] as const;
+export const OUTPUT_WRAPS = [
+  'plain',
+  'subclass',
+  'alloc',
+  'noopSet',
+  'reentrantSet',
+  'sharedAlias',
+  'lyingBuffer',
+  'freedMidCall',
+  'rabShrink',
+] as const;
 export type OutputWrap = (typeof OUTPUT_WRAPS)[number];
 const TRANSPARENT = new Set<string>([...WRAPS_TRANSPARENT, 'getters', 'proxy', 'subclass', 'alloc']);
 
@@ -83,13 +111,15 @@ const shape = fc.oneof(
   { arbitrary: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 9000, max: 17_000 })), weight: 1 },
 );
 
-export const validCall: fc.Arbitrary<ValidCall> = fc.record({
-  fn: fc.constantFrom(...FNS),
-  shape,
-  dtype: fc.constantFrom<Dtype>('f64', 'f32', 'array'),
-  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-  o: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 8, maxLength: 8 }),
-}).map(({ fn, shape: [rows, classes], dtype, seed, o }) => ({ fn, rows, classes, dtype, seed, o }));
+export const validCall: fc.Arbitrary<ValidCall> = fc
+  .record({
+    fn: fc.constantFrom(...FNS),
+    shape,
+    dtype: fc.constantFrom<Dtype>('f64', 'f32', 'array'),
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    o: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 8, maxLength: 8 }),
+  })
+  .map(({ fn, shape: [rows, classes], dtype, seed, o }) => ({ fn, rows, classes, dtype, seed, o }));
 
 const wrap = fc.oneof(
   { arbitrary: fc.constantFrom<Wrap>(...WRAPS_TRANSPARENT), weight: 3 },
@@ -143,12 +173,18 @@ export function materialise(c: ValidCall): Plain {
       break;
     case 'binaryCrossEntropy':
       delete scalars.classes;
-      args = [{ data: prob(n), index: false }, { data: prob(n), index: false }];
+      args = [
+        { data: prob(n), index: false },
+        { data: prob(n), index: false },
+      ];
       scalars.reduction = pick(0, reductions);
       if (c.o[1] % 2 === 0) arrays.weight = weight(n);
       break;
     case 'binaryCrossEntropyWithLogits':
-      args = [{ data: logit(n), index: false }, { data: prob(n), index: false }];
+      args = [
+        { data: logit(n), index: false },
+        { data: prob(n), index: false },
+      ];
       scalars.reduction = pick(0, reductions);
       if (c.o[1] % 2 === 0) arrays.weight = weight(n);
       if (c.o[2] % 2 === 0) arrays.posWeight = weight(c.classes);
@@ -167,13 +203,19 @@ export function materialise(c: ValidCall): Plain {
       break;
     }
     case 'nllLoss':
-      args = [{ data: logit(n).map((v) => v - 31), index: false }, { data: index(c.rows), index: true }];
+      args = [
+        { data: logit(n).map((v) => v - 31), index: false },
+        { data: index(c.rows), index: true },
+      ];
       scalars.reduction = pick(0, reductions);
       if (c.o[1] % 2 === 0) arrays.weight = weight(c.classes);
       if (c.o[6] % 3 === 0) scalars.ignoreIndex = 0;
       break;
     case 'klDiv':
-      args = [{ data: logit(n).map((v) => v - 31), index: false }, { data: prob(n), index: false }];
+      args = [
+        { data: logit(n).map((v) => v - 31), index: false },
+        { data: prob(n), index: false },
+      ];
       scalars.reduction = pick(0, [...reductions, 'batchmean']);
       if (c.o[1] % 2 === 0) scalars.logTarget = true;
       break;
@@ -219,7 +261,13 @@ export function build(m: Entry, h: HostileCase): Built {
   const c = h.call;
   const plain = materialise(c);
   const next = rng(h.hseed);
-  const names = [...ARG_NAMES[c.fn], ...Object.keys(plain.arrays), ...Object.keys(plain.scalars), ...(plain.output ? [plain.output.name] : []), 'options'];
+  const names = [
+    ...ARG_NAMES[c.fn],
+    ...Object.keys(plain.arrays),
+    ...Object.keys(plain.scalars),
+    ...(plain.output ? [plain.output.name] : []),
+    'options',
+  ];
   const hostile: string[] = [];
   let mustFail = false;
   const allocated: (Float64Array | Float32Array)[] = [];
@@ -230,7 +278,8 @@ export function build(m: Entry, h: HostileCase): Built {
   const buffers = new Map<string, { buf: ArrayBuffer; offset: number }>();
 
   const Ctor = (dtype: Dtype): FloatCtor => (dtype === 'f32' ? Float32Array : Float64Array);
-  const honestOf = (data: number[], dtype: Dtype, index: boolean): unknown => (index ? data.slice() : dtype === 'array' ? data.slice() : Ctor(dtype).from(data));
+  const honestOf = (data: number[], dtype: Dtype, index: boolean): unknown =>
+    index ? data.slice() : dtype === 'array' ? data.slice() : Ctor(dtype).from(data);
 
   /** The hostile form of one array; records what the check needs. */
   function wrapArray(name: string, data: number[], dtype: Dtype, index: boolean, w: Wrap): unknown {
@@ -372,7 +421,8 @@ export function build(m: Entry, h: HostileCase): Built {
         };
         Object.defineProperty(S.prototype, 'subarray', { value: (a?: number, b?: number) => garbage.subarray(a, b) });
         Object.defineProperty(S.prototype, 'set', { value: () => {} });
-        for (const k of ['slice', 'map', 'forEach', 'at', 'values', Symbol.iterator]) Object.defineProperty(S.prototype, k, { value: boom });
+        for (const k of ['slice', 'map', 'forEach', 'at', 'values', Symbol.iterator])
+          Object.defineProperty(S.prototype, k, { value: boom });
         const a = new S(data);
         record(w, () => snapshot(a));
         return a;
@@ -381,7 +431,12 @@ export function build(m: Entry, h: HostileCase): Built {
         if (!typed) break;
         const a = T.from(data);
         record(w, () => snapshot(a));
-        return new Proxy(a, { get: (t, k) => { const v = Reflect.get(t, k, t); return typeof v === 'function' ? v.bind(t) : v; } });
+        return new Proxy(a, {
+          get: (t, k) => {
+            const v = Reflect.get(t, k, t);
+            return typeof v === 'function' ? v.bind(t) : v;
+          },
+        });
       }
       case 'protoSwap': {
         if (!typed) break;
@@ -449,7 +504,10 @@ export function build(m: Entry, h: HostileCase): Built {
           const room = Math.min(T.BYTES_PER_ELEMENT, s.sab.byteLength - n * T.BYTES_PER_ELEMENT);
           const shift = room - (room % T.BYTES_PER_ELEMENT);
           outHostile = new T(twin as unknown as ArrayBuffer, shift > 0 ? shift : 0, n);
-          inputs.splice(inputs.findIndex(([k]) => k === first), 1); // written through the alias by design
+          inputs.splice(
+            inputs.findIndex(([k]) => k === first),
+            1,
+          ); // written through the alias by design
         } else outHostile = new T(n);
         break;
       }
@@ -494,8 +552,16 @@ export function build(m: Entry, h: HostileCase): Built {
   }
 
   // options
-  const honestOptions: Record<string, unknown> = { ...plain.scalars, ...arrayOptionsHonest, ...(plain.output ? { [plain.output.name]: outHonest } : {}) };
-  const values: Record<string, unknown> = { ...plain.scalars, ...arrayOptionsHostile, ...(plain.output ? { [plain.output.name]: outHostile } : {}) };
+  const honestOptions: Record<string, unknown> = {
+    ...plain.scalars,
+    ...arrayOptionsHonest,
+    ...(plain.output ? { [plain.output.name]: outHonest } : {}),
+  };
+  const values: Record<string, unknown> = {
+    ...plain.scalars,
+    ...arrayOptionsHostile,
+    ...(plain.output ? { [plain.output.name]: outHostile } : {}),
+  };
   const trigger = c.fn === 'binaryCrossEntropy' ? 'reduction' : 'classes';
   let fired = false;
   const fire = () => {
@@ -560,4 +626,3 @@ export function build(m: Entry, h: HostileCase): Built {
     },
   };
 }
-

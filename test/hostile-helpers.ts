@@ -12,7 +12,7 @@ import { randomDist, rng } from './helpers.js';
 export type AnyFn = (...a: unknown[]) => unknown;
 /** Calls `fn` of entry `m` with any arguments (hostile ones do not type-check, on purpose). */
 export function call(m: Entry, fn: string, ...args: unknown[]): unknown {
-  return ((m as unknown as Record<string, AnyFn>)[fn])(...args);
+  return (m as unknown as Record<string, AnyFn>)[fn](...args);
 }
 
 // ---- the engine's view of a typed array --------------------------------------------------------
@@ -89,7 +89,12 @@ const secretW = Float64Array.from({ length: P_C }, (_, i) => 1000 + i);
  */
 export function poison(m: Entry): void {
   m.softmaxCrossEntropy(secretLogits, secretProbs, { classes: P_C, weight: secretW, grad: new Float64Array(P_N), labelSmoothing: 0.3 });
-  m.binaryCrossEntropyWithLogits(secretLogits, secretProbs, { weight: secretLogits, posWeight: secretW, grad: new Float64Array(P_N), reduction: 'none' });
+  m.binaryCrossEntropyWithLogits(secretLogits, secretProbs, {
+    weight: secretLogits,
+    posWeight: secretW,
+    grad: new Float64Array(P_N),
+    reduction: 'none',
+  });
   m.jsDivergence(secretProbs, secretProbs, { classes: P_C, normalize: true, reduction: 'none' });
 }
 
@@ -102,8 +107,18 @@ const reProbs = secretProbs.subarray(0, R_N);
  * weights, per-row inputs, outputs, sums): what a getter or method calls re-entrantly.
  */
 export function reenter(m: Entry): void {
-  m.softmaxCrossEntropy(reLogits, reProbs, { classes: R_C, weight: secretW.subarray(0, R_C), grad: new Float64Array(R_N), labelSmoothing: 0.3 });
-  m.binaryCrossEntropyWithLogits(reLogits, reProbs, { weight: reLogits, posWeight: secretW.subarray(0, R_C), grad: new Float64Array(R_N), reduction: 'none' });
+  m.softmaxCrossEntropy(reLogits, reProbs, {
+    classes: R_C,
+    weight: secretW.subarray(0, R_C),
+    grad: new Float64Array(R_N),
+    labelSmoothing: 0.3,
+  });
+  m.binaryCrossEntropyWithLogits(reLogits, reProbs, {
+    weight: reLogits,
+    posWeight: secretW.subarray(0, R_C),
+    grad: new Float64Array(R_N),
+    reduction: 'none',
+  });
 }
 
 // ---- the known-good call -------------------------------------------------------------------------
@@ -158,7 +173,9 @@ export function expectKnownGood(m: Entry, start: number[]): void {
     }
   }
   if (bad > 0 || now.length !== start.length) {
-    expect.fail(`known-good call changed after the case: ${bad} of ${start.length} numbers differ (first at ${first}: ${now[first]} vs ${start[first]})`);
+    expect.fail(
+      `known-good call changed after the case: ${bad} of ${start.length} numbers differ (first at ${first}: ${now[first]} vs ${start[first]})`,
+    );
   }
 }
 
@@ -251,7 +268,8 @@ export function expectNamed(o: Outcome, n: Named): void {
 /** The outcome is the honest value (`want` must be a value). */
 export function expectHonest(o: Outcome, want: Outcome, what = 'result'): void {
   if (!want.ok) throw new Error(`test bug: the honest call threw ${describeOutcome(want)}`);
-  if (!o.ok || !sameValue(o.value, want.value)) expect.fail(`expected the honest ${what} ${describeOutcome(want)}; got ${describeOutcome(o)}`);
+  if (!o.ok || !sameValue(o.value, want.value))
+    expect.fail(`expected the honest ${what} ${describeOutcome(want)}; got ${describeOutcome(o)}`);
 }
 
 /** Either the honest value, or the library's error naming the argument. */
@@ -259,7 +277,9 @@ export function expectHonestOrNamed(o: Outcome, wants: Outcome | Outcome[], n: N
   const list = Array.isArray(wants) ? wants : [wants];
   if (o.ok && list.some((w) => w.ok && sameValue(o.value, w.value))) return;
   if (isNamed(o, n)) return;
-  expect.fail(`expected ${list.map((w) => `the honest ${describeOutcome(w)}`).join(' or ')}, or ${namedText(n)}; got ${describeOutcome(o)}`);
+  expect.fail(
+    `expected ${list.map((w) => `the honest ${describeOutcome(w)}`).join(' or ')}, or ${namedText(n)}; got ${describeOutcome(o)}`,
+  );
 }
 
 /** Element-by-element equality of two arrays' current contents (read by the engine). */

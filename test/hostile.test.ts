@@ -14,7 +14,7 @@
 // Sizes: 8 (below the 96-element crossover: the `xentropy` entry uses the TS kernels), 300 (WASM),
 // and 20000 (> 16384 = CHUNK: the WASM glue streams several blocks) where the size matters.
 import { afterEach, describe, expect, it } from 'vitest';
-import { entries, type Entry } from './entries.js';
+import { type Entry, entries } from './entries.js';
 import { decode, loadFixture, num } from './helpers.js';
 import {
   call,
@@ -29,6 +29,8 @@ import {
   knownGood,
   labels,
   logits,
+  type Named,
+  type Outcome,
   outcome,
   poison,
   probs,
@@ -37,8 +39,6 @@ import {
   resizable,
   snapshot,
   unit,
-  type Named,
-  type Outcome,
 } from './hostile-helpers.js';
 
 /** Known-good values of every binding, computed before any hostile case ran. */
@@ -80,7 +80,14 @@ function class1(): Case[] {
   const out: Case[] = [];
   // type 'any': a TypeError or a RangeError
   const must = (name: string, fn: string, arg: string, args: unknown[], type: Named['type'] | 'any' = TypeError) =>
-    out.push({ name, run: (m) => expectNamed(outcome(() => call(m, fn, ...args)), { fn, arg, type: type === 'any' ? undefined : type }) });
+    out.push({
+      name,
+      run: (m) =>
+        expectNamed(
+          outcome(() => call(m, fn, ...args)),
+          { fn, arg, type: type === 'any' ? undefined : type },
+        ),
+    });
   for (const n of [8, 300]) {
     const c = 4;
     const rows = n / c;
@@ -127,7 +134,8 @@ function class1(): Case[] {
     must(`logSoftmax { out: ${at} }`, 'logSoftmax', 'out', [x, { classes: c, out: null }]);
     must(`softmax { out: ${at} }`, 'softmax', 'out', [x, { classes: c, out: null }]);
     // scalar options set to null: TypeError or RangeError naming the option
-    for (const o of ['classes', 'base', 'reduction', 'normalize']) must(`crossEntropy { ${o}: ${at} }`, 'crossEntropy', o, [p, q, { [o]: null }], 'any');
+    for (const o of ['classes', 'base', 'reduction', 'normalize'])
+      must(`crossEntropy { ${o}: ${at} }`, 'crossEntropy', o, [p, q, { [o]: null }], 'any');
     for (const o of ['classes', 'labelSmoothing', 'ignoreIndex', 'reduction']) {
       must(`softmaxCrossEntropy { ${o}: ${at} }`, 'softmaxCrossEntropy', o, [x, t, { classes: c, [o]: null }], 'any');
     }
@@ -138,14 +146,42 @@ function class1(): Case[] {
       out.push({
         name,
         run: (m) => {
-          const { want, got } = trial(m, () => call(m, fn, ...args, plain), () => call(m, fn, ...args, opts));
+          const { want, got } = trial(
+            m,
+            () => call(m, fn, ...args, plain),
+            () => call(m, fn, ...args, opts),
+          );
           expectHonest(got, want);
         },
       });
-    omitted(`crossEntropy { classes, base, normalize: undefined }, n = ${n}`, 'crossEntropy', [p, q], { classes: undefined, base: undefined, normalize: undefined }, {});
-    omitted(`softmaxCrossEntropy { weight, grad, labelSmoothing: undefined }, n = ${n}`, 'softmaxCrossEntropy', [x, t], { classes: c, weight: undefined, grad: undefined, labelSmoothing: undefined }, { classes: c });
-    omitted(`binaryCrossEntropyWithLogits { weight, posWeight, classes: undefined }, n = ${n}`, 'binaryCrossEntropyWithLogits', [x, y], { weight: undefined, posWeight: undefined, classes: undefined }, {});
-    omitted(`nllLoss { weight, ignoreIndex: undefined }, n = ${n}`, 'nllLoss', [lp, t], { classes: c, weight: undefined, ignoreIndex: undefined }, { classes: c });
+    omitted(
+      `crossEntropy { classes, base, normalize: undefined }, n = ${n}`,
+      'crossEntropy',
+      [p, q],
+      { classes: undefined, base: undefined, normalize: undefined },
+      {},
+    );
+    omitted(
+      `softmaxCrossEntropy { weight, grad, labelSmoothing: undefined }, n = ${n}`,
+      'softmaxCrossEntropy',
+      [x, t],
+      { classes: c, weight: undefined, grad: undefined, labelSmoothing: undefined },
+      { classes: c },
+    );
+    omitted(
+      `binaryCrossEntropyWithLogits { weight, posWeight, classes: undefined }, n = ${n}`,
+      'binaryCrossEntropyWithLogits',
+      [x, y],
+      { weight: undefined, posWeight: undefined, classes: undefined },
+      {},
+    );
+    omitted(
+      `nllLoss { weight, ignoreIndex: undefined }, n = ${n}`,
+      'nllLoss',
+      [lp, t],
+      { classes: c, weight: undefined, ignoreIndex: undefined },
+      { classes: c },
+    );
   }
   // the buffer functions
   for (const v of [null, undefined]) {
@@ -246,7 +282,10 @@ function runTorchCase(m: Entry, c: TorchCase): void {
     for (let i = 0; i < x.length; i++) {
       const r = Math.floor(i / classes);
       const ok = ignored.has(r) ? grad[i] === 0 : near(grad[i], want[i], REL2 * G * span);
-      if (!ok && bad++ < 3) failures.push(`grad ('${red}')[${i}] (row ${r}${ignored.has(r) ? ', ignored: must be 0' : ''}): got ${grad[i]}, want ${ignored.has(r) ? 0 : want[i]}`);
+      if (!ok && bad++ < 3)
+        failures.push(
+          `grad ('${red}')[${i}] (row ${r}${ignored.has(r) ? ', ignored: must be 0' : ''}): got ${grad[i]}, want ${ignored.has(r) ? 0 : want[i]}`,
+        );
     }
     if (bad > 3) failures.push(`… grad ('${red}'): ${bad} entries wrong in all`);
   }
@@ -287,7 +326,11 @@ function class3(): Case[] {
             const x = new Float64Array(sab, 8, n);
             x.set(logits(n, 31));
             const o = new Float64Array(twin, 8 + shift * 8, n);
-            const { want, got } = trial(m, () => m[fn](snapshot(x), { classes: c }), () => m[fn](x, { classes: c, out: o }));
+            const { want, got } = trial(
+              m,
+              () => m[fn](snapshot(x), { classes: c }),
+              () => m[fn](x, { classes: c, out: o }),
+            );
             if (got.ok) expect(got.value).toBe(o);
             expectHonestOrNamed(got.ok ? { ok: true, value: snapshot(o) } : got, want, { fn, arg: 'out', type: RangeError });
           },
@@ -303,7 +346,11 @@ function class3(): Case[] {
         const t = labels(rows, c, 33);
         const grad = new Float64Array(twin, 16, n);
         const g0 = new Float64Array(n);
-        const { want, got } = trial(m, () => m.softmaxCrossEntropy(snapshot(x), t, { classes: c, labelSmoothing: 0.1, grad: g0 }), () => m.softmaxCrossEntropy(x, t, { classes: c, labelSmoothing: 0.1, grad }));
+        const { want, got } = trial(
+          m,
+          () => m.softmaxCrossEntropy(snapshot(x), t, { classes: c, labelSmoothing: 0.1, grad: g0 }),
+          () => m.softmaxCrossEntropy(x, t, { classes: c, labelSmoothing: 0.1, grad }),
+        );
         expectHonestOrNamed(got, want, { fn: 'softmaxCrossEntropy', arg: 'grad', type: RangeError });
         if (got.ok) expectSameArray('grad', grad, g0);
       },
@@ -318,7 +365,11 @@ function class3(): Case[] {
         const x = logits(n, 35);
         const t = labels(rows, c, 36);
         const g0 = new Float64Array(n);
-        const { want, got } = trial(m, () => m.softmaxCrossEntropy(x, t, { classes: c, weight: snapshot(weight), grad: g0 }), () => m.softmaxCrossEntropy(x, t, { classes: c, weight, grad }));
+        const { want, got } = trial(
+          m,
+          () => m.softmaxCrossEntropy(x, t, { classes: c, weight: snapshot(weight), grad: g0 }),
+          () => m.softmaxCrossEntropy(x, t, { classes: c, weight, grad }),
+        );
         expectHonestOrNamed(got, want, { fn: 'softmaxCrossEntropy', arg: 'grad', type: RangeError });
         if (got.ok) expectSameArray('grad', grad, g0);
       },
@@ -334,9 +385,14 @@ function class3(): Case[] {
           v.set(unit(len, 37));
           const x = logits(n, 38);
           const y = victim === 'target' ? v : unit(n, 39);
-          const args = (vv: Float64Array, g: Float64Array) => [x, victim === 'target' ? vv : y, { classes: c, ...(victim === 'target' ? {} : { [victim]: vv }), grad: g }] as const;
+          const args = (vv: Float64Array, g: Float64Array) =>
+            [x, victim === 'target' ? vv : y, { classes: c, ...(victim === 'target' ? {} : { [victim]: vv }), grad: g }] as const;
           const g0 = new Float64Array(n);
-          const { want, got } = trial(m, () => call(m, 'binaryCrossEntropyWithLogits', ...args(snapshot(v) as Float64Array, g0)), () => call(m, 'binaryCrossEntropyWithLogits', ...args(v, grad)));
+          const { want, got } = trial(
+            m,
+            () => call(m, 'binaryCrossEntropyWithLogits', ...args(snapshot(v) as Float64Array, g0)),
+            () => call(m, 'binaryCrossEntropyWithLogits', ...args(v, grad)),
+          );
           expectHonestOrNamed(got, want, { fn: 'binaryCrossEntropyWithLogits', arg: 'grad', type: RangeError });
           if (got.ok) expectSameArray('grad', grad, g0);
         },
@@ -385,7 +441,13 @@ function class3(): Case[] {
             const x = logits(n, 42);
             const target = fn === 'softmaxCrossEntropy' ? labels(rows, c, 43) : unit(n, 44);
             const before = snapshot(inside);
-            const opts = { classes: c, grad, get [opt]() { return reads++ === 0 ? inside : harmless; } };
+            const opts = {
+              classes: c,
+              grad,
+              get [opt]() {
+                return reads++ === 0 ? inside : harmless;
+              },
+            };
             poison(m);
             const got = outcome(() => call(m, fn, x, target, opts));
             expectNamed(got, { fn, arg: 'grad', type: RangeError });
@@ -420,9 +482,21 @@ function class3(): Case[] {
     ['klDivergence', () => [probs(n, 50), probs(n, 51)], () => ({ base: 10, classes: c, reduction: 'mean', normalize: true })],
     ['jsDivergence', () => [probs(n, 50), probs(n, 51)], () => ({ base: 2, classes: c, reduction: 'none', normalize: false })],
     ['binaryCrossEntropy', () => [unit(n, 52), unit(n, 53)], () => ({ weight: unit(n, 54), reduction: 'sum' })],
-    ['binaryCrossEntropyWithLogits', () => [logits(n, 55), unit(n, 53)], () => ({ weight: unit(n, 54), posWeight: unit(c, 56), classes: c, reduction: 'mean', grad: new Float64Array(n) })],
-    ['softmaxCrossEntropy', () => [logits(n, 55), labels(rows, c, 57)], () => ({ classes: c, weight: unit(c, 56), ignoreIndex: 3, labelSmoothing: 0.1, reduction: 'mean', grad: new Float64Array(n) })],
-    ['nllLoss', () => [logits(n, 55).map((v) => v - 10), labels(rows, c, 57)], () => ({ classes: c, weight: unit(c, 56), ignoreIndex: 3, reduction: 'sum' })],
+    [
+      'binaryCrossEntropyWithLogits',
+      () => [logits(n, 55), unit(n, 53)],
+      () => ({ weight: unit(n, 54), posWeight: unit(c, 56), classes: c, reduction: 'mean', grad: new Float64Array(n) }),
+    ],
+    [
+      'softmaxCrossEntropy',
+      () => [logits(n, 55), labels(rows, c, 57)],
+      () => ({ classes: c, weight: unit(c, 56), ignoreIndex: 3, labelSmoothing: 0.1, reduction: 'mean', grad: new Float64Array(n) }),
+    ],
+    [
+      'nllLoss',
+      () => [logits(n, 55).map((v) => v - 10), labels(rows, c, 57)],
+      () => ({ classes: c, weight: unit(c, 56), ignoreIndex: 3, reduction: 'sum' }),
+    ],
     ['klDiv', () => [logits(n, 55).map((v) => v - 10), probs(n, 50)], () => ({ classes: c, reduction: 'batchmean', logTarget: false })],
     ['logSumExp', () => [logits(n, 55)], () => ({ classes: c })],
     ['logSoftmax', () => [logits(n, 55)], () => ({ classes: c, out: new Float64Array(n) })],
@@ -441,7 +515,11 @@ function class3(): Case[] {
           reads[k] = 0;
           Object.defineProperty(opts, k, { enumerable: true, get: () => (reads[k]++, counted[k]) });
         }
-        const { want, got } = trial(m, () => call(m, fn, ...a, plain), () => call(m, fn, ...a, opts));
+        const { want, got } = trial(
+          m,
+          () => call(m, fn, ...a, plain),
+          () => call(m, fn, ...a, opts),
+        );
         expectHonest(got, want);
         for (const k of ['grad', 'out']) if (k in plain) expectSameArray(k, counted[k], plain[k]);
         const wrong = Object.entries(reads).filter(([, v]) => v !== 1);
@@ -454,7 +532,16 @@ function class3(): Case[] {
     run: (m) => {
       const x = logits(6, 58);
       let k = 0;
-      const { want, got } = trial(m, () => m.logSumExp(x, { classes: 3 }), () => m.logSumExp(x, { get classes() { return (k++ === 0 ? 3 : undefined) as number; } }));
+      const { want, got } = trial(
+        m,
+        () => m.logSumExp(x, { classes: 3 }),
+        () =>
+          m.logSumExp(x, {
+            get classes() {
+              return (k++ === 0 ? 3 : undefined) as number;
+            },
+          }),
+      );
       expectHonest(got, want);
     },
   });
@@ -479,7 +566,11 @@ function class4(): Case[] {
       name,
       run: (m) => {
         const a = args();
-        const { want, got } = trial(m, () => call(m, fn, ...a.honest), () => call(m, fn, ...a.hostile));
+        const { want, got } = trial(
+          m,
+          () => call(m, fn, ...a.honest),
+          () => call(m, fn, ...a.hostile),
+        );
         expectHonestOrNamed(got, want, { fn, arg, not: ELEMENT });
       },
     });
@@ -487,7 +578,11 @@ function class4(): Case[] {
     const c = cl(n);
     const rows = n / c;
     // -- a lying `length`
-    for (const [what, len] of [['4', 4], [`${2 * n}`, 2 * n], ['20000', 20_000]] as const) {
+    for (const [what, len] of [
+      ['4', 4],
+      [`${2 * n}`, 2 * n],
+      ['20000', 20_000],
+    ] as const) {
       const Lying = class extends Float64Array {};
       Object.defineProperty(Lying.prototype, 'length', { get: () => len });
       honestOrNamed(`entropy: a subclass whose length getter says ${what}, n = ${n}`, 'entropy', 'p', () => {
@@ -503,11 +598,16 @@ function class4(): Case[] {
         const x = logits(n, 62);
         return { hostile: [new Lying(x), { classes: c }], honest: [x, { classes: c }] };
       });
-      honestOrNamed(`softmaxCrossEntropy: logits of a subclass whose length getter says ${what}, n = ${n}`, 'softmaxCrossEntropy', 'logits', () => {
-        const x = logits(n, 62);
-        const t = labels(rows, c, 63);
-        return { hostile: [new Lying(x), t, { classes: c }], honest: [x, t, { classes: c }] };
-      });
+      honestOrNamed(
+        `softmaxCrossEntropy: logits of a subclass whose length getter says ${what}, n = ${n}`,
+        'softmaxCrossEntropy',
+        'logits',
+        () => {
+          const x = logits(n, 62);
+          const t = labels(rows, c, 63);
+          return { hostile: [new Lying(x), t, { classes: c }], honest: [x, t, { classes: c }] };
+        },
+      );
     }
     // -- overridden methods (a kernel must not call them)
     const secret = new Float64Array(20_000).fill(0.5);
@@ -534,7 +634,11 @@ function class4(): Case[] {
             return Float64Array.prototype.subarray.call(this, a, b);
           },
         });
-        const { want, got } = trial(m, () => m.entropy(p), () => m.entropy(new Reentrant(p)));
+        const { want, got } = trial(
+          m,
+          () => m.entropy(p),
+          () => m.entropy(new Reentrant(p)),
+        );
         expectHonestOrNamed(got, want, { fn: 'entropy', arg: 'p', not: ELEMENT });
       },
     });
@@ -548,9 +652,14 @@ function class4(): Case[] {
         };
         const proto = Object.create(Float64Array.prototype) as object;
         for (const k of ['length', 'buffer', 'byteOffset', 'byteLength']) Object.defineProperty(proto, k, { get: boom });
-        for (const k of ['subarray', 'set', 'slice', 'map', 'fill', 'forEach', 'at', 'values', 'every', 'some', 'reduce', Symbol.iterator]) Object.defineProperty(proto, k, { value: boom });
+        for (const k of ['subarray', 'set', 'slice', 'map', 'fill', 'forEach', 'at', 'values', 'every', 'some', 'reduce', Symbol.iterator])
+          Object.defineProperty(proto, k, { value: boom });
         const hostile = Object.setPrototypeOf(Float64Array.from(q), proto) as Float64Array;
-        const { want, got } = trial(m, () => m.crossEntropy(p, q), () => m.crossEntropy(p, hostile));
+        const { want, got } = trial(
+          m,
+          () => m.crossEntropy(p, q),
+          () => m.crossEntropy(p, hostile),
+        );
         expectHonestOrNamed(got, want, { fn: 'crossEntropy', arg: 'q', not: ELEMENT });
       },
     });
@@ -560,7 +669,11 @@ function class4(): Case[] {
         const F = class extends Float64Array {};
         const p = probs(n, 69);
         const q = probs(n, 70);
-        const { want, got } = trial(m, () => m.crossEntropy(p, q), () => m.crossEntropy(new F(p), new F(q)));
+        const { want, got } = trial(
+          m,
+          () => m.crossEntropy(p, q),
+          () => m.crossEntropy(new F(p), new F(q)),
+        );
         expectHonest(got, want);
       },
     });
@@ -574,7 +687,11 @@ function class4(): Case[] {
           const Out = class extends Float64Array {};
           Object.defineProperty(Out.prototype, 'set', { value: setter(m, kind) });
           const o = new Out(n);
-          const { want, got } = trial(m, () => m.softmax(x, { classes: c }), () => m.softmax(x, { classes: c, out: o }));
+          const { want, got } = trial(
+            m,
+            () => m.softmax(x, { classes: c }),
+            () => m.softmax(x, { classes: c, out: o }),
+          );
           expectHonestOrNamed(got.ok ? { ok: true, value: snapshot(o) } : got, want, { fn: 'softmax', arg: 'out', not: ELEMENT });
         },
       });
@@ -589,7 +706,11 @@ function class4(): Case[] {
           Object.defineProperty(Grad.prototype, 'set', { value: setter(m, kind) });
           const g = new Grad(n);
           const g0 = new Float64Array(n);
-          const { want, got } = trial(m, () => m.softmaxCrossEntropy(x, t, { classes: c, weight, grad: g0 }), () => m.softmaxCrossEntropy(x, t, { classes: c, weight, grad: g }));
+          const { want, got } = trial(
+            m,
+            () => m.softmaxCrossEntropy(x, t, { classes: c, weight, grad: g0 }),
+            () => m.softmaxCrossEntropy(x, t, { classes: c, weight, grad: g }),
+          );
           expectHonestOrNamed(got, want, { fn: 'softmaxCrossEntropy', arg: 'grad', not: ELEMENT });
           if (got.ok) expectSameArray('grad', snapshot(g), g0);
         },
@@ -604,7 +725,11 @@ function class4(): Case[] {
           a.set(probs(n, 75));
           const honest = Float32Array.from(a);
           Object.setPrototypeOf(a, Float64Array.prototype);
-          const { want, got } = trial(m, () => m.entropy(honest), () => m.entropy(a));
+          const { want, got } = trial(
+            m,
+            () => m.entropy(honest),
+            () => m.entropy(a),
+          );
           expectHonestOrNamed(got, want, { fn: 'entropy', arg: 'p', type: TypeError });
         } finally {
           Object.setPrototypeOf(a, Float32Array.prototype);
@@ -617,7 +742,11 @@ function class4(): Case[] {
       run: (m) => {
         const honest = Float32Array.from(probs(n, 76));
         const a = Object.setPrototypeOf(Float32Array.from(honest), Float64Array.prototype);
-        const { want, got } = trial(m, () => m.entropy(honest), () => m.entropy(a));
+        const { want, got } = trial(
+          m,
+          () => m.entropy(honest),
+          () => m.entropy(a),
+        );
         expectHonestOrNamed(got, want, { fn: 'entropy', arg: 'p', type: TypeError });
       },
     });
@@ -626,7 +755,10 @@ function class4(): Case[] {
       run: (m) => {
         const a = Object.setPrototypeOf(new Int8Array(n).fill(1), Float64Array.prototype);
         poison(m);
-        expectNamed(outcome(() => m.entropy(a)), { fn: 'entropy', arg: 'p', type: TypeError });
+        expectNamed(
+          outcome(() => m.entropy(a)),
+          { fn: 'entropy', arg: 'p', type: TypeError },
+        );
       },
     });
     out.push({
@@ -642,7 +774,11 @@ function class4(): Case[] {
           const honest = Float64Array.from(pp);
           const at = realByteOffsetOf(o);
           Object.setPrototypeOf(pp, Object.create(Float64Array.prototype, { byteOffset: { get: () => at } }));
-          const { want, got } = trial(m, () => m.entropy(honest), () => m.entropy(pp));
+          const { want, got } = trial(
+            m,
+            () => m.entropy(honest),
+            () => m.entropy(pp),
+          );
           expectHonestOrNamed(got, want, { fn: 'entropy', arg: 'p', not: ELEMENT });
           Object.setPrototypeOf(pp, Float64Array.prototype);
         } finally {
@@ -670,7 +806,11 @@ function class4(): Case[] {
             return typeof v === 'function' ? v.bind(target) : v;
           },
         });
-        const { want, got } = trial(m, () => m.entropy(p), () => m.entropy(proxy));
+        const { want, got } = trial(
+          m,
+          () => m.entropy(p),
+          () => m.entropy(proxy),
+        );
         expectHonestOrNamed(got, want, { fn: 'entropy', arg: 'p', type: TypeError });
       },
     });
@@ -681,7 +821,11 @@ function class4(): Case[] {
         const t = Array.from(probs(n, 81));
         let reads = 0;
         const proxy = new Proxy(t, { get: (target, k) => (k === 'length' ? (reads++ === 0 ? n : 1) : Reflect.get(target, k)) });
-        const { want, got } = trial(m, () => m.softmaxCrossEntropy(x, t, { classes: c }), () => m.softmaxCrossEntropy(x, proxy, { classes: c }));
+        const { want, got } = trial(
+          m,
+          () => m.softmaxCrossEntropy(x, t, { classes: c }),
+          () => m.softmaxCrossEntropy(x, proxy, { classes: c }),
+        );
         expectHonestOrNamed(got, want, { fn: 'softmaxCrossEntropy', arg: 'target', not: ELEMENT });
       },
     });
@@ -700,12 +844,19 @@ function class4(): Case[] {
             return Reflect.get(target, k);
           },
         });
-        const { want, got } = trial(m, () => m.crossEntropy(p, q), () => m.crossEntropy(p, proxy));
+        const { want, got } = trial(
+          m,
+          () => m.crossEntropy(p, q),
+          () => m.crossEntropy(p, proxy),
+        );
         expectHonest(got, want);
       },
     });
     // -- resizable ArrayBuffers resized by an options getter during the call
-    for (const [what, to] of [['to 0', 0], ['to half', n / 2]] as const) {
+    for (const [what, to] of [
+      ['to 0', 0],
+      ['to half', n / 2],
+    ] as const) {
       for (const tracking of [true, false]) {
         out.push({
           name: `entropy: p on a resizable ArrayBuffer (${tracking ? 'length-tracking' : 'fixed-length'} view) shrunk ${what} by the classes getter, n = ${n}`,
@@ -716,7 +867,14 @@ function class4(): Case[] {
             p.set(probs(n, 84));
             const pre = outcome(() => m.entropy(snapshot(p), { classes: c4 }));
             poison(m);
-            const got = outcome(() => m.entropy(p, { get classes() { rab.resize(to * 8); return c4; } }));
+            const got = outcome(() =>
+              m.entropy(p, {
+                get classes() {
+                  rab.resize(to * 8);
+                  return c4;
+                },
+              }),
+            );
             const post = outcome(() => m.entropy(snapshot(p), { classes: c4 }));
             expectHonestOrNamed(got, [pre, post], { fn: 'entropy', arg: 'p', not: ELEMENT });
           },
@@ -731,7 +889,14 @@ function class4(): Case[] {
           const p = probs(n, 86).subarray(0, n);
           const pre = outcome(() => m.crossEntropy(p, snapshot(q), { reduction: 'sum' }));
           poison(m);
-          const got = outcome(() => m.crossEntropy(p, q, { get reduction() { rab.resize(to * 8); return 'sum' as const; } }));
+          const got = outcome(() =>
+            m.crossEntropy(p, q, {
+              get reduction() {
+                rab.resize(to * 8);
+                return 'sum' as const;
+              },
+            }),
+          );
           const post = outcome(() => m.crossEntropy(p, snapshot(q), { reduction: 'sum' }));
           expectHonestOrNamed(got, [pre, post], { fn: 'crossEntropy', arg: 'q', not: ELEMENT });
         },
@@ -745,7 +910,14 @@ function class4(): Case[] {
         p.set(probs(n, 87));
         const pre = outcome(() => m.entropy(snapshot(p)));
         poison(m);
-        const got = outcome(() => m.entropy(p, { get classes() { rab.resize(2 * n * 8); return undefined as unknown as number; } }));
+        const got = outcome(() =>
+          m.entropy(p, {
+            get classes() {
+              rab.resize(2 * n * 8);
+              return undefined as unknown as number;
+            },
+          }),
+        );
         const post = outcome(() => m.entropy(snapshot(p)));
         expectHonestOrNamed(got, [pre, post], { fn: 'entropy', arg: 'p', not: ELEMENT });
       },
@@ -760,37 +932,102 @@ function class4(): Case[] {
         const hostileT = t.slice();
         Object.defineProperty(hostileT, rows - 1, { enumerable: true, get: () => (rab.resize(0), t[rows - 1]) });
         poison(m);
-        expectNamed(outcome(() => m.softmaxCrossEntropy(x, hostileT, { classes: c, grad })), { fn: 'softmaxCrossEntropy', arg: 'grad', not: ELEMENT });
+        expectNamed(
+          outcome(() => m.softmaxCrossEntropy(x, hostileT, { classes: c, grad })),
+          { fn: 'softmaxCrossEntropy', arg: 'grad', not: ELEMENT },
+        );
       },
     });
     // -- re-entrant calls from getters and traps: the right answer (or a named error)
     const reentrant: [string, string, (m: Entry) => { hostile: unknown[]; honest: unknown[] }][] = [
-      ['entropy: the reduction getter calls the library', 'entropy', (m) => ({ hostile: [probs(n, 90), { classes: c, get reduction() { poison(m); return 'sum'; } }], honest: [probs(n, 90), { classes: c, reduction: 'sum' }] })],
-      ['crossEntropy: the classes getter calls the library', 'crossEntropy', (m) => ({ hostile: [probs(n, 91), probs(n, 92), { get classes() { poison(m); return c; } }], honest: [probs(n, 91), probs(n, 92), { classes: c }] })],
-      ['crossEntropy: an element getter of q (a plain array) calls the library', 'crossEntropy', (m) => {
-        const q = Array.from(probs(n, 93));
-        const hq = q.slice();
-        Object.defineProperty(hq, n - 1, { enumerable: true, get: () => (poison(m), q[n - 1]) });
-        return { hostile: [probs(n, 94), hq], honest: [probs(n, 94), q] };
-      }],
-      ['softmaxCrossEntropy: a target element getter calls the library', 'softmaxCrossEntropy', (m) => {
-        const t = labels(rows, c, 95);
-        const ht = t.slice();
-        Object.defineProperty(ht, 0, { enumerable: true, get: () => (poison(m), t[0]) });
-        return { hostile: [logits(n, 96), ht, { classes: c, labelSmoothing: 0.2, weight: unit(c, 97) }], honest: [logits(n, 96), t, { classes: c, labelSmoothing: 0.2, weight: unit(c, 97) }] };
-      }],
-      ['klDivergence: options are a Proxy whose ownKeys and get traps call the library', 'klDivergence', (m) => ({
-        hostile: [probs(n, 98), probs(n, 99), new Proxy({ classes: c, normalize: true }, { ownKeys: (t) => (poison(m), Reflect.ownKeys(t)), get: (t, k) => (poison(m), Reflect.get(t, k)) })],
-        honest: [probs(n, 98), probs(n, 99), { classes: c, normalize: true }],
-      })],
+      [
+        'entropy: the reduction getter calls the library',
+        'entropy',
+        (m) => ({
+          hostile: [
+            probs(n, 90),
+            {
+              classes: c,
+              get reduction() {
+                poison(m);
+                return 'sum';
+              },
+            },
+          ],
+          honest: [probs(n, 90), { classes: c, reduction: 'sum' }],
+        }),
+      ],
+      [
+        'crossEntropy: the classes getter calls the library',
+        'crossEntropy',
+        (m) => ({
+          hostile: [
+            probs(n, 91),
+            probs(n, 92),
+            {
+              get classes() {
+                poison(m);
+                return c;
+              },
+            },
+          ],
+          honest: [probs(n, 91), probs(n, 92), { classes: c }],
+        }),
+      ],
+      [
+        'crossEntropy: an element getter of q (a plain array) calls the library',
+        'crossEntropy',
+        (m) => {
+          const q = Array.from(probs(n, 93));
+          const hq = q.slice();
+          Object.defineProperty(hq, n - 1, { enumerable: true, get: () => (poison(m), q[n - 1]) });
+          return { hostile: [probs(n, 94), hq], honest: [probs(n, 94), q] };
+        },
+      ],
+      [
+        'softmaxCrossEntropy: a target element getter calls the library',
+        'softmaxCrossEntropy',
+        (m) => {
+          const t = labels(rows, c, 95);
+          const ht = t.slice();
+          Object.defineProperty(ht, 0, { enumerable: true, get: () => (poison(m), t[0]) });
+          return {
+            hostile: [logits(n, 96), ht, { classes: c, labelSmoothing: 0.2, weight: unit(c, 97) }],
+            honest: [logits(n, 96), t, { classes: c, labelSmoothing: 0.2, weight: unit(c, 97) }],
+          };
+        },
+      ],
+      [
+        'klDivergence: options are a Proxy whose ownKeys and get traps call the library',
+        'klDivergence',
+        (m) => ({
+          hostile: [
+            probs(n, 98),
+            probs(n, 99),
+            new Proxy(
+              { classes: c, normalize: true },
+              { ownKeys: (t) => (poison(m), Reflect.ownKeys(t)), get: (t, k) => (poison(m), Reflect.get(t, k)) },
+            ),
+          ],
+          honest: [probs(n, 98), probs(n, 99), { classes: c, normalize: true }],
+        }),
+      ],
     ];
     for (const [what, fn, make] of reentrant) {
       out.push({
         name: `${what}, n = ${n}`,
         run: (m) => {
           const a = make(m);
-          const { want, got } = trial(m, () => call(m, fn, ...a.honest), () => call(m, fn, ...a.hostile));
-          expectHonestOrNamed(got, want, { fn, arg: fn === 'softmaxCrossEntropy' ? 'target' : fn === 'crossEntropy' ? 'q' : 'p', not: ELEMENT });
+          const { want, got } = trial(
+            m,
+            () => call(m, fn, ...a.honest),
+            () => call(m, fn, ...a.hostile),
+          );
+          expectHonestOrNamed(got, want, {
+            fn,
+            arg: fn === 'softmaxCrossEntropy' ? 'target' : fn === 'crossEntropy' ? 'q' : 'p',
+            not: ELEMENT,
+          });
         },
       });
     }
@@ -804,7 +1041,17 @@ function class4(): Case[] {
         p.set(probs(n, 100));
         const made: Float64Array[] = [];
         poison(m);
-        const got = outcome(() => m.entropy(p, { get classes() { m.free(p); const z = m.alloc(Float64Array, n); z.set(SECRET(n)); made.push(z); return c; } }));
+        const got = outcome(() =>
+          m.entropy(p, {
+            get classes() {
+              m.free(p);
+              const z = m.alloc(Float64Array, n);
+              z.set(SECRET(n));
+              made.push(z);
+              return c;
+            },
+          }),
+        );
         freeAll(m, made);
         expectNamed(got, { fn: 'entropy', arg: 'p', type: RangeError, not: ELEMENT });
       },
@@ -826,7 +1073,14 @@ function class4(): Case[] {
           const p: number[] = Array.from(probs(n, 102));
           const v0 = p[0];
           if (when.startsWith('an element')) Object.defineProperty(p, 0, { enumerable: true, get: () => (sneak(), v0) });
-          const opts = when.startsWith('the classes') ? { get classes() { sneak(); return c; } } : { classes: c };
+          const opts = when.startsWith('the classes')
+            ? {
+                get classes() {
+                  sneak();
+                  return c;
+                },
+              }
+            : { classes: c };
           poison(m);
           const got = outcome(() => m.crossEntropy(p, q, opts));
           freeAll(m, made);
@@ -842,7 +1096,18 @@ function class4(): Case[] {
         const t = labels(rows, c, 104);
         const ht = t.slice();
         const made: Float64Array[] = [];
-        Object.defineProperty(ht, rows - 1, { enumerable: true, get: () => { if (!made.length) { m.free(grad); const z = m.alloc(Float64Array, n); z.fill(7); made.push(z); } return t[rows - 1]; } });
+        Object.defineProperty(ht, rows - 1, {
+          enumerable: true,
+          get: () => {
+            if (!made.length) {
+              m.free(grad);
+              const z = m.alloc(Float64Array, n);
+              z.fill(7);
+              made.push(z);
+            }
+            return t[rows - 1];
+          },
+        });
         poison(m);
         const got = outcome(() => m.softmaxCrossEntropy(x, ht, { classes: c, grad }));
         const z = made.length ? m.refresh(made[0]) : null;
@@ -860,7 +1125,18 @@ function class4(): Case[] {
         const pw = Array.from(unit(c, 106));
         const v0 = pw[0];
         const made: Float64Array[] = [];
-        Object.defineProperty(pw, 0, { enumerable: true, get: () => { if (!made.length) { m.free(weight); const z = m.alloc(Float64Array, n); z.fill(1e6); made.push(z); } return v0; } });
+        Object.defineProperty(pw, 0, {
+          enumerable: true,
+          get: () => {
+            if (!made.length) {
+              m.free(weight);
+              const z = m.alloc(Float64Array, n);
+              z.fill(1e6);
+              made.push(z);
+            }
+            return v0;
+          },
+        });
         poison(m);
         const got = outcome(() => m.binaryCrossEntropyWithLogits(logits(n, 107), unit(n, 108), { weight, posWeight: pw, classes: c }));
         freeAll(m, made);
@@ -874,11 +1150,20 @@ function class4(): Case[] {
         let called = 0;
         const sneaky = (v: number) => ({ valueOf: () => (called++, poison(m), v), toString: () => (called++, String(v)) });
         const p = probs(n, 109);
-        expectNamed(outcome(() => m.entropy(p, { classes: sneaky(c) as unknown as number })), { fn: 'entropy', arg: 'classes' });
-        expectNamed(outcome(() => m.entropy(p, { base: sneaky(2) as unknown as number })), { fn: 'entropy', arg: 'base' });
+        expectNamed(
+          outcome(() => m.entropy(p, { classes: sneaky(c) as unknown as number })),
+          { fn: 'entropy', arg: 'classes' },
+        );
+        expectNamed(
+          outcome(() => m.entropy(p, { base: sneaky(2) as unknown as number })),
+          { fn: 'entropy', arg: 'base' },
+        );
         const q = Array.from(probs(n, 110)) as unknown[];
         q[1] = sneaky(0.5);
-        expectNamed(outcome(() => m.entropy(q as number[])), { fn: 'entropy', arg: 'p', type: TypeError, match: /"p"\[1\]/ });
+        expectNamed(
+          outcome(() => m.entropy(q as number[])),
+          { fn: 'entropy', arg: 'p', type: TypeError, match: /"p"\[1\]/ },
+        );
         expect(called, 'valueOf/toString calls').toBe(0);
       },
     });
@@ -896,7 +1181,14 @@ function class4(): Case[] {
         let made: (Float64Array | Float32Array)[] = [];
         const want = outcome(() => m.entropy(honest, { classes: c }));
         poison(m);
-        const got = outcome(() => m.entropy(p, { get classes() { made = grow(m, p); return c; } }));
+        const got = outcome(() =>
+          m.entropy(p, {
+            get classes() {
+              made = grow(m, p);
+              return c;
+            },
+          }),
+        );
         freeAll(m, made);
         m.free(m.refresh(p));
         // detached: a named error; still attached (xentropy/js): the honest value (a refreshed,
@@ -915,7 +1207,13 @@ function class4(): Case[] {
       const t = labels(4, c, 113);
       const ht = t.slice();
       let made: (Float64Array | Float32Array)[] = [];
-      Object.defineProperty(ht, 3, { enumerable: true, get: () => { if (!made.length) made = grow(m, grad); return t[3]; } });
+      Object.defineProperty(ht, 3, {
+        enumerable: true,
+        get: () => {
+          if (!made.length) made = grow(m, grad);
+          return t[3];
+        },
+      });
       const g0 = new Float64Array(n);
       const want = outcome(() => m.softmaxCrossEntropy(x, t, { classes: c, grad: g0 }));
       poison(m);
@@ -975,7 +1273,10 @@ function realByteOffsetOf(x: Float64Array): number {
 function class5(): Case[] {
   const out: Case[] = [];
   for (const n of SIZES) {
-    for (const [what, from] of [['whole', 0], ['from element 3', 3]] as const) {
+    for (const [what, from] of [
+      ['whole', 0],
+      ['from element 3', 3],
+    ] as const) {
       out.push({
         name: `entropy: a subarray (${what}) of a freed alloc array whose block was allocated again, n = ${n}`,
         run: (m) => {
@@ -1028,9 +1329,15 @@ function class5(): Case[] {
         const a = m.alloc(Float64Array, n + 3);
         try {
           a.set(probs(n + 3, 124));
-          expectNamed(outcome(() => m.entropy(a.subarray(3))), { fn: 'entropy', arg: 'p', type: RangeError, not: ELEMENT });
+          expectNamed(
+            outcome(() => m.entropy(a.subarray(3))),
+            { fn: 'entropy', arg: 'p', type: RangeError, not: ELEMENT },
+          );
           const copy = Float64Array.from(a.subarray(3));
-          expectHonest(outcome(() => m.entropy(copy)), outcome(() => m.entropy(Array.from(copy))));
+          expectHonest(
+            outcome(() => m.entropy(copy)),
+            outcome(() => m.entropy(Array.from(copy))),
+          );
         } finally {
           m.free(a);
         }
@@ -1082,7 +1389,14 @@ function class5(): Case[] {
 function class6(): Case[] {
   const out: Case[] = [];
   const must = (name: string, fn: string, named: Omit<Named, 'fn'>, f: (m: Entry) => unknown) =>
-    out.push({ name, run: (m) => expectNamed(outcome(() => f(m)), { fn, ...named }) });
+    out.push({
+      name,
+      run: (m) =>
+        expectNamed(
+          outcome(() => f(m)),
+          { fn, ...named },
+        ),
+    });
   const revoked = () => {
     const r = Proxy.revocable([0.5, 0.5], {});
     r.revoke();
@@ -1097,34 +1411,87 @@ function class6(): Case[] {
     const t = labels(rows, c, 132);
     const sfx = `, n = ${n}`;
     // objects that pass `instanceof` but are not typed arrays
-    must(`entropy(Object.create(Float64Array.prototype))${sfx}`, 'entropy', { arg: 'p', type: TypeError }, (m) => m.entropy(fake(Float64Array)));
-    must(`entropy(Object.create(Float32Array.prototype))${sfx}`, 'entropy', { arg: 'p', type: TypeError }, (m) => m.entropy(fake(Float32Array)));
-    must(`crossEntropy(p, Object.create(Float64Array.prototype))${sfx}`, 'crossEntropy', { arg: 'q', type: TypeError }, (m) => m.crossEntropy(p, fake(Float64Array)));
-    must(`softmax(Object.create(Float64Array.prototype))${sfx}`, 'softmax', { arg: 'x', type: TypeError }, (m) => m.softmax(fake(Float64Array)));
-    must(`softmax(x, { out: Object.create(Float64Array.prototype) })${sfx}`, 'softmax', { arg: 'out', type: TypeError }, (m) => m.softmax(x, { out: fake(Float64Array) }));
-    must(`softmaxCrossEntropy: target Object.create(Float64Array.prototype)${sfx}`, 'softmaxCrossEntropy', { arg: 'target', type: TypeError }, (m) => m.softmaxCrossEntropy(x, fake(Float64Array), { classes: c }));
-    must(`softmaxCrossEntropy: grad Object.create(Float32Array.prototype)${sfx}`, 'softmaxCrossEntropy', { arg: 'grad', type: TypeError }, (m) => m.softmaxCrossEntropy(x, t, { classes: c, grad: fake(Float32Array) }));
-    must(`softmaxCrossEntropy: weight Object.create(Float64Array.prototype)${sfx}`, 'softmaxCrossEntropy', { arg: 'weight', type: TypeError }, (m) => m.softmaxCrossEntropy(x, t, { classes: c, weight: fake(Float64Array) }));
-    must(`binaryCrossEntropy(Object.create(Float64Array.prototype), target)${sfx}`, 'binaryCrossEntropy', { arg: 'input', type: TypeError }, (m) => m.binaryCrossEntropy(fake(Float64Array), unit(n)));
+    must(`entropy(Object.create(Float64Array.prototype))${sfx}`, 'entropy', { arg: 'p', type: TypeError }, (m) =>
+      m.entropy(fake(Float64Array)),
+    );
+    must(`entropy(Object.create(Float32Array.prototype))${sfx}`, 'entropy', { arg: 'p', type: TypeError }, (m) =>
+      m.entropy(fake(Float32Array)),
+    );
+    must(`crossEntropy(p, Object.create(Float64Array.prototype))${sfx}`, 'crossEntropy', { arg: 'q', type: TypeError }, (m) =>
+      m.crossEntropy(p, fake(Float64Array)),
+    );
+    must(`softmax(Object.create(Float64Array.prototype))${sfx}`, 'softmax', { arg: 'x', type: TypeError }, (m) =>
+      m.softmax(fake(Float64Array)),
+    );
+    must(`softmax(x, { out: Object.create(Float64Array.prototype) })${sfx}`, 'softmax', { arg: 'out', type: TypeError }, (m) =>
+      m.softmax(x, { out: fake(Float64Array) }),
+    );
+    must(
+      `softmaxCrossEntropy: target Object.create(Float64Array.prototype)${sfx}`,
+      'softmaxCrossEntropy',
+      { arg: 'target', type: TypeError },
+      (m) => m.softmaxCrossEntropy(x, fake(Float64Array), { classes: c }),
+    );
+    must(
+      `softmaxCrossEntropy: grad Object.create(Float32Array.prototype)${sfx}`,
+      'softmaxCrossEntropy',
+      { arg: 'grad', type: TypeError },
+      (m) => m.softmaxCrossEntropy(x, t, { classes: c, grad: fake(Float32Array) }),
+    );
+    must(
+      `softmaxCrossEntropy: weight Object.create(Float64Array.prototype)${sfx}`,
+      'softmaxCrossEntropy',
+      { arg: 'weight', type: TypeError },
+      (m) => m.softmaxCrossEntropy(x, t, { classes: c, weight: fake(Float64Array) }),
+    );
+    must(
+      `binaryCrossEntropy(Object.create(Float64Array.prototype), target)${sfx}`,
+      'binaryCrossEntropy',
+      { arg: 'input', type: TypeError },
+      (m) => m.binaryCrossEntropy(fake(Float64Array), unit(n)),
+    );
     // typed arrays without their prototype
-    must(`entropy(an Int8Array with a null prototype)${sfx}`, 'entropy', { arg: 'p', type: TypeError }, (m) => m.entropy(Object.setPrototypeOf(new Int8Array(n), null)));
-    must(`nllLoss: target an Int8Array with a null prototype${sfx}`, 'nllLoss', { arg: 'target', type: TypeError }, (m) => m.nllLoss(x, Object.setPrototypeOf(new Int8Array(rows), null), { classes: c }));
-    must(`entropy(an Int32Array whose constructor property is null)${sfx}`, 'entropy', { arg: 'p', type: TypeError }, (m) => m.entropy(Object.defineProperty(new Int32Array(n), 'constructor', { value: null }) as never));
+    must(`entropy(an Int8Array with a null prototype)${sfx}`, 'entropy', { arg: 'p', type: TypeError }, (m) =>
+      m.entropy(Object.setPrototypeOf(new Int8Array(n), null)),
+    );
+    must(`nllLoss: target an Int8Array with a null prototype${sfx}`, 'nllLoss', { arg: 'target', type: TypeError }, (m) =>
+      m.nllLoss(x, Object.setPrototypeOf(new Int8Array(rows), null), { classes: c }),
+    );
+    must(`entropy(an Int32Array whose constructor property is null)${sfx}`, 'entropy', { arg: 'p', type: TypeError }, (m) =>
+      m.entropy(Object.defineProperty(new Int32Array(n), 'constructor', { value: null }) as never),
+    );
     out.push({
       name: `entropy(a Float64Array with a null prototype): the engine says Float64Array — the honest value, or a TypeError naming "p"${sfx}`,
       run: (m) => {
-        const { want, got } = trial(m, () => m.entropy(p), () => m.entropy(Object.setPrototypeOf(Float64Array.from(p), null)));
+        const { want, got } = trial(
+          m,
+          () => m.entropy(p),
+          () => m.entropy(Object.setPrototypeOf(Float64Array.from(p), null)),
+        );
         expectHonestOrNamed(got, want, { fn: 'entropy', arg: 'p', type: TypeError });
       },
     });
     // revoked Proxies
     must(`entropy(a revoked Proxy)${sfx}`, 'entropy', { arg: 'p', type: TypeError }, (m) => m.entropy(revoked()));
     must(`crossEntropy(p, a revoked Proxy)${sfx}`, 'crossEntropy', { arg: 'q', type: TypeError }, (m) => m.crossEntropy(p, revoked()));
-    must(`entropy(p, options a revoked Proxy)${sfx}`, 'entropy', { arg: 'options', type: TypeError }, (m) => m.entropy(p, revoked() as never));
-    must(`softmaxCrossEntropy: target a revoked Proxy${sfx}`, 'softmaxCrossEntropy', { arg: 'target', type: TypeError }, (m) => m.softmaxCrossEntropy(x, revoked(), { classes: c }));
-    must(`softmaxCrossEntropy: weight a revoked Proxy${sfx}`, 'softmaxCrossEntropy', { arg: 'weight', type: TypeError }, (m) => m.softmaxCrossEntropy(x, t, { classes: c, weight: revoked() }));
-    must(`softmax: out a revoked Proxy${sfx}`, 'softmax', { arg: 'out', type: TypeError }, (m) => m.softmax(x, { out: revoked() as never }));
-    must(`binaryCrossEntropyWithLogits: grad a revoked Proxy${sfx}`, 'binaryCrossEntropyWithLogits', { arg: 'grad', type: TypeError }, (m) => m.binaryCrossEntropyWithLogits(x, unit(n), { grad: revoked() as never }));
+    must(`entropy(p, options a revoked Proxy)${sfx}`, 'entropy', { arg: 'options', type: TypeError }, (m) =>
+      m.entropy(p, revoked() as never),
+    );
+    must(`softmaxCrossEntropy: target a revoked Proxy${sfx}`, 'softmaxCrossEntropy', { arg: 'target', type: TypeError }, (m) =>
+      m.softmaxCrossEntropy(x, revoked(), { classes: c }),
+    );
+    must(`softmaxCrossEntropy: weight a revoked Proxy${sfx}`, 'softmaxCrossEntropy', { arg: 'weight', type: TypeError }, (m) =>
+      m.softmaxCrossEntropy(x, t, { classes: c, weight: revoked() }),
+    );
+    must(`softmax: out a revoked Proxy${sfx}`, 'softmax', { arg: 'out', type: TypeError }, (m) =>
+      m.softmax(x, { out: revoked() as never }),
+    );
+    must(
+      `binaryCrossEntropyWithLogits: grad a revoked Proxy${sfx}`,
+      'binaryCrossEntropyWithLogits',
+      { arg: 'grad', type: TypeError },
+      (m) => m.binaryCrossEntropyWithLogits(x, unit(n), { grad: revoked() as never }),
+    );
     // a detached (transferred) ArrayBuffer: not silently an empty input
     must(`entropy(a Float64Array whose ArrayBuffer was transferred away)${sfx}`, 'entropy', { arg: 'p' }, (m) => {
       const a = Float64Array.from(p);
@@ -1140,7 +1507,9 @@ function class6(): Case[] {
   // no engine error, no 32 GiB allocation before element 0 is looked at
   must('entropy(new Array(2**32 - 1))', 'entropy', { arg: 'p' }, (m) => m.entropy(new Array(2 ** 32 - 1)));
   must('crossEntropy([], new Array(2**32 - 1))', 'crossEntropy', { arg: 'q' }, (m) => m.crossEntropy([], new Array(2 ** 32 - 1)));
-  must('softmaxCrossEntropy: weight new Array(2**32 - 1)', 'softmaxCrossEntropy', { arg: 'weight' }, (m) => m.softmaxCrossEntropy([1, 2], [0], { classes: 2, weight: new Array(2 ** 32 - 1) }));
+  must('softmaxCrossEntropy: weight new Array(2**32 - 1)', 'softmaxCrossEntropy', { arg: 'weight' }, (m) =>
+    m.softmaxCrossEntropy([1, 2], [0], { classes: 2, weight: new Array(2 ** 32 - 1) }),
+  );
   must('logSumExp(new Array(2**32 - 1) holding 0.5 at index 0)', 'logSumExp', { arg: 'x' }, (m) => {
     const a = new Array(2 ** 32 - 1);
     a[0] = 0.5;
@@ -1152,25 +1521,55 @@ function class6(): Case[] {
   must('free(Object.create(Float64Array.prototype))', 'free', { arg: 'array' }, (m) => m.free(fake(Float64Array)));
   must('alloc(a revoked Proxy, 8)', 'alloc', { arg: 'type', type: TypeError }, (m) => m.alloc(revoked() as never, 8));
   // messages
-  must('a hole is reported as undefined (not "undefined undefined")', 'entropy', { arg: 'p', type: TypeError, match: /"p"\[1\] must be a number; got (undefined|a hole)/, not: /undefined undefined/ }, (m) =>
-    // eslint-disable-next-line no-sparse-arrays
-    m.entropy([0.5, , 0.5] as number[]),
+  must(
+    'a hole is reported as undefined (not "undefined undefined")',
+    'entropy',
+    { arg: 'p', type: TypeError, match: /"p"\[1\] must be a number; got (undefined|a hole)/, not: /undefined undefined/ },
+    (m) =>
+      // biome-ignore lint/suspicious/noSparseArray: a hole is the case under test
+      m.entropy([0.5, , 0.5] as number[]),
   );
-  must('a hole in a target: "target"[1], not "undefined undefined"', 'nllLoss', { arg: 'target', type: TypeError, match: /"target"\[1\]/, not: /undefined undefined/ }, (m) =>
-    // eslint-disable-next-line no-sparse-arrays
-    m.nllLoss([0, 0, 0, 0], [0, , ] as number[], { classes: 2 }),
+  must(
+    'a hole in a target: "target"[1], not "undefined undefined"',
+    'nllLoss',
+    { arg: 'target', type: TypeError, match: /"target"\[1\]/, not: /undefined undefined/ },
+    (m) =>
+      // biome-ignore lint/suspicious/noSparseArray: a hole is the case under test
+      m.nllLoss([0, 0, 0, 0], [0, ,] as number[], { classes: 2 }),
   );
-  must('crossEntropy(p, undefined): "got undefined", not "undefined undefined"', 'crossEntropy', { arg: 'q', type: TypeError, not: /undefined undefined/ }, (m) => m.crossEntropy([0.5, 0.5], undefined as never));
-  must('alloc(Float64Array, undefined): "got undefined", not "undefined undefined"', 'alloc', { arg: 'length', type: TypeError, not: /undefined undefined/ }, (m) => m.alloc(Float64Array, undefined as never));
-  must('ignoreIndex -0 prints as -0', 'softmaxCrossEntropy', { arg: 'target', type: RangeError, match: /ignoreIndex \(-0\)/ }, (m) => m.softmaxCrossEntropy([1, 2], [5], { classes: 2, ignoreIndex: -0 }));
-  must('entropy(p, a Float64Array q): says entropy takes one array (not unknown option "0")', 'entropy', { arg: 'options', type: TypeError, match: /one array/, not: /unknown option "0"/ }, (m) =>
-    m.entropy([0.5, 0.5], new Float64Array([0.5, 0.5]) as never),
+  must(
+    'crossEntropy(p, undefined): "got undefined", not "undefined undefined"',
+    'crossEntropy',
+    { arg: 'q', type: TypeError, not: /undefined undefined/ },
+    (m) => m.crossEntropy([0.5, 0.5], undefined as never),
   );
-  must('entropy(p, a number[] q): says entropy takes one array', 'entropy', { arg: 'options', type: TypeError, match: /one array/ }, (m) => m.entropy([0.5, 0.5], [0.5, 0.5] as never));
-  must('binaryCrossEntropyWithLogits: posWeight of a length that does not divide the input blames posWeight, not classes', 'binaryCrossEntropyWithLogits', { arg: 'posWeight', type: RangeError, not: /option "classes"/ }, (m) =>
-    m.binaryCrossEntropyWithLogits([1, 2, 3], [1, 0, 1], { posWeight: [1, 2] }),
+  must(
+    'alloc(Float64Array, undefined): "got undefined", not "undefined undefined"',
+    'alloc',
+    { arg: 'length', type: TypeError, not: /undefined undefined/ },
+    (m) => m.alloc(Float64Array, undefined as never),
   );
-  must('a Symbol element names its index', 'entropy', { arg: 'p', type: TypeError, match: /"p"\[1\] must be a number; got symbol/ }, (m) => m.entropy([0.5, Symbol('s')] as never));
+  must('ignoreIndex -0 prints as -0', 'softmaxCrossEntropy', { arg: 'target', type: RangeError, match: /ignoreIndex \(-0\)/ }, (m) =>
+    m.softmaxCrossEntropy([1, 2], [5], { classes: 2, ignoreIndex: -0 }),
+  );
+  must(
+    'entropy(p, a Float64Array q): says entropy takes one array (not unknown option "0")',
+    'entropy',
+    { arg: 'options', type: TypeError, match: /one array/, not: /unknown option "0"/ },
+    (m) => m.entropy([0.5, 0.5], new Float64Array([0.5, 0.5]) as never),
+  );
+  must('entropy(p, a number[] q): says entropy takes one array', 'entropy', { arg: 'options', type: TypeError, match: /one array/ }, (m) =>
+    m.entropy([0.5, 0.5], [0.5, 0.5] as never),
+  );
+  must(
+    'binaryCrossEntropyWithLogits: posWeight of a length that does not divide the input blames posWeight, not classes',
+    'binaryCrossEntropyWithLogits',
+    { arg: 'posWeight', type: RangeError, not: /option "classes"/ },
+    (m) => m.binaryCrossEntropyWithLogits([1, 2, 3], [1, 0, 1], { posWeight: [1, 2] }),
+  );
+  must('a Symbol element names its index', 'entropy', { arg: 'p', type: TypeError, match: /"p"\[1\] must be a number; got symbol/ }, (m) =>
+    m.entropy([0.5, Symbol('s')] as never),
+  );
   return out;
 }
 
@@ -1219,25 +1618,37 @@ function crossEntry(title: string, pairs: typeof allPairs) {
       a.set(probs(300, 140));
       const freed = outcome(() => B.free(a));
       expect(describeOutcome(freed)).toBe('the value undefined');
-      expectNamed(outcome(() => A.entropy(a)), { fn: 'entropy', arg: 'p', type: RangeError });
-      expectNamed(outcome(() => B.entropy(a)), { fn: 'entropy', arg: 'p', type: RangeError });
-      expectNamed(outcome(() => A.free(a)), { fn: 'free', arg: 'array', type: RangeError });
+      expectNamed(
+        outcome(() => A.entropy(a)),
+        { fn: 'entropy', arg: 'p', type: RangeError },
+      );
+      expectNamed(
+        outcome(() => B.entropy(a)),
+        { fn: 'entropy', arg: 'p', type: RangeError },
+      );
+      expectNamed(
+        outcome(() => A.free(a)),
+        { fn: 'free', arg: 'array', type: RangeError },
+      );
     });
-    it.each(pairs.filter((p) => p.A.backend === 'wasm'))('$other frees arrays from $owner: the memory is released (6 blocks of a quarter of WASM memory do not grow it)', ({ A, B }) => {
-      // Each block is a quarter of WASM memory at the start: if free() released nothing, the 6
-      // blocks (1.5× the memory) could not fit without growing it; released, each reuses the last.
-      const probe = A.alloc(Float64Array, 1);
-      const quarter = Math.max(1 << 17, Math.floor(realBuffer(probe).byteLength / 32));
-      A.free(probe);
-      const sizes: number[] = [];
-      for (let i = 0; i < 6; i++) {
-        const a = A.alloc(Float64Array, quarter);
-        sizes.push(realBuffer(a).byteLength);
-        const r = outcome(() => B.free(a));
-        if (!r.ok) A.free(A.refresh(a)); // do not leak in the test itself
-      }
-      expect(sizes[5], `WASM memory after each alloc: ${sizes.join(', ')}`).toBe(sizes[0]);
-    });
+    it.each(pairs.filter((p) => p.A.backend === 'wasm'))(
+      '$other frees arrays from $owner: the memory is released (6 blocks of a quarter of WASM memory do not grow it)',
+      ({ A, B }) => {
+        // Each block is a quarter of WASM memory at the start: if free() released nothing, the 6
+        // blocks (1.5× the memory) could not fit without growing it; released, each reuses the last.
+        const probe = A.alloc(Float64Array, 1);
+        const quarter = Math.max(1 << 17, Math.floor(realBuffer(probe).byteLength / 32));
+        A.free(probe);
+        const sizes: number[] = [];
+        for (let i = 0; i < 6; i++) {
+          const a = A.alloc(Float64Array, quarter);
+          sizes.push(realBuffer(a).byteLength);
+          const r = outcome(() => B.free(a));
+          if (!r.ok) A.free(A.refresh(a)); // do not leak in the test itself
+        }
+        expect(sizes[5], `WASM memory after each alloc: ${sizes.join(', ')}`).toBe(sizes[0]);
+      },
+    );
     it.each(pairs)('$other refreshes a live array from $owner: its own block, contents intact', ({ A, B }) => {
       const a = A.alloc(Float64Array, 300);
       try {
@@ -1251,26 +1662,32 @@ function crossEntry(title: string, pairs: typeof allPairs) {
         A.free(A.refresh(a));
       }
     });
-    it.each(pairs.filter((p) => p.A.backend === 'wasm' && p.B.backend === 'js'))('$other refreshes an array from $owner after WASM memory grew: a live view, not a detached one', ({ A, B }) => {
-      const a = A.alloc(Float64Array, 300);
-      const content = probs(300, 142);
-      a.set(content);
-      const made = grow(A, a);
-      try {
-        const r = outcome(() => B.refresh(a));
-        expect(r.ok, describeOutcome(r)).toBe(true);
-        const v = (r as { value: Float64Array }).value;
-        expect(realLength(v)).toBe(300);
-        expectSameArray('refreshed view', v, content);
-      } finally {
-        freeAll(A, made);
-        A.free(A.refresh(a));
-      }
-    });
+    it.each(pairs.filter((p) => p.A.backend === 'wasm' && p.B.backend === 'js'))(
+      '$other refreshes an array from $owner after WASM memory grew: a live view, not a detached one',
+      ({ A, B }) => {
+        const a = A.alloc(Float64Array, 300);
+        const content = probs(300, 142);
+        a.set(content);
+        const made = grow(A, a);
+        try {
+          const r = outcome(() => B.refresh(a));
+          expect(r.ok, describeOutcome(r)).toBe(true);
+          const v = (r as { value: Float64Array }).value;
+          expect(realLength(v)).toBe(300);
+          expectSameArray('refreshed view', v, content);
+        } finally {
+          freeAll(A, made);
+          A.free(A.refresh(a));
+        }
+      },
+    );
   });
 }
 
-crossEntry('class 5: across entries with xentropy/js (free and refresh act on the owner\'s block)', allPairs.filter((p) => p.A.backend === 'js' || p.B.backend === 'js'));
+crossEntry(
+  "class 5: across entries with xentropy/js (free and refresh act on the owner's block)",
+  allPairs.filter((p) => p.A.backend === 'js' || p.B.backend === 'js'),
+);
 
 // =================================================================================================
 // Near the end, because a wrong write here lands in WASM memory: `out` viewing the WASM memory
@@ -1285,12 +1702,19 @@ describe.each(entries)('%s (run last)', (entry, m) => {
     const len = (2 ** 21 - 2 ** 14) / 8;
     const o = new Float64Array(libraryMemory(m, 2 ** 21), 2 ** 14, len);
     const x = logits(len, 150);
-    const { want, got } = trial(m, () => m.softmax(x), () => m.softmax(x, { out: o }));
+    const { want, got } = trial(
+      m,
+      () => m.softmax(x),
+      () => m.softmax(x, { out: o }),
+    );
     expectHonestOrNamed(got.ok ? { ok: true, value: snapshot(o) } : got, want, { fn: 'softmax', arg: 'out', type: RangeError });
   });
 });
 
-crossEntry('class 5: across the two WASM instances (free and refresh act on the owner\'s block)', allPairs.filter((p) => p.A.backend === 'wasm' && p.B.backend === 'wasm'));
+crossEntry(
+  "class 5: across the two WASM instances (free and refresh act on the owner's block)",
+  allPairs.filter((p) => p.A.backend === 'wasm' && p.B.backend === 'wasm'),
+);
 
 // Last of all: the re-entrant calls during a multi-block stream (today the outer kernel then writes
 // its output to address 0 of WASM memory, over the allocator's state).

@@ -16,14 +16,23 @@ function agree(label: string, a: number | ArrayLike<number>, b: number | ArrayLi
   expect(as.length, label).toBe(bs.length);
   as.forEach((v, i) => {
     const w = bs[i];
-    const ok = Number.isNaN(v) ? Number.isNaN(w) : v === w || Math.abs(v - w) <= REL * (Math.abs(w) + M) + (f32 ? F32_MATH * (Math.abs(w) + 1) : 0);
+    const ok = Number.isNaN(v)
+      ? Number.isNaN(w)
+      : v === w || Math.abs(v - w) <= REL * (Math.abs(w) + M) + (f32 ? F32_MATH * (Math.abs(w) + 1) : 0);
     if (!ok) expect.fail(`${label}[${i}]: wasm ${v}, js ${w}`);
   });
 }
 
 describe('losses: wasm and js entries agree', () => {
   const shapes: [number, number][] = [
-    [1, 1], [1, 2], [3, 3], [7, 5], [64, 10], [2, 16383], [1, 16385], [3, 50257],
+    [1, 1],
+    [1, 2],
+    [3, 3],
+    [7, 5],
+    [64, 10],
+    [2, 16383],
+    [1, 16385],
+    [3, 50257],
   ];
   for (const [rows, classes] of shapes) {
     for (const dtype of ['f64', 'f32', 'mixed'] as const) {
@@ -51,17 +60,43 @@ describe('losses: wasm and js entries agree', () => {
             [probs, { weight: w, labelSmoothing: 0.05 }],
           ] as const) {
             const o = { classes, reduction, ...extra };
-            agree(`ce ${reduction}`, wasm.softmaxCrossEntropy(x, target, { ...o, grad: gw }), js.softmaxCrossEntropy(x, target, { ...o, grad: gj }), M, f32);
+            agree(
+              `ce ${reduction}`,
+              wasm.softmaxCrossEntropy(x, target, { ...o, grad: gw }),
+              js.softmaxCrossEntropy(x, target, { ...o, grad: gj }),
+              M,
+              f32,
+            );
             agree(`ce grad ${reduction}`, gw, gj, M, f32);
           }
           const o = { posWeight: w, weight: p01, reduction };
-          agree(`bce logits ${reduction}`, wasm.binaryCrossEntropyWithLogits(x, p01, { ...o, grad: gw }), js.binaryCrossEntropyWithLogits(x, p01, { ...o, grad: gj }), M);
+          agree(
+            `bce logits ${reduction}`,
+            wasm.binaryCrossEntropyWithLogits(x, p01, { ...o, grad: gw }),
+            js.binaryCrossEntropyWithLogits(x, p01, { ...o, grad: gj }),
+            M,
+          );
           agree(`bce logits grad ${reduction}`, gw, gj, M);
-          agree(`bce ${reduction}`, wasm.binaryCrossEntropy(p01, probs, { reduction }), js.binaryCrossEntropy(p01, probs, { reduction }), M);
+          agree(
+            `bce ${reduction}`,
+            wasm.binaryCrossEntropy(p01, probs, { reduction }),
+            js.binaryCrossEntropy(p01, probs, { reduction }),
+            M,
+          );
           const lp = js.logSoftmax(x, { classes });
-          agree(`nll ${reduction}`, wasm.nllLoss(lp, idx, { classes, weight: w, reduction }), js.nllLoss(lp, idx, { classes, weight: w, reduction }), M);
+          agree(
+            `nll ${reduction}`,
+            wasm.nllLoss(lp, idx, { classes, weight: w, reduction }),
+            js.nllLoss(lp, idx, { classes, weight: w, reduction }),
+            M,
+          );
           for (const logTarget of [false, true]) {
-            agree(`klDiv ${reduction}`, wasm.klDiv(lp, logTarget ? lp : probs, { classes, reduction, logTarget }), js.klDiv(lp, logTarget ? lp : probs, { classes, reduction, logTarget }), M);
+            agree(
+              `klDiv ${reduction}`,
+              wasm.klDiv(lp, logTarget ? lp : probs, { classes, reduction, logTarget }),
+              js.klDiv(lp, logTarget ? lp : probs, { classes, reduction, logTarget }),
+              M,
+            );
           }
         }
         agree('logSumExp', wasm.logSumExp(x, { classes }), js.logSumExp(x, { classes }), M, f32);

@@ -35,7 +35,13 @@ describe.each(entries)('%s: loss properties', (_, m) => {
   test('softmaxCrossEntropy with probability targets = crossEntropy(target, softmax(logits))', () => {
     fc.assert(
       fc.property(
-        rowsClasses.chain(([r, c]) => fc.tuple(fc.constant(c), fc.array(logit, { minLength: r * c, maxLength: r * c }), fc.array(prob, { minLength: r * c, maxLength: r * c }))),
+        rowsClasses.chain(([r, c]) =>
+          fc.tuple(
+            fc.constant(c),
+            fc.array(logit, { minLength: r * c, maxLength: r * c }),
+            fc.array(prob, { minLength: r * c, maxLength: r * c }),
+          ),
+        ),
         ([classes, x, t]) => {
           // a Float64Array target of rows × classes is probabilities (number[] of length rows would be indices)
           const target = Float64Array.from(t);
@@ -61,14 +67,19 @@ describe.each(entries)('%s: loss properties', (_, m) => {
 
   test('logSoftmax = x − logSumExp(x), and softmax = exp(logSoftmax), per row', () => {
     fc.assert(
-      fc.property(rowsClasses.chain(([r, c]) => fc.tuple(fc.constant(c), fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: r * c, maxLength: r * c }))), ([classes, x]) => {
-        const ls = m.logSoftmax(x, { classes });
-        const lse = m.logSumExp(x, { classes });
-        const sm = m.softmax(x, { classes });
-        // x − lse is one f64 subtraction: exact agreement. The WASM kernels' exp and V8's Math.exp
-        // are each within 1 ulp, so softmax and exp(logSoftmax) may differ by 2 ulp (4.4e-16 relative).
-        return ls.every((v, i) => v === x[i] - lse[Math.floor(i / classes)] && Math.abs(sm[i] - Math.exp(v)) <= 4.5e-16 * Math.exp(v));
-      }),
+      fc.property(
+        rowsClasses.chain(([r, c]) =>
+          fc.tuple(fc.constant(c), fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: r * c, maxLength: r * c })),
+        ),
+        ([classes, x]) => {
+          const ls = m.logSoftmax(x, { classes });
+          const lse = m.logSumExp(x, { classes });
+          const sm = m.softmax(x, { classes });
+          // x − lse is one f64 subtraction: exact agreement. The WASM kernels' exp and V8's Math.exp
+          // are each within 1 ulp, so softmax and exp(logSoftmax) may differ by 2 ulp (4.4e-16 relative).
+          return ls.every((v, i) => v === x[i] - lse[Math.floor(i / classes)] && Math.abs(sm[i] - Math.exp(v)) <= 4.5e-16 * Math.exp(v));
+        },
+      ),
     );
   });
 
@@ -123,7 +134,10 @@ describe.each(entries)('%s: gradients against finite differences', (_, m) => {
       const opts = { classes, weight: [0.5, 1, 2, 1.5], labelSmoothing: 0.2, reduction };
       const grad = new Float64Array(x.length);
       m.softmaxCrossEntropy(x, target, { ...opts, grad });
-      expectGradClose(grad, finiteDifference((v) => reduce(m.softmaxCrossEntropy(v, target, opts)), x));
+      expectGradClose(
+        grad,
+        finiteDifference((v) => reduce(m.softmaxCrossEntropy(v, target, opts)), x),
+      );
     });
 
     test(`softmaxCrossEntropy, probability targets, weight, smoothing (${reduction})`, () => {
@@ -134,7 +148,10 @@ describe.each(entries)('%s: gradients against finite differences', (_, m) => {
       const opts = { classes, weight: [1, 2, 0.5, 1, 3], labelSmoothing: 0.1, reduction };
       const grad = new Float64Array(x.length);
       m.softmaxCrossEntropy(x, t, { ...opts, grad });
-      expectGradClose(grad, finiteDifference((v) => reduce(m.softmaxCrossEntropy(v, t, opts)), x));
+      expectGradClose(
+        grad,
+        finiteDifference((v) => reduce(m.softmaxCrossEntropy(v, t, opts)), x),
+      );
     });
 
     test(`binaryCrossEntropyWithLogits, weight and posWeight (${reduction})`, () => {
@@ -143,7 +160,10 @@ describe.each(entries)('%s: gradients against finite differences', (_, m) => {
       const opts = { weight: normal(12, 1).map(Math.abs), posWeight: [0.5, 2, 3], reduction };
       const grad = new Float64Array(x.length);
       m.binaryCrossEntropyWithLogits(x, y, { ...opts, grad });
-      expectGradClose(grad, finiteDifference((v) => reduce(m.binaryCrossEntropyWithLogits(v, y, opts)), x));
+      expectGradClose(
+        grad,
+        finiteDifference((v) => reduce(m.binaryCrossEntropyWithLogits(v, y, opts)), x),
+      );
     });
   }
 });

@@ -1,7 +1,7 @@
 // Reference values and gradients from PyTorch (float64): see test/fixtures/gen_losses.py, which
 // wrote test/fixtures/losses.json.
 import { describe, expect, test } from 'vitest';
-import { entries, type Entry } from './entries.js';
+import { type Entry, entries } from './entries.js';
 import { decode, F32_MATH, loadFixture, num } from './helpers.js';
 
 type Arr = { f64: string } | { f32: string } | { i32: number[] };
@@ -53,7 +53,16 @@ function expectArray(label: string, got: ArrayLike<number>, want: ArrayLike<numb
 describe.each(entries)('%s against PyTorch', (name, m) => {
   test('the fixture covers every loss function', () => {
     expect(new Set(fixture.cases.map((c) => c.fn))).toEqual(
-      new Set(['binaryCrossEntropy', 'binaryCrossEntropyWithLogits', 'softmaxCrossEntropy', 'nllLoss', 'klDiv', 'logSumExp', 'logSoftmax', 'softmax']),
+      new Set([
+        'binaryCrossEntropy',
+        'binaryCrossEntropyWithLogits',
+        'softmaxCrossEntropy',
+        'nllLoss',
+        'klDiv',
+        'logSumExp',
+        'logSoftmax',
+        'softmax',
+      ]),
     );
   });
 

@@ -47,9 +47,7 @@ describe.each(entries)('%s against SciPy', (_, m) => {
       for (const [pForm, pv] of forms(p)) {
         const qv = q === null ? null : pForm === 'number[]' ? Array.from(q) : q;
         const call = (reduction: 'none' | 'sum' | 'mean') =>
-          qv === null
-            ? m.entropy(pv, { ...c.options, reduction })
-            : m[c.fn as 'crossEntropy'](pv, qv, { ...c.options, reduction });
+          qv === null ? m.entropy(pv, { ...c.options, reduction }) : m[c.fn as 'crossEntropy'](pv, qv, { ...c.options, reduction });
         const rows = call('none') as Float64Array;
         expect(rows).toBeInstanceOf(Float64Array);
         expect(rows.length).toBe(expected.length);

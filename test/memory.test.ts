@@ -9,8 +9,8 @@
 // The WASM memory size is read through a 1-element alloc() view (alloc is the only thing that
 // grows memory; a grown memory would detach that view).
 import { describe, expect, test } from 'vitest';
-import * as js from 'xentropy/js';
 import * as x from 'xentropy';
+import * as js from 'xentropy/js';
 
 const probe = x.alloc(Float32Array, 1);
 const wasmBytes = () => x.refresh(probe).buffer.byteLength;

@@ -1,6 +1,6 @@
 // The module graph of the built package has no import cycle (bundlers warn about one, and a
 // cycle makes the order of module initialisation depend on which entry is imported first).
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';

@@ -8,8 +8,8 @@
 //   against mpmath's correctly rounded values (test/fixtures/vmath.json, gen_vmath.py);
 // - special and boundary values.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { sweeps, worstAgainstMpmath } from './vmath.js';
 import { loadFixture } from './helpers.js';
+import { sweeps, worstAgainstMpmath } from './vmath.js';
 
 interface VlogSweeps {
   seed(s: bigint): void;

@@ -6,8 +6,8 @@
 // - exp64 on 5000 doubles against mpmath's correctly rounded exp (test/fixtures/gen_vmath.py);
 // - overflow, underflow and special values on both paths.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { bits32, sweeps, worstAgainstMpmath, type Sweeps } from './vmath.js';
 import { loadFixture } from './helpers.js';
+import { bits32, type Sweeps, sweeps, worstAgainstMpmath } from './vmath.js';
 
 let m: Sweeps;
 beforeAll(() => {

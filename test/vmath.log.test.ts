@@ -6,8 +6,8 @@
 // - log64 on 5000 doubles against mpmath's correctly rounded log (test/fixtures/gen_vmath.py);
 // - special values through both the vector path and the scalar fallback.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { bits32, sweeps, worstAgainstMpmath, type Sweeps } from './vmath.js';
 import { loadFixture } from './helpers.js';
+import { bits32, type Sweeps, sweeps, worstAgainstMpmath } from './vmath.js';
 
 let m: Sweeps;
 beforeAll(() => {

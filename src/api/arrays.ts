@@ -101,7 +101,10 @@ export function settle(fn: string, name: string, x: ArrayBufferView | null, befo
   if (before < 0) return (x as Float64Array).length;
   const n = lengthOf(x);
   if (n !== before) {
-    fail(fn, `"${name}" changed length during the call (from ${before} to ${n}): its buffer was resized by code the call ran (a getter or a Proxy trap)`);
+    fail(
+      fn,
+      `"${name}" changed length during the call (from ${before} to ${n}): its buffer was resized by code the call ran (a getter or a Proxy trap)`,
+    );
   }
   checkBuffer(fn, name, x as FloatArray, n);
   return n;

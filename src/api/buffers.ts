@@ -14,13 +14,17 @@ export function checkBuffer(fn: string, name: string, x: FloatArray, length: num
   const m = memoryOf(x);
   if (m === 'released') fail(fn, `"${name}" was released by free(); allocate a new one with alloc()`);
   if (m === 'unregistered') {
-    fail(fn, `"${name}" is a view of alloc() memory other than the array alloc() or refresh() returned (a subarray can outlive its block); pass that array, or copy the part you need`);
+    fail(
+      fn,
+      `"${name}" is a view of alloc() memory other than the array alloc() or refresh() returned (a subarray can outlive its block); pass that array, or copy the part you need`,
+    );
   }
   if (m === 'detached') {
     fail(fn, `"${name}" was detached when WASM memory grew (a later alloc() grew it); get a live view with refresh(${name})`);
   }
   // a detached buffer's views read as empty: only an empty view can be one
-  if (m === 'foreign' && length === 0 && isDetached(bufferOf(x))) fail(fn, `"${name}" was detached (its ArrayBuffer was transferred); it holds no data`);
+  if (m === 'foreign' && length === 0 && isDetached(bufferOf(x)))
+    fail(fn, `"${name}" was detached (its ArrayBuffer was transferred); it holds no data`);
 }
 
 /** An array returned by alloc() or refresh() of either entry, still live, with its block. */
@@ -51,7 +55,11 @@ export function buffers(kernels: Kernels): BufferApi {
       const single = type === Float32Array;
       const max = Math.floor(MAX_ALLOC_BYTES / (single ? 4 : 8));
       if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || length > max) {
-        fail('alloc', `"length" must be an integer from 0 to ${max} for ${single ? 'Float32Array' : 'Float64Array'}; got ${show(length)}`, typeof length === 'number' ? RangeError : TypeError);
+        fail(
+          'alloc',
+          `"length" must be an integer from 0 to ${max} for ${single ? 'Float32Array' : 'Float64Array'}; got ${show(length)}`,
+          typeof length === 'number' ? RangeError : TypeError,
+        );
       }
       try {
         return b.alloc(single, length);

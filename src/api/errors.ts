@@ -33,7 +33,12 @@ export function fail(fn: string, message: string, Type: ErrorConstructor = Range
  * Throws for the first element of the named arrays that fails `ok` — called when a kernel has
  * reported that some element did, to name which one.
  */
-export function rejectFirst(fn: string, arrays: readonly (readonly [string, FloatArray])[], ok: (v: number) => boolean, what: string): never {
+export function rejectFirst(
+  fn: string,
+  arrays: readonly (readonly [string, FloatArray])[],
+  ok: (v: number) => boolean,
+  what: string,
+): never {
   for (const [name, x] of arrays) {
     for (let i = 0, n = lengthOf(x); i < n; i++) {
       if (!ok(x[i])) fail(fn, `"${name}"[${i}] must be ${what}; got ${show(x[i])}`);
@@ -42,4 +47,3 @@ export function rejectFirst(fn: string, arrays: readonly (readonly [string, Floa
   // Unreachable when a kernel reported a bad element; kept so that a kernel bug cannot pass silently.
   fail(fn, 'internal error: a kernel reported a bad element that could not be found');
 }
-

@@ -1,6 +1,19 @@
 import { typedArrayTag } from '../intrinsics.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
-import { checkLength, classIndices, deliver, floats, labels, optionalFloats, output, outputTarget, sameLength, seen, settle, toF64 } from './arrays.js';
+import {
+  checkLength,
+  classIndices,
+  deliver,
+  floats,
+  labels,
+  optionalFloats,
+  output,
+  outputTarget,
+  sameLength,
+  seen,
+  settle,
+  toF64,
+} from './arrays.js';
 import { fail, rejectFirst, show } from './errors.js';
 import { booleanOf, integerOf, numberIn, readOptions, reductionOf, requiredShape, shapeOf } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
@@ -82,17 +95,33 @@ export function losses(kernels: Kernels): LossApi {
     let classesOpt = o.classes;
     if (classesOpt === undefined && posWeight !== null) {
       // The row length comes from posWeight: say so when it does not fit the input.
-      if (m === 0 || n % m !== 0) fail(fn, `option "posWeight" must have one weight per class, a length that divides the input's length ${n}; got length ${m}`);
+      if (m === 0 || n % m !== 0)
+        fail(fn, `option "posWeight" must have one weight per class, a length that divides the input's length ${n}; got length ${m}`);
       classesOpt = m;
     }
     const { rows, classes } = shapeOf(fn, n, classesOpt);
     checkLength(fn, 'posWeight', m, posWeight, classes, 'one weight per class');
-    const grad = gradOut && outputTarget(fn, 'grad', gradOut, n, [['input', x], ['target', y], ['weight', weight], ['posWeight', posWeight]]);
+    const grad =
+      gradOut &&
+      outputTarget(fn, 'grad', gradOut, n, [
+        ['input', x],
+        ['target', y],
+        ['weight', weight],
+        ['posWeight', posWeight],
+      ]);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const perRow = new Float64Array(rows);
     kernels.bceLogitsRows({
-      input: x, target: y, weight, posWeight: toF64(posWeight), rows, classes,
-      gradScale: gradScale(reduction, n), loss, grad, sum: perRow,
+      input: x,
+      target: y,
+      weight,
+      posWeight: toF64(posWeight),
+      rows,
+      classes,
+      gradScale: gradScale(reduction, n),
+      loss,
+      grad,
+      sum: perRow,
     });
     deliver(gradOut, grad);
     return reduced(loss ?? perRow, sum(perRow), reduction, n);
@@ -113,7 +142,11 @@ export function losses(kernels: Kernels): LossApi {
     const gradOut = output(fn, 'grad', o.grad);
     // The target's form: probabilities (a float typed array, or number[], of rows × classes) or
     // class indices (an integer typed array, or number[], of one per row).
-    const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, number[])');
+    const tgt = labels(
+      fn,
+      target,
+      'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, number[])',
+    );
     // No caller code runs from here on (src/api/arrays.ts).
     const { rows, classes } = requiredShape(fn, settle(fn, 'logits', x, seenX), o.classes);
     checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, classes, 'one weight per class');
@@ -125,11 +158,20 @@ export function losses(kernels: Kernels): LossApi {
       fail(fn, `"target" must hold one class index per row (${rows}) or one probability per logit (${rows * classes}); got length ${n}`);
     }
     if (!asIndices && !tgt.float && !tgt.plain) {
-      fail(fn, `"target" of length ${n} would be probabilities, which must be a Float64Array, Float32Array or number[]; got ${show(target)}`, TypeError);
+      fail(
+        fn,
+        `"target" of length ${n} would be probabilities, which must be a Float64Array, Float32Array or number[]; got ${show(target)}`,
+        TypeError,
+      );
     }
     const t = asIndices ? null : (tgt.array as FloatArray);
     const grad =
-      gradOut && outputTarget(fn, 'grad', gradOut, rows * classes, [['logits', x], ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView)], ['weight', weight]]);
+      gradOut &&
+      outputTarget(fn, 'grad', gradOut, rows * classes, [
+        ['logits', x],
+        ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView)],
+        ['weight', weight],
+      ]);
 
     const lse = rowShifts(x, rows, classes);
     const loss = new Float64Array(rows);
@@ -143,7 +185,16 @@ export function losses(kernels: Kernels): LossApi {
       if (eps > 0) {
         const counts = label.map((v) => (v < 0 ? 0 : 1));
         kernels.softTargetRows({
-          x, target: null, classWeight, lse, targetScale: new Float64Array(rows), uniform: counts, rows, classes, loss: smooth, mass,
+          x,
+          target: null,
+          classWeight,
+          lse,
+          targetScale: new Float64Array(rows),
+          uniform: counts,
+          rows,
+          classes,
+          loss: smooth,
+          mass,
         });
       }
       for (let r = 0; r < rows; r++) {
@@ -156,12 +207,18 @@ export function losses(kernels: Kernels): LossApi {
         const g = gradScale(reduction, divisor);
         const labelScale = labelWeight.map((v) => g * (1 - eps) * v);
         kernels.softmaxGradRows({
-          x, target: null, classWeight, lse,
+          x,
+          target: null,
+          classWeight,
+          lse,
           softmaxScale: labelScale.map((v, r) => v + g * (eps / classes) * mass[r]),
-          label, labelScale,
+          label,
+          labelScale,
           targetScale: new Float64Array(rows),
           uniform: label.map((v) => (v < 0 ? 0 : (g * eps) / classes)),
-          rows, classes, grad,
+          rows,
+          classes,
+          grad,
         });
         deliver(gradOut, grad);
       }
@@ -175,12 +232,18 @@ export function losses(kernels: Kernels): LossApi {
     if (grad !== null) {
       const g = gradScale(reduction, rows);
       kernels.softmaxGradRows({
-        x, target: t!, classWeight, lse,
+        x,
+        target: t!,
+        classWeight,
+        lse,
         softmaxScale: mass.map((v) => g * v),
-        label: null, labelScale: new Float64Array(rows),
+        label: null,
+        labelScale: new Float64Array(rows),
         targetScale: targetScale.map((v) => g * v),
         uniform: uniform.map((v) => g * v),
-        rows, classes, grad,
+        rows,
+        classes,
+        grad,
       });
       deliver(gradOut, grad);
     }
@@ -254,7 +317,11 @@ export function losses(kernels: Kernels): LossApi {
       settle(fn, 'out', given, seenO);
       const { rows, classes } = shapeOf(fn, n, o.classes);
       const out: FloatArray =
-        given !== null ? outputTarget(fn, 'out', given, n, [['x', v]]) : typedArrayTag(v) === 'Float32Array' ? new Float32Array(n) : new Float64Array(n);
+        given !== null
+          ? outputTarget(fn, 'out', given, n, [['x', v]])
+          : typedArrayTag(v) === 'Float32Array'
+            ? new Float32Array(n)
+            : new Float64Array(n);
       kernels.softmaxRows({ x: v, lse: rowShifts(v, rows, classes), rows, classes, log, out });
       deliver(given, out);
       return given ?? out;

@@ -1,4 +1,4 @@
-import { Kind, type FloatArray, type Kernels } from '../kernels/types.js';
+import { type FloatArray, type Kernels, Kind } from '../kernels/types.js';
 import { floats, sameLength, seen, settle } from './arrays.js';
 import { rejectFirst } from './errors.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
@@ -58,7 +58,17 @@ function measure(
   const out = reduction === 'none' ? new Float64Array(rows) : rowBuffer(rows);
   const norm = normalize ? normalizers(kernels, p, q, rows, classes) : null;
   if (!kernels.rowTerms({ kind, p, q, rows, classes, pScale: norm && norm.pScale, qScale: norm && norm.qScale, out })) {
-    rejectFirst(fn, q === null ? [['p', p]] : [['p', p], ['q', q]], (v) => v >= 0, 'a non-negative number');
+    rejectFirst(
+      fn,
+      q === null
+        ? [['p', p]]
+        : [
+            ['p', p],
+            ['q', q],
+          ],
+      (v) => v >= 0,
+      'a non-negative number',
+    );
   }
   if (norm) for (const r of norm.zero) out[r] = NaN;
   // In units of `base`: ln(base) divides each row ('none') or the reduced value.

@@ -53,7 +53,11 @@ function kindOf(value: unknown, type: 'number' | 'string'): ErrorConstructor {
 export function shapeOf(fn: string, length: number, classes: number | undefined): Shape {
   if (classes === undefined) return { rows: 1, classes: length };
   if (typeof classes !== 'number' || !Number.isInteger(classes) || classes <= 0 || length % classes !== 0) {
-    fail(fn, `option "classes" must be a positive integer that divides the length ${length}; got ${show(classes)}`, kindOf(classes, 'number'));
+    fail(
+      fn,
+      `option "classes" must be a positive integer that divides the length ${length}; got ${show(classes)}`,
+      kindOf(classes, 'number'),
+    );
   }
   return { rows: length / classes, classes };
 }
@@ -61,10 +65,18 @@ export function shapeOf(fn: string, length: number, classes: number | undefined)
 const REDUCTIONS = ['mean', 'sum', 'none'] as const;
 
 /** The `reduction` option: one of `allowed` (default: 'mean', 'sum', 'none'); 'mean' when omitted. */
-export function reductionOf<R extends string = Reduction>(fn: string, reduction: unknown, allowed: readonly R[] = REDUCTIONS as readonly string[] as R[]): R {
+export function reductionOf<R extends string = Reduction>(
+  fn: string,
+  reduction: unknown,
+  allowed: readonly R[] = REDUCTIONS as readonly string[] as R[],
+): R {
   if (reduction === undefined) return 'mean' as R;
   if (!allowed.includes(reduction as R)) {
-    fail(fn, `option "reduction" must be one of ${allowed.map((r) => `'${r}'`).join(', ')}; got ${show(reduction)}`, kindOf(reduction, 'string'));
+    fail(
+      fn,
+      `option "reduction" must be one of ${allowed.map((r) => `'${r}'`).join(', ')}; got ${show(reduction)}`,
+      kindOf(reduction, 'string'),
+    );
   }
   return reduction as R;
 }
@@ -101,7 +113,7 @@ export function numberIn(fn: string, name: string, value: unknown, lo: number, h
 
 export function integerOf(fn: string, name: string, value: unknown, dflt: number): number {
   if (value === undefined) return dflt;
-  if (typeof value !== 'number' || !Number.isInteger(value)) fail(fn, `option "${name}" must be an integer; got ${show(value)}`, kindOf(value, 'number'));
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    fail(fn, `option "${name}" must be an integer; got ${show(value)}`, kindOf(value, 'number'));
   return value;
 }
-

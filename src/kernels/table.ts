@@ -59,7 +59,12 @@ export const KERNELS = {
   /** sum[r] = Σ_j x[r, j] (the row sums that `normalize` divides by). */
   rowSums: {
     module: 'measures',
-    args: [['x', 'elem'], ['rows', 'rows'], ['classes', 'classes'], ['sum', 'rowOut']],
+    args: [
+      ['x', 'elem'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['sum', 'rowOut'],
+    ],
   },
   /**
    * out[r] = Σ_j term(kind, p[r, j]·pScale[r], q[r, j]·qScale[r]) (scales absent: 1; q ignored
@@ -83,12 +88,24 @@ export const KERNELS = {
   lseRows: {
     module: 'losses',
     combine: 'logAdd',
-    args: [['x', 'elem'], ['rows', 'rows'], ['classes', 'classes'], ['out', 'rowOut']],
+    args: [
+      ['x', 'elem'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['out', 'rowOut'],
+    ],
   },
   /** out[r, j] = x[r, j] − lse[r] (log) or exp(x[r, j] − lse[r]). */
   softmaxRows: {
     module: 'losses',
-    args: [['x', 'elem'], ['lse', 'row'], ['rows', 'rows'], ['classes', 'classes'], ['log', 'bool'], ['out', 'out']],
+    args: [
+      ['x', 'elem'],
+      ['lse', 'row'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['log', 'bool'],
+      ['out', 'out'],
+    ],
   },
   /**
    * The soft-target cross entropy of each row. With c[r, j] = classWeight[j]·(targetScale[r]·target[r, j] + uniform[r])

@@ -1,5 +1,5 @@
 // The pure-TypeScript measure kernels; assembly/measures.ts is their WASM twin.
-import { Kind, type FloatArray, type KernelFunctions } from './types.js';
+import { type FloatArray, type KernelFunctions, Kind } from './types.js';
 
 const MIN_NORMAL = 2.2250738585072014e-308;
 /** Elements per block of partial sums (see rowTerms). */
@@ -27,9 +27,8 @@ function klTerm(p: number, q: number): number {
 // g(d)/d² = G(d²), g(d) = (1+d)·log1p(d) + (1−d)·log1p(−d), for d² < 1/4: 13 coefficients of
 // a Chebyshev fit (error 2^-56; scripts/gen-vlog.py, the same as assembly/vlog-table.ts's JS_G).
 const G = [
-  1.0, 0.16666666666665914, 0.06666666666834865, 0.03571428556716924, 0.022222228885653575, 0.015151336251909375,
-  0.010992078451474438, 0.008298327091145986, 0.00680678099178135, 0.0038454510862695767, 0.009217619538886054,
-  -0.006739560728896578, 0.014368805567745852,
+  1.0, 0.16666666666665914, 0.06666666666834865, 0.03571428556716924, 0.022222228885653575, 0.015151336251909375, 0.010992078451474438,
+  0.008298327091145986, 0.00680678099178135, 0.0038454510862695767, 0.009217619538886054, -0.006739560728896578, 0.014368805567745852,
 ] as const;
 
 /**
@@ -44,7 +43,9 @@ function jensenShannonTerm(p: number, q: number): number {
     const d = D / s;
     const x = d * d;
     if (x < 0.25) {
-      const x2 = x * x, x4 = x2 * x2, x8 = x4 * x4;
+      const x2 = x * x,
+        x4 = x2 * x2,
+        x8 = x4 * x4;
       const a = G[0] + G[1] * x + x2 * (G[2] + G[3] * x);
       const b = G[4] + G[5] * x + x2 * (G[6] + G[7] * x);
       const c = G[8] + G[9] * x + x2 * (G[10] + G[11] * x);

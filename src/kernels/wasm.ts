@@ -1,6 +1,6 @@
 import { bufferOf, byteOffsetOf, lengthOf, setInto, typedArrayTag, viewOf } from '../intrinsics.js';
-import { addBlock, blocks, memoryOf, registerBuffer, removeBlock, type Block, type Buffers, type Region } from './buffers.js';
-import { KERNELS, type Descriptor, type KernelName } from './table.js';
+import { addBlock, type Block, type Buffers, blocks, memoryOf, type Region, registerBuffer, removeBlock } from './buffers.js';
+import { type Descriptor, KERNELS, type KernelName } from './table.js';
 import { tsKernels } from './ts.js';
 import type { FloatArray, KernelFunctions, Kernels, WasmKernelExports } from './types.js';
 
@@ -185,7 +185,10 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
     const plan = planOf(name, KERNELS[name], SLOTS);
     const f64Export = (ex as unknown as Record<string, Export>)[`${name}F64`];
     const f32Export = (ex as unknown as Record<string, Export>)[`${name}F32`];
-    for (const [suffix, f] of [['F64', f64Export], ['F32', f32Export]] as const) {
+    for (const [suffix, f] of [
+      ['F64', f64Export],
+      ['F32', f32Export],
+    ] as const) {
       if (typeof f !== 'function' || f.length !== plan.argc) {
         throw new Error(`xentropy: the WASM module's ${name}${suffix} does not match its descriptor (${plan.argc} arguments)`);
       }

@@ -18,9 +18,16 @@ export function compute(x, seed) {
     crossEntropy: x.crossEntropy(p, q, { normalize: true }),
     klDivergence: x.klDivergence(q, Float64Array.from(p), { classes: 40, reduction: 'sum', normalize: true }),
     jsDivergence: x.jsDivergence(Float64Array.from(p), q, { classes: 20000 }),
-    sce: x.softmaxCrossEntropy(logits, Int32Array.from({ length: 2 }, (_, i) => i * 7), { classes: 20000, grad }),
+    sce: x.softmaxCrossEntropy(
+      logits,
+      Int32Array.from({ length: 2 }, (_, i) => i * 7),
+      { classes: 20000, grad },
+    ),
     gradSum: grad.reduce((s, v) => s + Math.abs(v), 0),
-    bce: x.binaryCrossEntropyWithLogits(logits, p.map((v) => (v > 0.5 ? 1 : 0))),
+    bce: x.binaryCrossEntropyWithLogits(
+      logits,
+      p.map((v) => (v > 0.5 ? 1 : 0)),
+    ),
     lse: Array.from(x.logSumExp(logits, { classes: 400 })).slice(0, 5),
   };
 }
