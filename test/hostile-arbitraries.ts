@@ -498,7 +498,7 @@ export function build(m: Entry, h: HostileCase): Built {
       case 'sharedAlias': {
         // over a structuredClone of the first input's SharedArrayBuffer, shifted by one element
         const s = sabs.get(first);
-        if (s) {
+        if (s && s.sab.byteLength >= n * T.BYTES_PER_ELEMENT) {
           const twin = structuredClone(s.sab);
           // whole elements of the output's type (the input may be f32 under an f64 output)
           const room = Math.min(T.BYTES_PER_ELEMENT, s.sab.byteLength - n * T.BYTES_PER_ELEMENT);

@@ -62,7 +62,8 @@ type Numbers<T extends readonly unknown[]> = { [I in keyof T]: number };
 
 /** The two WASM exports of every kernel: one number per descriptor argument, in its order. */
 export type WasmKernelExports = {
-  [K in KernelName as `${K}F64` | `${K}F32`]: (...args: Numbers<KernelTable[K]['args']>) => number;
+  // Extract<…>: TypeScript 5.0 takes a mapped tuple as a rest parameter only where it is visibly an array
+  [K in KernelName as `${K}F64` | `${K}F32`]: (...args: Extract<Numbers<KernelTable[K]['args']>, readonly number[]>) => number;
 };
 
 /** Roles whose argument is an array (a scratch slot in the WASM glue). */
