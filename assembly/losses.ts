@@ -5,17 +5,30 @@
 
 import { at, exp64, EXP32_LO, f64at, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 
+// ---- log-sum-exp in two parts -------------------------------------------------------------------
+//
+// log Σ_j exp x_j = m + log1p(s): m the row's max, s = Σ exp(x_j − m) over the other elements.
+// The max's own 1 is kept apart from s (SciPy gh-18295: 1 + e^-40 rounds to 1 before its log):
+// one element equal to the max is "the max"; when the max grows, the old one becomes an ordinary
+// term; an element equal to the max is an ordinary term of 1. Terms whose exp underflows are their
+// (subnormal) value or 0, never clamped to the edge of exp's range.
+
+/** The state of a log-sum-exp in progress (lseScalar's in and out): max m, sum s of the others. */
+let stM: f64 = -Infinity;
+let stS: f64 = 0;
+
 /**
- * log Σ exp over n elements from element i, in one read: a running max m and a sum s of
- * exp(x − m), rescaled when the max grows. Equal values (±∞ included) add exp(0) = 1 without
- * forming ∞ − ∞, so a row of −∞ gives −∞ and a row holding +∞ gives +∞ (PyTorch's logsumexp);
- * NaN propagates. The scalar path: short rows, tails, and rows holding +∞ or NaN.
+ * Adds n elements from element i to the state (stM, stS), one at a time. Equal values (±∞
+ * included) add exp(0) = 1 without forming ∞ − ∞, so a row of −∞ gives (−∞, …) and a row holding
+ * +∞ gives max +∞ (PyTorch's logsumexp); NaN propagates (into s). The scalar path: short rows,
+ * tails, and rows holding +∞ or NaN.
  */
-function lseScalar<T>(x: usize, i: usize, n: usize, m: f64, s: f64): f64 {
+function lseScalar<T>(x: usize, i: usize, n: usize): void {
+  let m = stM, s = stS;
   for (let j: usize = 0; j < n; j++) {
     let v = at<T>(x, i + j);
     if (v > m) {
-      s = s * Math.exp(m - v) + 1;
+      s = (s + 1) * Math.exp(m - v);
       m = v;
     } else if (v == m) {
       s += 1;
@@ -23,43 +36,74 @@ function lseScalar<T>(x: usize, i: usize, n: usize, m: f64, s: f64): f64 {
       s += Math.exp(v - m);
     }
   }
-  return m + Math.log(s);
+  stM = m;
+  stS = s;
 }
 
 /** Elements summed into a block accumulator before it joins the row's sum (as in rowTerms). */
 const LSE_BLOCK: usize = 64;
 
-/**
- * The running (max, sum) of every lane, combined into one (max, sum), then the tail of the row
- * through the scalar path. Lanes whose max is −∞ hold nothing.
- */
-// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function finish<T>(x: usize, i: usize, n: usize, m: StaticArray<f64>, s: StaticArray<f64>, lanes: i32): f64 {
-  let mx = -Infinity;
-  for (let l = 0; l < lanes; l++) mx = max(mx, unchecked(m[l]));
-  let sum: f64 = 0;
-  if (mx > -Infinity) for (let l = 0; l < lanes; l++) if (unchecked(m[l]) > -Infinity) sum += unchecked(s[l]) * Math.exp(unchecked(m[l]) - mx);
-  return lseScalar<T>(x, i, n, mx, sum);
-}
-
 const laneMax = new StaticArray<f64>(4);
 const laneSum = new StaticArray<f64>(4);
+const laneCount = new StaticArray<f64>(4);
 
 /**
- * lseRows for f64 data, two f64x2 vectors per step: each lane keeps its own running max M and
- * sum S of exp(x − M) (fastExp64, < 1 ulp); a step whose elements exceed M rescales S by
- * exp(M_old − M_new) (Math.exp, per lane). exp's argument is clamped below at −708: such terms
- * are < 2^-1021 against a lane sum ≥ 1, so they cannot change it, and the clamp keeps every
- * vector on the fast path. A row holding +∞ or NaN is recomputed by the scalar path.
+ * The lanes' states — max M, sum S of the terms below M, count C of the elements equal to M —
+ * merged into (stM, stS), the tail of the row added by the scalar path, and the row's parts stored.
+ * The counts are exact integers: removing the one max's 1 from them loses nothing.
  */
-function lseRows64(x: usize, rows: i32, classes: i32, out: usize): void {
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function finish<T>(x: usize, i: usize, n: usize, lanes: i32, maxOut: usize, restOut: usize, r: usize): void {
+  let mx = -Infinity;
+  for (let l = 0; l < lanes; l++) mx = max(mx, unchecked(laneMax[l]));
+  let ones: f64 = -1, s: f64 = 0;
+  if (mx == -Infinity) ones = 0;
+  else {
+    for (let l = 0; l < lanes; l++) {
+      let m = unchecked(laneMax[l]);
+      if (m == mx) {
+        ones += unchecked(laneCount[l]);
+        s += unchecked(laneSum[l]);
+      } else if (m > -Infinity) {
+        s += (unchecked(laneSum[l]) + unchecked(laneCount[l])) * Math.exp(m - mx);
+      }
+    }
+  }
+  stM = mx;
+  stS = ones + s;
+  lseScalar<T>(x, i, n);
+  store<f64>(maxOut + (r << 3), stM);
+  store<f64>(restOut + (r << 3), Math.log1p(stS));
+}
+
+/** exp of the lanes of d (f64) in (−746, lo): the terms the fast exp does not cover; 0 elsewhere. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function tinyExp(d0: f64, d1: f64, lo: f64): v128 {
+  let e0 = d0 < lo && d0 > -746 ? Math.exp(d0) : 0;
+  let e1 = d1 < lo && d1 > -746 ? Math.exp(d1) : 0;
+  return f64x2.replace_lane(f64x2.splat(e0), 1, e1);
+}
+
+/** Constants of the lse kernels, loaded into locals before their loops (see assembly/vlog.ts). */
+const LSE_K64: usize = memory.data<f64>([-708.0, -708.0, -746.0, -746.0, Infinity, Infinity, 1.0, 1.0], 16);
+const LSE_K32: usize = memory.data<f32>([EXP32_LO, EXP32_LO, EXP32_LO, EXP32_LO, -746.0, -746.0, -746.0, -746.0,
+  Infinity, Infinity, Infinity, Infinity, 1.0, 1.0, 1.0, 1.0], 16);
+
+/**
+ * lseRows for f64 data, two f64x2 vectors per step: each lane keeps its own running max M, sum S
+ * of exp(x − M) over the elements below M (fastExp64, < 1 ulp) and count C of those equal to M; a
+ * step whose elements exceed M turns the old count into ordinary terms and rescales S by
+ * exp(M_old − M_new) (Math.exp, per lane). exp of an argument below −708 is not on fastExp64's
+ * fast path: 0 from the vector, and its subnormal value (down to −746) added by tinyExp. A row
+ * holding +∞ or NaN is recomputed by the scalar path.
+ */
+function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: usize): void {
   let n = <usize>classes;
-  let lo = f64x2.splat(-708.0);
-  let inf = f64x2.splat(Infinity);
+  let lo = v128.load(LSE_K64), lo2 = v128.load(LSE_K64, 16), inf = v128.load(LSE_K64, 32), one = v128.load(LSE_K64, 48);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n, end = i + n;
     let M = f64x2.splat(-Infinity);
-    let S = f64x2.splat(0);
+    let S = f64x2.splat(0), C = f64x2.splat(0);
     let fin = i64x2.splat(-1);
     while (i + 4 <= end) {
       let stop = min(i + LSE_BLOCK, end);
@@ -70,46 +114,59 @@ function lseRows64(x: usize, rows: i32, classes: i32, out: usize): void {
         let mx = f64x2.pmax(a, b); // pmax: one instruction; NaN rows are redone by the scalar path (fin)
         if (v128.any_true(f64x2.gt(mx, M))) {
           let Mn = f64x2.pmax(M, mx);
+          let grew = f64x2.gt(Mn, M);
           let m0 = f64x2.extract_lane(M, 0), n0 = f64x2.extract_lane(Mn, 0);
           let m1 = f64x2.extract_lane(M, 1), n1 = f64x2.extract_lane(Mn, 1);
           let f = f64x2.replace_lane(f64x2.splat(n0 > m0 ? Math.exp(m0 - n0) : 1), 1, n1 > m1 ? Math.exp(m1 - n1) : 1);
-          S = f64x2.mul(S, f);
+          S = f64x2.mul(f64x2.add(S, v128.and(C, grew)), f);
+          C = v128.andnot(C, grew);
           B = f64x2.mul(B, f);
           M = Mn;
         }
-        let ea = fastExp64(f64x2.pmax(lo, f64x2.sub(a, M)));
-        let eb = fastExp64(f64x2.pmax(lo, f64x2.sub(b, M)));
+        let da = f64x2.sub(a, M), db = f64x2.sub(b, M);
+        let qa = f64x2.eq(a, M), qb = f64x2.eq(b, M);
+        C = f64x2.add(C, f64x2.add(v128.and(qa, one), v128.and(qb, one)));
+        let ea = v128.and(fastExp64(f64x2.pmax(lo, da)), v128.andnot(f64x2.ge(da, lo), qa));
+        let eb = v128.and(fastExp64(f64x2.pmax(lo, db)), v128.andnot(f64x2.ge(db, lo), qb));
         B = f64x2.add(B, f64x2.add(ea, eb));
+        if (v128.any_true(v128.or(v128.and(f64x2.lt(da, lo), f64x2.gt(da, lo2)), v128.and(f64x2.lt(db, lo), f64x2.gt(db, lo2))))) {
+          B = f64x2.add(B, tinyExp(f64x2.extract_lane(da, 0), f64x2.extract_lane(da, 1), -708));
+          B = f64x2.add(B, tinyExp(f64x2.extract_lane(db, 0), f64x2.extract_lane(db, 1), -708));
+        }
       }
       S = f64x2.add(S, B);
     }
-    let res: f64;
     if (!i64x2.all_true(fin)) {
-      res = lseScalar<f64>(x, r * n, n, -Infinity, 0);
+      stM = -Infinity;
+      stS = 0;
+      lseScalar<f64>(x, r * n, n);
+      store<f64>(maxOut + (r << 3), stM);
+      store<f64>(restOut + (r << 3), Math.log1p(stS));
     } else {
       unchecked((laneMax[0] = f64x2.extract_lane(M, 0)));
       unchecked((laneMax[1] = f64x2.extract_lane(M, 1)));
       unchecked((laneSum[0] = f64x2.extract_lane(S, 0)));
       unchecked((laneSum[1] = f64x2.extract_lane(S, 1)));
-      res = finish<f64>(x, i, end - i, laneMax, laneSum, 2);
+      unchecked((laneCount[0] = f64x2.extract_lane(C, 0)));
+      unchecked((laneCount[1] = f64x2.extract_lane(C, 1)));
+      finish<f64>(x, i, end - i, 2, maxOut, restOut, r);
     }
-    store<f64>(out + (r << 3), res);
   }
 }
 
 /**
- * lseRows for f32 data: as lseRows64 with four f32 lanes, fastExp32 (< 1 f32 ulp, argument
- * clamped at −86: terms < 2^-124 against a lane sum ≥ 1), pairs of terms added in f32 and
- * widened into f64 lane sums. The row's lse is within ~2 f32 ulps of 1 (absolute) of the f64 value.
+ * lseRows for f32 data: as lseRows64 with four f32 lanes (max and count in f32: counts are exact
+ * below 2^24), fastExp32 (< 1 f32 ulp, fast below −86 not covered: tinyExp adds those terms from
+ * the f64 difference), pairs of terms added in f32 and widened into f64 lane sums.
  */
-function lseRows32(x: usize, rows: i32, classes: i32, out: usize): void {
+function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: usize): void {
   let n = <usize>classes;
-  let lo = f32x4.splat(EXP32_LO);
-  let inf = f32x4.splat(Infinity);
+  let lo = v128.load(LSE_K32), lo2 = v128.load(LSE_K32, 16), inf = v128.load(LSE_K32, 32), one = v128.load(LSE_K32, 48);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n, end = i + n;
     let M = f32x4.splat(-Infinity);
     let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
+    let C = f32x4.splat(0);
     let fin = i32x4.splat(-1);
     while (i + 8 <= end) {
       let stop = min(i + LSE_BLOCK, end);
@@ -120,28 +177,47 @@ function lseRows32(x: usize, rows: i32, classes: i32, out: usize): void {
         let mx = f32x4.pmax(a, b); // pmax: one instruction; NaN rows are redone by the scalar path (fin)
         if (v128.any_true(f32x4.gt(mx, M))) {
           let Mn = f32x4.pmax(M, mx);
+          let grew = f32x4.gt(Mn, M);
           let f0 = rescale(f32x4.extract_lane(M, 0), f32x4.extract_lane(Mn, 0));
           let f1 = rescale(f32x4.extract_lane(M, 1), f32x4.extract_lane(Mn, 1));
           let f2 = rescale(f32x4.extract_lane(M, 2), f32x4.extract_lane(Mn, 2));
           let f3 = rescale(f32x4.extract_lane(M, 3), f32x4.extract_lane(Mn, 3));
           let F0 = f64x2.replace_lane(f64x2.splat(f0), 1, f1);
           let F1 = f64x2.replace_lane(f64x2.splat(f2), 1, f3);
-          S0 = f64x2.mul(S0, F0);
-          S1 = f64x2.mul(S1, F1);
+          let old = v128.and(C, grew);
+          S0 = f64x2.mul(f64x2.add(S0, lo64(old)), F0);
+          S1 = f64x2.mul(f64x2.add(S1, hi64(old)), F1);
+          C = v128.andnot(C, grew);
           B0 = f64x2.mul(B0, F0);
           B1 = f64x2.mul(B1, F1);
           M = Mn;
         }
-        let e = f32x4.add(fastExp32(f32x4.pmax(lo, f32x4.sub(a, M))), fastExp32(f32x4.pmax(lo, f32x4.sub(b, M))));
+        let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
+        let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
+        C = f32x4.add(C, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
+        let ea = v128.and(fastExp32(f32x4.pmax(lo, da)), v128.andnot(f32x4.ge(da, lo), qa));
+        let eb = v128.and(fastExp32(f32x4.pmax(lo, db)), v128.andnot(f32x4.ge(db, lo), qb));
+        let e = f32x4.add(ea, eb);
         B0 = f64x2.add(B0, lo64(e));
         B1 = f64x2.add(B1, hi64(e));
+        if (v128.any_true(v128.or(v128.and(f32x4.lt(da, lo), f32x4.gt(da, lo2)), v128.and(f32x4.lt(db, lo), f32x4.gt(db, lo2))))) {
+          // the differences again in f64 (exact for f32 operands of like size)
+          let wa0 = f64x2.sub(lo64(a), lo64(M)), wa1 = f64x2.sub(hi64(a), hi64(M));
+          let wb0 = f64x2.sub(lo64(b), lo64(M)), wb1 = f64x2.sub(hi64(b), hi64(M));
+          let L = <f64>EXP32_LO;
+          B0 = f64x2.add(B0, f64x2.add(tinyExp(f64x2.extract_lane(wa0, 0), f64x2.extract_lane(wa0, 1), L), tinyExp(f64x2.extract_lane(wb0, 0), f64x2.extract_lane(wb0, 1), L)));
+          B1 = f64x2.add(B1, f64x2.add(tinyExp(f64x2.extract_lane(wa1, 0), f64x2.extract_lane(wa1, 1), L), tinyExp(f64x2.extract_lane(wb1, 0), f64x2.extract_lane(wb1, 1), L)));
+        }
       }
       S0 = f64x2.add(S0, B0);
       S1 = f64x2.add(S1, B1);
     }
-    let res: f64;
     if (!i32x4.all_true(fin)) {
-      res = lseScalar<f32>(x, r * n, n, -Infinity, 0);
+      stM = -Infinity;
+      stS = 0;
+      lseScalar<f32>(x, r * n, n);
+      store<f64>(maxOut + (r << 3), stM);
+      store<f64>(restOut + (r << 3), Math.log1p(stS));
     } else {
       unchecked((laneMax[0] = <f64>f32x4.extract_lane(M, 0)));
       unchecked((laneMax[1] = <f64>f32x4.extract_lane(M, 1)));
@@ -151,16 +227,19 @@ function lseRows32(x: usize, rows: i32, classes: i32, out: usize): void {
       unchecked((laneSum[1] = f64x2.extract_lane(S0, 1)));
       unchecked((laneSum[2] = f64x2.extract_lane(S1, 0)));
       unchecked((laneSum[3] = f64x2.extract_lane(S1, 1)));
-      res = finish<f32>(x, i, end - i, laneMax, laneSum, 4);
+      unchecked((laneCount[0] = <f64>f32x4.extract_lane(C, 0)));
+      unchecked((laneCount[1] = <f64>f32x4.extract_lane(C, 1)));
+      unchecked((laneCount[2] = <f64>f32x4.extract_lane(C, 2)));
+      unchecked((laneCount[3] = <f64>f32x4.extract_lane(C, 3)));
+      finish<f32>(x, i, end - i, 4, maxOut, restOut, r);
     }
-    store<f64>(out + (r << 3), res);
   }
 }
 
-/** out[r] = log Σ_j exp x[r, j]: lseRows64 or lseRows32 by element type. */
-export function lseRows<T>(x: usize, rows: i32, classes: i32, out: usize): void {
-  if (sizeof<T>() == 8) lseRows64(x, rows, classes, out);
-  else lseRows32(x, rows, classes, out);
+/** lseRows64 or lseRows32 by element type (the descriptor: src/kernels/table.ts). */
+export function lseRows<T>(x: usize, rows: i32, classes: i32, max: usize, rest: usize): void {
+  if (sizeof<T>() == 8) lseRows64(x, rows, classes, max, rest);
+  else lseRows32(x, rows, classes, max, rest);
 }
 
 /** exp(m − mn) when the lane's max grew from m to mn, else 1 (also for −∞ → −∞). */
@@ -169,33 +248,33 @@ export function lseRows<T>(x: usize, rows: i32, classes: i32, out: usize): void 
   return mn > m ? Math.exp(<f64>m - <f64>mn) : 1;
 }
 
-/** out = x − lse (log) or exp(x − lse), per row. */
-export function softmaxRows<T>(x: usize, lse: usize, rows: i32, classes: i32, log: bool, out: usize): void {
+/** out = (x − max) − rest (log) or its exp, per row: two parts of one sign. */
+export function softmaxRows<T>(x: usize, max: usize, rest: usize, rows: i32, classes: i32, log: bool, out: usize): void {
   let n = <usize>classes;
   for (let r: usize = 0; r < <usize>rows; r++) {
-    let L = f64x2.splat(f64at(lse, r));
+    let Mx = f64x2.splat(f64at(max, r)), L = f64x2.splat(f64at(rest, r));
     let i = r * n;
     // exp64: < 1 ulp; lanes outside its fast range (exp(−1000), NaN) take its scalar path.
     for (let j: usize = 0; j < n; j += 2) {
       let last = j + 1 == n;
-      let d = f64x2.sub(pair<T>(x, i + j, last), L);
-      storePair(out, i + j, log ? d : exp64(d), last);
+      let d = f64x2.sub(f64x2.sub(pair<T>(x, i + j, last), Mx), L);
+      storePair<T>(out, i + j, log ? d : exp64(d), last);
     }
   }
 }
 
 /**
  * The soft-target cross entropy of each row. With c_j = classWeight_j·(targetScale_r·target_rj + uniform_r)
- * (classWeight, target absent: 1, 0): loss[r] = Σ_j c_j·(lse_r − x_rj), mass[r] = Σ_j c_j;
+ * (classWeight, target absent: 1, 0): loss[r] = Σ_j c_j·((max_r − x_rj) + rest_r), mass[r] = Σ_j c_j;
  * both 0 on a row whose targetScale and uniform are 0.
  */
 export function softTargetRows<T>(
-  x: usize, target: usize, classWeight: usize, lse: usize, targetScale: usize, uniform: usize,
+  x: usize, target: usize, classWeight: usize, max: usize, rest: usize, targetScale: usize, uniform: usize,
   rows: i32, classes: i32, loss: usize, mass: usize,
 ): void {
   let n = <usize>classes;
   for (let r: usize = 0; r < <usize>rows; r++) {
-    let l = f64at(lse, r), a = f64at(targetScale, r), b = f64at(uniform, r);
+    let m = f64at(max, r), l = f64at(rest, r), a = f64at(targetScale, r), b = f64at(uniform, r);
     let i = r * n;
     let s: f64 = 0, c: f64 = 0;
     if (a == 0 && b == 0) {
@@ -209,7 +288,7 @@ export function softTargetRows<T>(
       let cj = b;
       if (target) cj += a * at<T>(target, i + j);
       if (classWeight) cj *= f64at(classWeight, j);
-      s += cj * (l - at<T>(x, i + j));
+      s += cj * (m - at<T>(x, i + j) + l);
       c += cj;
     }
     store<f64>(loss + (r << 3), s);
@@ -218,22 +297,25 @@ export function softTargetRows<T>(
 }
 
 /**
- * grad_rj = softmaxScale_r·exp(x_rj − lse_r) − classWeight_j·(targetScale_r·target_rj + uniform_r)
- *           − [offset + j = label_r]·labelScale_r; exactly 0 on a row whose four scales are 0.
+ * grad_rj = softmaxScale_r·p_rj − classWeight_j·(targetScale_r·target_rj + uniform_r)
+ *           − [offset + j = label_r]·labelScale_r, p_rj = exp((x_rj − max_r) − rest_r);
+ * exactly 0 on a row whose four scales are 0. At the label column the value is formed again as
+ * (softmaxScale − labelScale)·p + labelScale·expm1(d) − c: its p − 1 part is −(1 − p), which a
+ * confident correct class needs (−Σ others, not p − 1 rounded to 0).
  */
 export function softmaxGradRows<T>(
-  x: usize, target: usize, classWeight: usize, lse: usize, softmaxScale: usize, label: usize, labelScale: usize,
+  x: usize, target: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
   targetScale: usize, uniform: usize, rows: i32, classes: i32, offset: i32, grad: usize,
 ): void {
   let n = <usize>classes;
   for (let r: usize = 0; r < <usize>rows; r++) {
-    let L = f64x2.splat(f64at(lse, r)), G = f64x2.splat(f64at(softmaxScale, r));
+    let Mx = f64x2.splat(f64at(max, r)), L = f64x2.splat(f64at(rest, r)), G = f64x2.splat(f64at(softmaxScale, r));
     let A = f64x2.splat(f64at(targetScale, r)), B = f64x2.splat(f64at(uniform, r));
     let i = r * n;
     if (f64at(softmaxScale, r) == 0 && f64at(targetScale, r) == 0 && f64at(uniform, r) == 0 && (!label || f64at(labelScale, r) == 0)) {
       // A row that carries no weight (an ignored row) has a gradient of exactly 0, whatever its
       // logits hold (0·exp(NaN) would be NaN).
-      memory.fill(grad + (i << 3), 0, n << 3);
+      memory.fill(grad + (i << alignof<T>()), 0, n << alignof<T>());
       continue;
     }
     // The class weights scale only the target and uniform terms: a row with neither (an index
@@ -244,13 +326,21 @@ export function softmaxGradRows<T>(
       let c = B;
       if (target) c = f64x2.add(c, f64x2.mul(A, pair<T>(target, i + j, last)));
       if (weighted) c = f64x2.mul(c, pair<f64>(classWeight, j, last));
-      storePair(grad, i + j, f64x2.sub(f64x2.mul(G, exp64(f64x2.sub(pair<T>(x, i + j, last), L))), c), last);
+      let d = f64x2.sub(f64x2.sub(pair<T>(x, i + j, last), Mx), L);
+      storePair<T>(grad, i + j, f64x2.sub(f64x2.mul(G, exp64(d)), c), last);
     }
     if (label) {
       let col = <i64>f64at(label, r) - <i64>offset;
       if (col >= 0 && col < <i64>classes) {
-        let p = grad + ((i + <usize>col) << 3);
-        store<f64>(p, load<f64>(p) - f64at(labelScale, r));
+        let k = i + <usize>col;
+        let c = f64at(uniform, r);
+        if (target) c += f64at(targetScale, r) * at<T>(target, k);
+        if (weighted) c *= f64at(classWeight, <usize>col);
+        let d = at<T>(x, k) - f64at(max, r) - f64at(rest, r);
+        let ls = f64at(labelScale, r);
+        let g = (f64at(softmaxScale, r) - ls) * Math.exp(d) + ls * Math.expm1(d) - c;
+        if (sizeof<T>() == 8) store<f64>(grad + (k << 3), g);
+        else store<f32>(grad + (k << 2), <f32>g);
       }
     }
   }
@@ -277,7 +367,7 @@ export function bceRows<T>(input: usize, target: usize, weight: usize, rows: i32
       let b = f64x2.pmax(floor, log64(p));
       let v = f64x2.sub(f64x2.mul(f64x2.sub(t, ones), a), f64x2.mul(t, b));
       if (weight) v = f64x2.mul(v, pair<T>(weight, i + j, last));
-      if (loss) storePair(loss, i + j, v, last);
+      if (loss) storePair<T>(loss, i + j, v, last);
       S = f64x2.add(S, kept(v, last));
     }
     store<f64>(sum + (r << 3), addLanes(S));
@@ -286,9 +376,12 @@ export function bceRows<T>(input: usize, target: usize, weight: usize, rows: i32
 }
 
 /**
- * PyTorch's binary_cross_entropy_with_logits, with one positive weight per class:
- * loss = weight·((1 − t)·x + pw·(log1p(e^−|x|) + max(−x, 0))), pw = 1 + (posWeight − 1)·t;
- * grad = gradScale·weight·(1 − t − pw·σ(−x)).
+ * PyTorch's binary_cross_entropy_with_logits, with one positive weight P per class:
+ * loss = weight·((1 − t)·x + pw·(log1p(e^−|x|) + max(−x, 0))), pw = 1 + (P − 1)·t;
+ * grad = gradScale·weight·(1 − t − pw·σ(−x)). Both are formed as sums of parts of one sign (for
+ * t in [0, 1]), with σ = e/(1 + e), e = e^−|x|: for x ≥ 0, (1 − t)·x + pw·log1p(e) and
+ * (1 − t) − pw·σ; for x < 0, P·t·(−x) + pw·log1p(e) and pw·σ − P·t (x ≤ −20 with t = 0 would
+ * otherwise add x and −x around a tiny log1p(e^x)).
  */
 export function bceLogitsRows<T>(
   input: usize, target: usize, weight: usize, posWeight: usize, rows: i32, classes: i32, gradScale: f64,
@@ -302,19 +395,20 @@ export function bceLogitsRows<T>(
     for (let j: usize = 0; j < n; j += 2) {
       let last = j + 1 == n;
       let x = pair<T>(input, i + j, last), t = pair<T>(target, i + j, last);
-      // the positive weight folded in; e = exp(−|x|) never overflows
-      let pw = posWeight ? f64x2.add(ones, f64x2.mul(f64x2.sub(pair<f64>(posWeight, j, last), ones), t)) : ones;
-      let e = exp64(f64x2.neg(f64x2.abs(x)));
-      let l = f64x2.add(f64x2.mul(f64x2.sub(ones, t), x), f64x2.mul(pw, f64x2.add(log1p64(e), f64x2.pmax(zero, f64x2.neg(x)))));
+      let P = posWeight ? pair<f64>(posWeight, j, last) : ones;
+      let pw = posWeight ? f64x2.add(ones, f64x2.mul(f64x2.sub(P, ones), t)) : ones;
+      let e = exp64(f64x2.neg(f64x2.abs(x))); // never overflows
+      let pos = f64x2.ge(x, zero);
+      let u = f64x2.sub(ones, t), Pt = f64x2.mul(P, t);
+      let l = f64x2.add(v128.bitselect(f64x2.mul(u, x), f64x2.mul(Pt, f64x2.neg(x)), pos), f64x2.mul(pw, log1p64(e)));
       let w = weight ? pair<T>(weight, i + j, last) : ones;
       l = f64x2.mul(l, w);
-      if (loss) storePair(loss, i + j, l, last);
+      if (loss) storePair<T>(loss, i + j, l, last);
       S = f64x2.add(S, kept(l, last));
       if (grad) {
-        // σ(−x) from e = exp(−|x|) without overflow
-        let d = f64x2.add(ones, e);
-        let sig = v128.bitselect(f64x2.div(e, d), f64x2.div(ones, d), f64x2.ge(x, zero));
-        storePair(grad, i + j, f64x2.mul(f64x2.mul(G, w), f64x2.sub(f64x2.sub(ones, t), f64x2.mul(pw, sig))), last);
+        let ps = f64x2.mul(pw, f64x2.div(e, f64x2.add(ones, e)));
+        let g = v128.bitselect(f64x2.sub(u, ps), f64x2.sub(ps, Pt), pos);
+        storePair<T>(grad, i + j, f64x2.mul(f64x2.mul(G, w), g), last);
       }
     }
     store<f64>(sum + (r << 3), addLanes(S));
@@ -341,7 +435,7 @@ export function klDivRows<T>(input: usize, target: usize, logTarget: bool, rows:
         let xl = v128.bitselect(zero, f64x2.mul(b, log64(v128.bitselect(f64x2.splat(1.0), b, z))), z);
         v = f64x2.sub(xl, f64x2.mul(b, a));
       }
-      if (loss) storePair(loss, i + j, v, last);
+      if (loss) storePair<T>(loss, i + j, v, last);
       S = f64x2.add(S, kept(v, last));
     }
     store<f64>(sum + (r << 3), addLanes(S));

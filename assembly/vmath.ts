@@ -274,11 +274,19 @@ const EXP32_HI: f32 = 88.0;
   return last ? f64x2.splat(at<T>(ptr, i)) : load2<T>(ptr, i);
 }
 
-/** Stores both lanes at f64 elements i, i+1, or lane 0 alone at i when `last`. */
+/**
+ * Stores both f64 lanes at elements i, i+1 of a T array (an output in the kernel's element type:
+ * f32 lanes rounded once), or lane 0 alone at i when `last`.
+ */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline export function storePair(ptr: usize, i: usize, v: v128, last: bool): void {
-  if (last) store<f64>(ptr + (i << 3), f64x2.extract_lane(v, 0));
-  else v128.store(ptr + (i << 3), v);
+@inline export function storePair<T>(ptr: usize, i: usize, v: v128, last: bool): void {
+  if (sizeof<T>() == 8) {
+    if (last) store<f64>(ptr + (i << 3), f64x2.extract_lane(v, 0));
+    else v128.store(ptr + (i << 3), v);
+  } else {
+    if (last) store<f32>(ptr + (i << 2), <f32>f64x2.extract_lane(v, 0));
+    else v128.store64_lane(ptr + (i << 2), f32x4.demote_f64x2_zero(v), 0);
+  }
 }
 
 /** Both lanes, or lane 0 alone (lane 1 zeroed) when `last`, for adding into a sum. */

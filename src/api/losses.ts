@@ -40,14 +40,24 @@ const IGNORE_INDEX = -100; // PyTorch's default
 
 export function losses(kernels: Kernels): LossApi {
   /**
-   * log Σ exp per row, as log_softmax and cross_entropy use it: PyTorch's log_softmax of a row
-   * holding +∞ is NaN throughout (x − max is NaN there), so such a row's shift is NaN.
+   * log Σ exp of each row in lseRows's two parts, max + rest (rest = log1p of the other terms
+   * relative to the max, so that a dominant term keeps them).
    */
-  function rowShifts(x: FloatArray, rows: number, classes: number): Float64Array {
-    const lse = new Float64Array(rows);
-    kernels.lseRows({ x, rows, classes, out: lse });
-    for (let r = 0; r < rows; r++) if (lse[r] === Infinity) lse[r] = NaN;
-    return lse;
+  function lseParts(x: FloatArray, rows: number, classes: number): { max: Float64Array; rest: Float64Array } {
+    const max = new Float64Array(rows);
+    const rest = new Float64Array(rows);
+    kernels.lseRows({ x, rows, classes, max, rest });
+    return { max, rest };
+  }
+
+  /**
+   * The parts as log_softmax and cross_entropy use them: PyTorch's log_softmax of a row holding
+   * +∞ is NaN throughout (x − max is NaN there), so such a row's max is NaN.
+   */
+  function rowShifts(x: FloatArray, rows: number, classes: number): { max: Float64Array; rest: Float64Array } {
+    const parts = lseParts(x, rows, classes);
+    for (let r = 0; r < rows; r++) if (parts.max[r] === Infinity) parts.max[r] = NaN;
+    return parts;
   }
 
   function binaryCrossEntropy(input: Values, target: Values, options?: BinaryCrossEntropyOptions) {
@@ -173,7 +183,7 @@ export function losses(kernels: Kernels): LossApi {
         ['weight', weight],
       ]);
 
-    const lse = rowShifts(x, rows, classes);
+    const { max, rest } = rowShifts(x, rows, classes);
     const loss = new Float64Array(rows);
     const mass = new Float64Array(rows);
 
@@ -188,7 +198,8 @@ export function losses(kernels: Kernels): LossApi {
           x,
           target: null,
           classWeight,
-          lse,
+          max,
+          rest,
           targetScale: new Float64Array(rows),
           uniform: counts,
           rows,
@@ -198,7 +209,8 @@ export function losses(kernels: Kernels): LossApi {
         });
       }
       for (let r = 0; r < rows; r++) {
-        const nll = label[r] < 0 ? 0 : labelWeight[r] * (lse[r] - x[r * classes + label[r]]);
+        // lse − x as (max − x) + rest: two parts of one sign (a confident correct class does not cancel)
+        const nll = label[r] < 0 ? 0 : labelWeight[r] * (max[r] - x[r * classes + label[r]] + rest[r]);
         loss[r] = eps > 0 ? (1 - eps) * nll + (eps / classes) * smooth[r] : nll;
       }
       // PyTorch's mean divides both parts by Σ w[y] over the rows that are not ignored.
@@ -210,7 +222,8 @@ export function losses(kernels: Kernels): LossApi {
           x,
           target: null,
           classWeight,
-          lse,
+          max,
+          rest,
           softmaxScale: labelScale.map((v, r) => v + g * (eps / classes) * mass[r]),
           label,
           labelScale,
@@ -228,14 +241,15 @@ export function losses(kernels: Kernels): LossApi {
     // Probabilities: t' = (1−ε)·t + ε/classes; loss_r = Σ_c w_c·t'_rc·(lse_r − x_rc); mean over rows.
     const targetScale = new Float64Array(rows).fill(1 - eps);
     const uniform = new Float64Array(rows).fill(eps / classes);
-    kernels.softTargetRows({ x, target: t!, classWeight, lse, targetScale, uniform, rows, classes, loss, mass });
+    kernels.softTargetRows({ x, target: t!, classWeight, max, rest, targetScale, uniform, rows, classes, loss, mass });
     if (grad !== null) {
       const g = gradScale(reduction, rows);
       kernels.softmaxGradRows({
         x,
         target: t!,
         classWeight,
-        lse,
+        max,
+        rest,
         softmaxScale: mass.map((v) => g * v),
         label: null,
         labelScale: new Float64Array(rows),
@@ -300,8 +314,8 @@ export function losses(kernels: Kernels): LossApi {
     const o = readOptions(fn, options, ['classes']);
     const v = floats(fn, 'x', x);
     const { rows, classes } = shapeOf(fn, settle(fn, 'x', v, seenX), o.classes);
-    const lse = new Float64Array(rows);
-    kernels.lseRows({ x: v, rows, classes, out: lse });
+    const { max, rest } = lseParts(v, rows, classes);
+    const lse = max.map((m, r) => m + rest[r]);
     return o.classes === undefined ? lse[0] : lse;
   }
 
@@ -322,7 +336,7 @@ export function losses(kernels: Kernels): LossApi {
           : typedArrayTag(v) === 'Float32Array'
             ? new Float32Array(n)
             : new Float64Array(n);
-      kernels.softmaxRows({ x: v, lse: rowShifts(v, rows, classes), rows, classes, log, out });
+      kernels.softmaxRows({ x: v, ...rowShifts(v, rows, classes), rows, classes, log, out });
       deliver(given, out);
       return given ?? out;
     };

@@ -16,8 +16,9 @@
  *   elem     per-element input, rows × classes, in the kernel's element type (f32 or f64)
  *   col      per-column input, one f64 per class, the same for every row
  *   row      per-row input, one f64 per row
- *   out      per-element output, rows × classes (the WASM kernel writes f64; the glue copies it
- *            into the caller's Float32Array or Float64Array)
+ *   out      per-element output, rows × classes, in the kernel's element type (the f32 kernel
+ *            writes f32, never through a wider scratch; the glue copies it into the caller's
+ *            Float32Array or Float64Array)
  *   rowOut   per-row output, one f64 per row; a row longer than the glue's chunk arrives in
  *            pieces, whose values are combined by the kernel's `combine`
  *   rows     the number of rows in the block
@@ -49,8 +50,11 @@ export interface Descriptor {
   readonly args: readonly (readonly [name: string, role: Role])[];
   /** 'flag': the kernel returns nonzero (TS: false) when it met a bad element, for the API layer to name. */
   readonly result?: 'flag';
-  /** How per-row outputs of the pieces of a long row combine: added (default), or log-added. */
-  readonly combine?: 'add' | 'logAdd';
+  /**
+   * How per-row outputs of the pieces of a long row combine: added (default), or, for 'lse', the
+   * two outputs (max, rest) of a log-sum-exp max + log1p(Σ others) merged into one such pair.
+   */
+  readonly combine?: 'add' | 'lse';
   /** The AssemblyScript module (under assembly/) that defines the generic kernel `<name><T>`. */
   readonly module: 'measures' | 'losses';
 }
@@ -84,23 +88,31 @@ export const KERNELS = {
       ['out', 'rowOut'],
     ],
   },
-  /** out[r] = log Σ_j exp x[r, j], shifted by the row's max (by 0 where the max is ±∞). */
+  /**
+   * log Σ_j exp x[r, j] = max[r] + rest[r] in two parts, so that a dominant term does not swallow
+   * the others: max[r] the row's maximum, rest[r] = log1p(Σ over the other elements of
+   * exp(x − max)), the maximum's own 1 kept apart (one element equal to the max is "the max"; a
+   * tie is an ordinary term of 1). A row of −∞ (or empty) gives (−∞, 0); a row holding +∞ gives
+   * max +∞; NaN gives NaN.
+   */
   lseRows: {
     module: 'losses',
-    combine: 'logAdd',
+    combine: 'lse',
     args: [
       ['x', 'elem'],
       ['rows', 'rows'],
       ['classes', 'classes'],
-      ['out', 'rowOut'],
+      ['max', 'rowOut'],
+      ['rest', 'rowOut'],
     ],
   },
-  /** out[r, j] = x[r, j] − lse[r] (log) or exp(x[r, j] − lse[r]). */
+  /** out[r, j] = (x[r, j] − max[r]) − rest[r] (log) or its exp: the parts of lseRows. */
   softmaxRows: {
     module: 'losses',
     args: [
       ['x', 'elem'],
-      ['lse', 'row'],
+      ['max', 'row'],
+      ['rest', 'row'],
       ['rows', 'rows'],
       ['classes', 'classes'],
       ['log', 'bool'],
@@ -109,7 +121,8 @@ export const KERNELS = {
   },
   /**
    * The soft-target cross entropy of each row. With c[r, j] = classWeight[j]·(targetScale[r]·target[r, j] + uniform[r])
-   * (classWeight absent: 1; target absent: 0): loss[r] = Σ_j c[r, j]·(lse[r] − x[r, j]), mass[r] = Σ_j c[r, j];
+   * (classWeight absent: 1; target absent: 0): loss[r] = Σ_j c[r, j]·((max[r] − x[r, j]) + rest[r]) (two parts
+   * of one sign, lseRows's), mass[r] = Σ_j c[r, j];
    * both exactly 0 on a row whose targetScale and uniform are 0 (an ignored row, masked as PyTorch does).
    */
   softTargetRows: {
@@ -118,7 +131,8 @@ export const KERNELS = {
       ['x', 'elem'],
       ['target', 'elem?'],
       ['classWeight', 'col?'],
-      ['lse', 'row'],
+      ['max', 'row'],
+      ['rest', 'row'],
       ['targetScale', 'row'],
       ['uniform', 'row'],
       ['rows', 'rows'],
@@ -129,9 +143,11 @@ export const KERNELS = {
   },
   /**
    * The gradient of softmax cross entropy with respect to the logits:
-   * grad[r, j] = softmaxScale[r]·exp(x[r, j] − lse[r]) − classWeight[j]·(targetScale[r]·target[r, j] + uniform[r])
-   *              − [j = label[r]]·labelScale[r]   (label absent or −1: no label term);
-   * exactly 0 on a row whose four scales are 0 (an ignored row).
+   * grad[r, j] = softmaxScale[r]·p[r, j] − classWeight[j]·(targetScale[r]·target[r, j] + uniform[r])
+   *              − [j = label[r]]·labelScale[r]   (label absent or −1: no label term),
+   * p[r, j] = exp((x[r, j] − max[r]) − rest[r]); at the label, the p − 1 part is formed as
+   * −(1 − p) = expm1(…) (a confident correct class: not rounded to 0); exactly 0 on a row whose
+   * four scales are 0 (an ignored row).
    */
   softmaxGradRows: {
     module: 'losses',
@@ -139,7 +155,8 @@ export const KERNELS = {
       ['x', 'elem'],
       ['target', 'elem?'],
       ['classWeight', 'col?'],
-      ['lse', 'row'],
+      ['max', 'row'],
+      ['rest', 'row'],
       ['softmaxScale', 'row'],
       ['label', 'row?'],
       ['labelScale', 'row'],

@@ -7,15 +7,17 @@ type LossKernels = Pick<
 >;
 
 export const tsLossKernels: LossKernels = {
-  lseRows({ x, rows, classes, out }) {
-    // One read of each row: running max and rescaled sum (see assembly/losses.ts).
+  lseRows({ x, rows, classes, max, rest }) {
+    // One read of each row: a running max m and the sum s of exp(x − m) over the other elements,
+    // the max's own 1 kept apart (see assembly/losses.ts): when the max grows, the old one
+    // becomes an ordinary term; an element equal to the max is an ordinary term of 1.
     for (let r = 0; r < rows; r++) {
       let m = -Infinity;
       let s = 0;
       for (let i = r * classes, end = i + classes; i < end; i++) {
         const v = x[i];
         if (v > m) {
-          s = s * Math.exp(m - v) + 1;
+          s = (s + 1) * Math.exp(m - v);
           m = v;
         } else if (v === m) {
           s += 1;
@@ -23,22 +25,26 @@ export const tsLossKernels: LossKernels = {
           s += Math.exp(v - m);
         }
       }
-      out[r] = m + Math.log(s);
+      max[r] = m;
+      rest[r] = Math.log1p(s);
     }
   },
 
-  softmaxRows({ x, lse, rows, classes, log, out }) {
+  softmaxRows({ x, max, rest, rows, classes, log, out }) {
     for (let r = 0, i = 0; r < rows; r++) {
-      const l = lse[r];
+      const m = max[r];
+      const l = rest[r];
       const end = i + classes;
-      if (log) for (; i < end; i++) out[i] = x[i] - l;
-      else for (; i < end; i++) out[i] = Math.exp(x[i] - l);
+      // (x − max) − rest: two parts of one sign
+      if (log) for (; i < end; i++) out[i] = x[i] - m - l;
+      else for (; i < end; i++) out[i] = Math.exp(x[i] - m - l);
     }
   },
 
-  softTargetRows({ x, target, classWeight, lse, targetScale, uniform, rows, classes, loss, mass }) {
+  softTargetRows({ x, target, classWeight, max, rest, targetScale, uniform, rows, classes, loss, mass }) {
     for (let r = 0; r < rows; r++) {
-      const l = lse[r];
+      const m = max[r];
+      const l = rest[r];
       const a = targetScale[r];
       const b = uniform[r];
       const i = r * classes;
@@ -54,7 +60,7 @@ export const tsLossKernels: LossKernels = {
         let cj = b;
         if (target !== null) cj += a * target[i + j];
         if (classWeight !== null) cj *= classWeight[j];
-        s += cj * (l - x[i + j]);
+        s += cj * (m - x[i + j] + l);
         c += cj;
       }
       loss[r] = s;
@@ -62,9 +68,10 @@ export const tsLossKernels: LossKernels = {
     }
   },
 
-  softmaxGradRows({ x, target, classWeight, lse, softmaxScale, label, labelScale, targetScale, uniform, rows, classes, grad }) {
+  softmaxGradRows({ x, target, classWeight, max, rest, softmaxScale, label, labelScale, targetScale, uniform, rows, classes, grad }) {
     for (let r = 0; r < rows; r++) {
-      const l = lse[r];
+      const m = max[r];
+      const l = rest[r];
       const g = softmaxScale[r];
       const a = targetScale[r];
       const b = uniform[r];
@@ -75,15 +82,18 @@ export const tsLossKernels: LossKernels = {
         continue;
       }
       const col = label === null ? -1 : label[r];
+      const ls = labelScale[r];
       // class weights scale only the target and uniform terms (see assembly/losses.ts)
       const weighted = classWeight !== null && (a !== 0 || b !== 0);
       for (let j = 0; j < classes; j++) {
         let cj = b;
         if (target !== null) cj += a * target[i + j];
         if (weighted) cj *= classWeight[j];
-        let v = g * Math.exp(x[i + j] - l) - cj;
-        if (j === col) v -= labelScale[r]; // before the store: `grad` may be a Float32Array
-        grad[i + j] = v;
+        const d = x[i + j] - m - l;
+        // At the label, softmaxScale·p − labelScale with its p − 1 part as expm1(d) = −(1 − p):
+        // the gradient of a confident correct class is −Σ others, not p − 1 rounded to 0.
+        // Before the store: `grad` may be a Float32Array.
+        grad[i + j] = j === col ? (g - ls) * Math.exp(d) + ls * Math.expm1(d) - cj : g * Math.exp(d) - cj;
       }
     }
   },
@@ -112,15 +122,20 @@ export const tsLossKernels: LossKernels = {
       for (let j = 0, i = r * classes; j < classes; j++, i++) {
         const x = input[i];
         const t = target[i];
-        const pw = posWeight !== null ? 1 + (posWeight[j] - 1) * t : 1; // the positive weight folded in
+        // pw: the positive weight P folded in. e = exp(−|x|) never overflows; σ = e/(1+e) is σ(−|x|).
+        // Each loss and gradient is a sum of parts of one sign (for t in [0, 1]): for x ≥ 0,
+        // (1−t)·x + pw·log1p(e) and (1−t) − pw·σ; for x < 0, P·t·(−x) + pw·log1p(e) and pw·σ − P·t
+        // (the same values as (1−t)·x + pw·(log1p(e) + max(−x, 0)), without their cancellation).
+        const P = posWeight !== null ? posWeight[j] : 1;
+        const pw = posWeight !== null ? 1 + (P - 1) * t : 1;
         const e = Math.exp(-Math.abs(x));
         const w = weight !== null ? weight[i] : 1;
-        const l = w * ((1 - t) * x + pw * (Math.log1p(e) + Math.max(-x, 0)));
+        const l = w * ((x >= 0 ? (1 - t) * x : P * t * -x) + pw * Math.log1p(e));
         if (loss !== null) loss[i] = l;
         s += l;
         if (grad !== null) {
-          const sig = x >= 0 ? e / (1 + e) : 1 / (1 + e); // σ(−x) without overflow
-          grad[i] = gradScale * w * (1 - t - pw * sig);
+          const sig = e / (1 + e);
+          grad[i] = gradScale * w * (x >= 0 ? 1 - t - pw * sig : pw * sig - P * t);
         }
       }
       sum[r] = s;

@@ -36,7 +36,7 @@ interface Placed {
 interface Plan {
   argc: number;
   flag: boolean;
-  combine: 'add' | 'logAdd';
+  combine: 'add' | 'lse';
   /** Per-element inputs, per-column and per-row inputs, per-element and per-row outputs. */
   elems: Placed[];
   cols: Placed[];
@@ -108,12 +108,27 @@ function copy(dst: FloatArray, d: number, src: FloatArray, from: number, n: numb
   else setInto(dst, viewOf(src, from, n), d);
 }
 
-function logAddExp(a: number, b: number): number {
-  if (a === -Infinity) return b;
-  if (b === -Infinity) return a;
-  const m = Math.max(a, b);
-  if (m === Infinity) return a + b; // Infinity, or NaN for ∞ + −∞ (cannot occur: both > −∞)
-  return m + Math.log1p(Math.exp(-Math.abs(a - b)));
+/**
+ * Merges the log-sum-exp parts of two pieces of a row: (max, rest) of lseRows, in rowOut arrays
+ * `mx` and `rest` at element r, with the piece's (m, q). The result is again a max and log1p of
+ * the sum of the other terms relative to it (the piece with the smaller max contributes all of
+ * its terms, its own max included: exp(m − max + q)).
+ */
+function mergeLse(mx: Float64Array, rest: Float64Array, r: number, m: number, q: number): void {
+  let M = mx[r];
+  let R = rest[r];
+  if (m !== m || M !== M) {
+    mx[r] = Number.NaN;
+    rest[r] = Number.NaN;
+    return;
+  }
+  if (m > M) {
+    [M, m] = [m, M];
+    [R, q] = [q, R];
+  }
+  // M ≥ m: nothing to add from an empty (−∞) piece; a +∞ max is the result whatever the rest.
+  mx[r] = M;
+  rest[r] = m === -Infinity || M === Infinity ? R : Math.log1p(Math.expm1(R) + Math.exp(m - M + q));
 }
 
 /**
@@ -209,8 +224,9 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
   function stream(plan: Plan, args: Args, f64Export: Export, f32Export: Export): boolean {
     const rows = args.rows as number;
     const classes = args.classes as number;
-    const logAdd = plan.combine === 'logAdd';
-    for (const a of plan.rowOuts) (args[a.name] as Float64Array).fill(logAdd ? -Infinity : 0, 0, rows);
+    const lse = plan.combine === 'lse';
+    // The initial per-row values: 0 for sums; (−∞, 0), an empty row's, for log-sum-exp parts.
+    for (let i = 0; i < plan.rowOuts.length; i++) (args[plan.rowOuts[i].name] as Float64Array).fill(lse && i === 0 ? -Infinity : 0, 0, rows);
     if (rows === 0 || classes === 0) return true;
     // The f32 kernel runs when every present per-element input is a Float32Array.
     let single = true;
@@ -263,15 +279,27 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
       argv[plan.classesAt] = len;
       if (plan.offsetAt >= 0) argv[plan.offsetAt] = off;
       bad |= (apply(f, undefined, argv) as number) || 0;
+      // Per-element outputs are in the kernel's element type.
       for (const a of plan.outs) {
         const x = args[a.name] as FloatArray | null;
-        if (x !== null) copy(x, start, f64, slot(a.slot) >>> 3, n);
+        if (x !== null) {
+          if (single) copy(x, start, f32, slot(a.slot) >>> 2, n);
+          else copy(x, start, f64, slot(a.slot) >>> 3, n);
+        }
       }
-      for (const a of plan.rowOuts) {
-        const x = args[a.name] as Float64Array;
-        const o = slot(a.slot) >>> 3;
-        if (logAdd) for (let j = 0; j < k; j++) x[r0 + j] = logAddExp(x[r0 + j], f64[o + j]);
-        else for (let j = 0; j < k; j++) x[r0 + j] += f64[o + j];
+      if (lse) {
+        const [a, b] = plan.rowOuts;
+        const mx = args[a.name] as Float64Array;
+        const rest = args[b.name] as Float64Array;
+        const oa = slot(a.slot) >>> 3;
+        const ob = slot(b.slot) >>> 3;
+        for (let j = 0; j < k; j++) mergeLse(mx, rest, r0 + j, f64[oa + j], f64[ob + j]);
+      } else {
+        for (const a of plan.rowOuts) {
+          const x = args[a.name] as Float64Array;
+          const o = slot(a.slot) >>> 3;
+          for (let j = 0; j < k; j++) x[r0 + j] += f64[o + j];
+        }
       }
     };
 
