@@ -3,7 +3,7 @@
 // the glue's chunk arrives in pieces). Pointers that are 0 mean "absent". Descriptors, argument
 // names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
-import { at, exp64, EXP32_LO, f64at, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
+import { at, exp64, EXP32_LO, expDiff, f64at, subErr, subErr32, subErr64, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
 //
@@ -28,12 +28,12 @@ function lseScalar<T>(x: usize, i: usize, n: usize): void {
   for (let j: usize = 0; j < n; j++) {
     let v = at<T>(x, i + j);
     if (v > m) {
-      s = (s + 1) * Math.exp(m - v);
+      s = (s + 1) * expDiff(m, v);
       m = v;
     } else if (v == m) {
       s += 1;
     } else {
-      s += Math.exp(v - m);
+      s += expDiff(v, m);
     }
   }
   stM = m;
@@ -65,7 +65,7 @@ const laneCount = new StaticArray<f64>(4);
         ones += unchecked(laneCount[l]);
         s += unchecked(laneSum[l]);
       } else if (m > -Infinity) {
-        s += (unchecked(laneSum[l]) + unchecked(laneCount[l])) * Math.exp(m - mx);
+        s += (unchecked(laneSum[l]) + unchecked(laneCount[l])) * expDiff(m, mx);
       }
     }
   }
@@ -117,7 +117,7 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
           let grew = f64x2.gt(Mn, M);
           let m0 = f64x2.extract_lane(M, 0), n0 = f64x2.extract_lane(Mn, 0);
           let m1 = f64x2.extract_lane(M, 1), n1 = f64x2.extract_lane(Mn, 1);
-          let f = f64x2.replace_lane(f64x2.splat(n0 > m0 ? Math.exp(m0 - n0) : 1), 1, n1 > m1 ? Math.exp(m1 - n1) : 1);
+          let f = f64x2.replace_lane(f64x2.splat(n0 > m0 ? expDiff(m0, n0) : 1), 1, n1 > m1 ? expDiff(m1, n1) : 1);
           S = f64x2.mul(f64x2.add(S, v128.and(C, grew)), f);
           C = v128.andnot(C, grew);
           B = f64x2.mul(B, f);
@@ -126,8 +126,12 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
         let da = f64x2.sub(a, M), db = f64x2.sub(b, M);
         let qa = f64x2.eq(a, M), qb = f64x2.eq(b, M);
         C = f64x2.add(C, f64x2.add(v128.and(qa, one), v128.and(qb, one)));
-        let ea = v128.and(fastExp64(f64x2.pmax(lo, da)), v128.andnot(f64x2.ge(da, lo), qa));
-        let eb = v128.and(fastExp64(f64x2.pmax(lo, db)), v128.andnot(f64x2.ge(db, lo), qb));
+        // exp(a − M)·(1 + c), c the rounding error of a − M (subErr64)
+        let ea = fastExp64(f64x2.pmax(lo, da)), eb = fastExp64(f64x2.pmax(lo, db));
+        ea = f64x2.add(ea, f64x2.mul(ea, subErr64(a, M, da)));
+        eb = f64x2.add(eb, f64x2.mul(eb, subErr64(b, M, db)));
+        ea = v128.and(ea, v128.andnot(f64x2.ge(da, lo), qa));
+        eb = v128.and(eb, v128.andnot(f64x2.ge(db, lo), qb));
         B = f64x2.add(B, f64x2.add(ea, eb));
         if (v128.any_true(v128.or(v128.and(f64x2.lt(da, lo), f64x2.gt(da, lo2)), v128.and(f64x2.lt(db, lo), f64x2.gt(db, lo2))))) {
           B = f64x2.add(B, tinyExp(f64x2.extract_lane(da, 0), f64x2.extract_lane(da, 1), -708));
@@ -195,8 +199,12 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
         let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
         let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
         C = f32x4.add(C, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
-        let ea = v128.and(fastExp32(f32x4.pmax(lo, da)), v128.andnot(f32x4.ge(da, lo), qa));
-        let eb = v128.and(fastExp32(f32x4.pmax(lo, db)), v128.andnot(f32x4.ge(db, lo), qb));
+        // exp(a − M)·(1 + c), c the rounding error of a − M (subErr32)
+        let ea = fastExp32(f32x4.pmax(lo, da)), eb = fastExp32(f32x4.pmax(lo, db));
+        ea = f32x4.add(ea, f32x4.mul(ea, subErr32(a, M, da)));
+        eb = f32x4.add(eb, f32x4.mul(eb, subErr32(b, M, db)));
+        ea = v128.and(ea, v128.andnot(f32x4.ge(da, lo), qa));
+        eb = v128.and(eb, v128.andnot(f32x4.ge(db, lo), qb));
         let e = f32x4.add(ea, eb);
         B0 = f64x2.add(B0, lo64(e));
         B1 = f64x2.add(B1, hi64(e));
@@ -248,6 +256,30 @@ export function lseRows<T>(x: usize, rows: i32, classes: i32, max: usize, rest: 
   return mn > m ? Math.exp(<f64>m - <f64>mn) : 1;
 }
 
+/** The rounding error of the last diff(), 0 in lanes where it is not finite (x = −∞). */
+let dErr: v128 = i64x2.splat(0);
+
+/**
+ * (x − m) − rest for f64x2 lanes, and in dErr the rounding error of that value (both steps'
+ * TwoSum errors, added): exp(d)·(1 + dErr) is then exp of the exact difference (to an ulp or two),
+ * where exp(fl(x − m)) would be off by |x − m|·2^-53 relative.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function diff(x: v128, m: v128, rest: v128): v128 {
+  let s = f64x2.sub(x, m);
+  let d = f64x2.sub(s, rest);
+  let c = f64x2.add(subErr64(x, m, s), subErr64(s, rest, d));
+  dErr = v128.and(c, f64x2.eq(c, c));
+  return d;
+}
+
+/** exp(d)·(1 + c): exp of d + c, c a correction below d's ulp. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function expC(d: v128, c: v128): v128 {
+  let e = exp64(d);
+  return f64x2.add(e, f64x2.mul(e, c));
+}
+
 /** out = (x − max) − rest (log) or its exp, per row: two parts of one sign. */
 export function softmaxRows<T>(x: usize, max: usize, rest: usize, rows: i32, classes: i32, log: bool, out: usize): void {
   let n = <usize>classes;
@@ -257,8 +289,9 @@ export function softmaxRows<T>(x: usize, max: usize, rest: usize, rows: i32, cla
     // exp64: < 1 ulp; lanes outside its fast range (exp(−1000), NaN) take its scalar path.
     for (let j: usize = 0; j < n; j += 2) {
       let last = j + 1 == n;
-      let d = f64x2.sub(f64x2.sub(pair<T>(x, i + j, last), Mx), L);
-      storePair<T>(out, i + j, log ? d : exp64(d), last);
+      let d = diff(pair<T>(x, i + j, last), Mx, L);
+      let c = dErr;
+      storePair<T>(out, i + j, log ? f64x2.add(d, c) : expC(d, c), last);
     }
   }
 }
@@ -326,8 +359,8 @@ export function softmaxGradRows<T>(
       let c = B;
       if (target) c = f64x2.add(c, f64x2.mul(A, pair<T>(target, i + j, last)));
       if (weighted) c = f64x2.mul(c, pair<f64>(classWeight, j, last));
-      let d = f64x2.sub(f64x2.sub(pair<T>(x, i + j, last), Mx), L);
-      storePair<T>(grad, i + j, f64x2.sub(f64x2.mul(G, exp64(d)), c), last);
+      let d = diff(pair<T>(x, i + j, last), Mx, L);
+      storePair<T>(grad, i + j, f64x2.sub(f64x2.mul(G, expC(d, dErr)), c), last);
     }
     if (label) {
       let col = <i64>f64at(label, r) - <i64>offset;
@@ -336,9 +369,14 @@ export function softmaxGradRows<T>(
         let c = f64at(uniform, r);
         if (target) c += f64at(targetScale, r) * at<T>(target, k);
         if (weighted) c *= f64at(classWeight, <usize>col);
-        let d = at<T>(x, k) - f64at(max, r) - f64at(rest, r);
+        let xk = at<T>(x, k), m = f64at(max, r), l = f64at(rest, r);
+        let s1 = xk - m, d = s1 - l;
+        let e = subErr(xk, m, s1) + subErr(s1, l, d);
+        if (e - e != 0) e = 0;
+        let p = Math.exp(d);
         let ls = f64at(labelScale, r);
-        let g = (f64at(softmaxScale, r) - ls) * Math.exp(d) + ls * Math.expm1(d) - c;
+        // p = exp(d + e), p − 1 = expm1(d + e) ≈ expm1(d) + p·e
+        let g = (f64at(softmaxScale, r) - ls) * (p + p * e) + ls * (Math.expm1(d) + p * e) - c;
         if (sizeof<T>() == 8) store<f64>(grad + (k << 3), g);
         else store<f32>(grad + (k << 2), <f32>g);
       }

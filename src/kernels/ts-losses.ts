@@ -1,4 +1,5 @@
 // The pure-TypeScript loss kernels; assembly/losses.ts is their WASM twin, loop for loop.
+import { expDiff, subErr } from './exact.js';
 import type { KernelFunctions } from './types.js';
 
 type LossKernels = Pick<
@@ -11,22 +12,35 @@ export const tsLossKernels: LossKernels = {
     // One read of each row: a running max m and the sum s of exp(x − m) over the other elements,
     // the max's own 1 kept apart (see assembly/losses.ts): when the max grows, the old one
     // becomes an ordinary term; an element equal to the max is an ordinary term of 1.
+    // The terms are summed in blocks of 64 (b), each block then added to s with Neumaier's
+    // compensation (c): the error does not grow with the row's length (a 50257-long row).
     for (let r = 0; r < rows; r++) {
       let m = -Infinity;
       let s = 0;
-      for (let i = r * classes, end = i + classes; i < end; i++) {
-        const v = x[i];
-        if (v > m) {
-          s = (s + 1) * Math.exp(m - v);
-          m = v;
-        } else if (v === m) {
-          s += 1;
-        } else {
-          s += Math.exp(v - m);
+      let c = 0;
+      let b = 0;
+      for (let i = r * classes, end = i + classes; i < end; ) {
+        for (const stop = Math.min(i + 64, end); i < stop; i++) {
+          const v = x[i];
+          if (v > m) {
+            const f = expDiff(m, v);
+            s = (s + (c + b + 1)) * f;
+            c = 0;
+            b = 0;
+            m = v;
+          } else if (v === m) {
+            b += 1;
+          } else {
+            b += expDiff(v, m);
+          }
         }
+        const t = s + b;
+        c += Math.abs(s) >= Math.abs(b) ? s - t + b : b - t + s;
+        s = t;
+        b = 0;
       }
       max[r] = m;
-      rest[r] = Math.log1p(s);
+      rest[r] = Math.log1p(s + c);
     }
   },
 
@@ -35,9 +49,9 @@ export const tsLossKernels: LossKernels = {
       const m = max[r];
       const l = rest[r];
       const end = i + classes;
-      // (x − max) − rest: two parts of one sign
+      // (x − max) − rest: two parts of one sign; exp of it with the roundings carried in
       if (log) for (; i < end; i++) out[i] = x[i] - m - l;
-      else for (; i < end; i++) out[i] = Math.exp(x[i] - m - l);
+      else for (; i < end; i++) out[i] = expDiff(x[i], m, -l);
     }
   },
 
@@ -89,11 +103,18 @@ export const tsLossKernels: LossKernels = {
         let cj = b;
         if (target !== null) cj += a * target[i + j];
         if (weighted) cj *= classWeight[j];
-        const d = x[i + j] - m - l;
+        if (j !== col) {
+          grad[i + j] = g * expDiff(x[i + j], m, -l) - cj;
+          continue;
+        }
         // At the label, softmaxScale·p − labelScale with its p − 1 part as expm1(d) = −(1 − p):
-        // the gradient of a confident correct class is −Σ others, not p − 1 rounded to 0.
-        // Before the store: `grad` may be a Float32Array.
-        grad[i + j] = j === col ? (g - ls) * Math.exp(d) + ls * Math.expm1(d) - cj : g * Math.exp(d) - cj;
+        // the gradient of a confident correct class is −Σ others, not p − 1 rounded to 0. d + e is
+        // (x − max) − rest with the roundings (e) kept. Before the store: `grad` may be a Float32Array.
+        const s1 = x[i + j] - m;
+        const d = s1 - l;
+        const e = subErr(x[i + j], m, s1) + subErr(s1, l, d);
+        const p = Math.exp(d);
+        grad[i + j] = (g - ls) * (p + p * e) + ls * (Math.expm1(d) + p * e) - cj;
       }
     }
   },

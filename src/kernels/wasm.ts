@@ -1,5 +1,6 @@
 import { bufferOf, byteOffsetOf, lengthOf, setInto, typedArrayTag, viewOf } from '../intrinsics.js';
 import { addBlock, type Block, type Buffers, blocks, memoryOf, type Region, registerBuffer, removeBlock } from './buffers.js';
+import { expDiff } from './exact.js';
 import { type Descriptor, KERNELS, type KernelName } from './table.js';
 import { tsKernels } from './ts.js';
 import type { FloatArray, KernelFunctions, Kernels, WasmKernelExports } from './types.js';
@@ -117,7 +118,7 @@ function copy(dst: FloatArray, d: number, src: FloatArray, from: number, n: numb
 function mergeLse(mx: Float64Array, rest: Float64Array, r: number, m: number, q: number): void {
   let M = mx[r];
   let R = rest[r];
-  if (m !== m || M !== M) {
+  if (Number.isNaN(m) || Number.isNaN(M)) {
     mx[r] = Number.NaN;
     rest[r] = Number.NaN;
     return;
@@ -128,7 +129,7 @@ function mergeLse(mx: Float64Array, rest: Float64Array, r: number, m: number, q:
   }
   // M ≥ m: nothing to add from an empty (−∞) piece; a +∞ max is the result whatever the rest.
   mx[r] = M;
-  rest[r] = m === -Infinity || M === Infinity ? R : Math.log1p(Math.expm1(R) + Math.exp(m - M + q));
+  rest[r] = m === -Infinity || M === Infinity ? R : Math.log1p(Math.expm1(R) + expDiff(m, M, q));
 }
 
 /**
@@ -226,7 +227,8 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
     const classes = args.classes as number;
     const lse = plan.combine === 'lse';
     // The initial per-row values: 0 for sums; (−∞, 0), an empty row's, for log-sum-exp parts.
-    for (let i = 0; i < plan.rowOuts.length; i++) (args[plan.rowOuts[i].name] as Float64Array).fill(lse && i === 0 ? -Infinity : 0, 0, rows);
+    for (let i = 0; i < plan.rowOuts.length; i++)
+      (args[plan.rowOuts[i].name] as Float64Array).fill(lse && i === 0 ? -Infinity : 0, 0, rows);
     if (rows === 0 || classes === 0) return true;
     // The f32 kernel runs when every present per-element input is a Float32Array.
     let single = true;
