@@ -3,7 +3,7 @@
 // the glue's chunk arrives in pieces). Pointers that are 0 mean "absent". Descriptors, argument
 // names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
-import { at, exp64, EXP32_LO, expDiff, f64at, subErr, subErr32, subErr64, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
+import { at, exp64, EXP32_K, EXP32_LO, expDiff, expf, f64at, subErr, subErr32, subErr64, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
 //
@@ -166,6 +166,9 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: usize): void {
   let n = <usize>classes;
   let lo = v128.load(LSE_K32), lo2 = v128.load(LSE_K32, 16), inf = v128.load(LSE_K32, 32), one = v128.load(LSE_K32, 48);
+  let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
+  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96), q3 = v128.load(EXP32_K, 112);
+  let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n, end = i + n;
     let M = f32x4.splat(-Infinity);
@@ -200,7 +203,8 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
         let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
         C = f32x4.add(C, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
         // exp(a − M)·(1 + c), c the rounding error of a − M (subErr32)
-        let ea = fastExp32(f32x4.pmax(lo, da)), eb = fastExp32(f32x4.pmax(lo, db));
+        let ea = expf(f32x4.pmax(lo, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+        let eb = expf(f32x4.pmax(lo, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
         ea = f32x4.add(ea, f32x4.mul(ea, subErr32(a, M, da)));
         eb = f32x4.add(eb, f32x4.mul(eb, subErr32(b, M, db)));
         ea = v128.and(ea, v128.andnot(f32x4.ge(da, lo), qa));
@@ -280,8 +284,78 @@ let dErr: v128 = i64x2.splat(0);
   return f64x2.add(e, f64x2.mul(e, c));
 }
 
+/**
+ * Constants of softmaxRows32, loaded into locals before its loop (V8 11.3 rebuilds an inline SIMD
+ * constant at each use): f64 1/ln 2, 1.5·2^52 (adding it rounds to an integer held in the low
+ * bits), ln 2, −87 (below it exp is not a normal f32); f32 Cephes expf's P (as fastExp32) and 1.
+ */
+const SOFTMAX_K: usize = memory.data<f64>([
+  1.4426950408889634, 1.4426950408889634, 6755399441055744.0, 6755399441055744.0,
+  0.6931471805599453, 0.6931471805599453, -87.0, -87.0,
+], 16);
+const SOFTMAX_K32: usize = memory.data<f32>([
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+  1.0, 1.0, 1.0, 1.0,
+], 16);
+
+/**
+ * softmaxRows for f32 data, four elements a step, output written as f32 directly: d = (x − max) −
+ * rest in f64 (x − max of two f32 values is exact there), and for softmax the range reduction
+ * d = k·ln 2 + r in f64 too (rounding d or r to f32 first costs up to 16 ulp at large |d|), then
+ * exp(r) for |r| ≤ ln 2/2 by Cephes' f32 polynomial and 2^k through the exponent bits: ≤ 2 f32
+ * ulp. A step with a lane whose exp is not a normal f32 (d < −87, −∞, NaN) takes Math.exp per lane.
+ */
+function softmaxRows32(x: usize, max: usize, rest: usize, rows: i32, classes: i32, log: bool, out: usize): void {
+  let n = <usize>classes;
+  let invLn2 = v128.load(SOFTMAX_K), shift = v128.load(SOFTMAX_K, 16), ln2 = v128.load(SOFTMAX_K, 32), floor = v128.load(SOFTMAX_K, 48);
+  let q0 = v128.load(SOFTMAX_K32), q1 = v128.load(SOFTMAX_K32, 16), q2 = v128.load(SOFTMAX_K32, 32);
+  let q3 = v128.load(SOFTMAX_K32, 48), q4 = v128.load(SOFTMAX_K32, 64), q5 = v128.load(SOFTMAX_K32, 80), one = v128.load(SOFTMAX_K32, 96);
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let m = f64at(max, r), l = f64at(rest, r);
+    let Mx = f64x2.splat(m), L = f64x2.splat(l);
+    let i = r * n, end = i + n;
+    for (; i + 4 <= end; i += 4) {
+      let a = v128.load(x + (i << 2));
+      let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx), L);
+      let d1 = f64x2.sub(f64x2.sub(hi64(a), Mx), L);
+      if (log) {
+        v128.store(out + (i << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(d0), f32x4.demote_f64x2_zero(d1), 0, 1, 4, 5));
+        continue;
+      }
+      if (!i64x2.all_true(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
+        for (let j: usize = 0; j < 4; j++) store<f32>(out + ((i + j) << 2), <f32>Math.exp(at<f32>(x, i + j) - m - l));
+        continue;
+      }
+      let k0 = f64x2.add(f64x2.mul(d0, invLn2), shift), k1 = f64x2.add(f64x2.mul(d1, invLn2), shift);
+      let r0 = f64x2.sub(d0, f64x2.mul(f64x2.sub(k0, shift), ln2));
+      let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
+      let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
+      let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6); // the low words of k0, k1: the integers k
+      // exp(z) = 1 + z + z²·P(z), P in Estrin form
+      let z2 = f32x4.mul(z, z);
+      let z4 = f32x4.mul(z2, z2);
+      let pa = f32x4.add(f32x4.mul(q0, z), q1);
+      let pb = f32x4.add(f32x4.mul(q2, z), q3);
+      let pc = f32x4.add(f32x4.mul(q4, z), q5);
+      let p = f32x4.add(f32x4.add(f32x4.mul(pa, z4), f32x4.mul(pb, z2)), pc);
+      let y = f32x4.add(f32x4.add(f32x4.mul(p, z2), z), one);
+      v128.store(out + (i << 2), i32x4.add(y, i32x4.shl(k, 23)));
+    }
+    for (; i < end; i++) {
+      let d = at<f32>(x, i) - m - l;
+      store<f32>(out + (i << 2), <f32>(log ? d : Math.exp(d)));
+    }
+  }
+}
+
 /** out = (x − max) − rest (log) or its exp, per row: two parts of one sign. */
 export function softmaxRows<T>(x: usize, max: usize, rest: usize, rows: i32, classes: i32, log: bool, out: usize): void {
+  if (sizeof<T>() == 4) return softmaxRows32(x, max, rest, rows, classes, log, out);
   let n = <usize>classes;
   for (let r: usize = 0; r < <usize>rows; r++) {
     let Mx = f64x2.splat(f64at(max, r)), L = f64x2.splat(f64at(rest, r));

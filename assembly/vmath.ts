@@ -210,6 +210,35 @@ const EXP32_HI: f32 = 88.0;
   return i32x4.add(y, i32x4.shl(kf, 23));
 }
 
+/**
+ * fastExp32 with its constants passed in (EXP32_K's vectors, loaded into locals before a loop:
+ * V8 11.3 rebuilds an inline SIMD constant at each use), the polynomial in Estrin form.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function expf(
+  x: v128, log2e: v128, shift: v128, c1: v128, c2: v128,
+  q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, one: v128,
+): v128 {
+  let kf = f32x4.add(f32x4.mul(x, log2e), shift);
+  let k = f32x4.sub(kf, shift);
+  let r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, c1)), f32x4.mul(k, c2));
+  let z = f32x4.mul(r, r);
+  let z2 = f32x4.mul(z, z);
+  let pa = f32x4.add(f32x4.mul(q0, r), q1);
+  let pb = f32x4.add(f32x4.mul(q2, r), q3);
+  let pc = f32x4.add(f32x4.mul(q4, r), q5);
+  let p = f32x4.add(f32x4.add(f32x4.mul(pa, z2), f32x4.mul(pb, z)), pc);
+  let y = f32x4.add(f32x4.add(f32x4.mul(p, z), r), one);
+  return i32x4.add(y, i32x4.shl(kf, 23));
+}
+
+/** expf's constants, 11 splatted vectors: log2 e, 1.5·2^23, C1, C2, Q0 … Q5, 1. */
+export const EXP32_K: usize = memory.data<f32>([
+  LOG2EF, LOG2EF, LOG2EF, LOG2EF, SHIFT32, SHIFT32, SHIFT32, SHIFT32, C1, C1, C1, C1, C2, C2, C2, C2,
+  Q0, Q0, Q0, Q0, Q1, Q1, Q1, Q1, Q2, Q2, Q2, Q2, Q3, Q3, Q3, Q3, Q4, Q4, Q4, Q4, Q5, Q5, Q5, Q5,
+  1.0, 1.0, 1.0, 1.0,
+], 16);
+
 /** True when every lane is in fastExp32's domain. */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function expDomain32(x: v128): bool {
