@@ -159,6 +159,12 @@ const KI: usize = memory.data<u32>([
     let i = <usize>r * <usize>classes;
     let end = i + <usize>classes;
     let total: f64 = 0;
+    if (!(ps >= 0 && qs >= 0)) {
+      // A row whose sum is negative or NaN (normalize) holds a bad element, which a negative
+      // scale could make look valid to the block test: the scalar path checks the elements as given.
+      store<f64>(out + (<usize>r << 3), scalarTerms<f32>(kind, p, q, i, end, ps, qs));
+      continue;
+    }
     while (i + 8 <= end) {
       let stop = min(i + BLOCK, end);
       let from = i;
@@ -296,6 +302,12 @@ const KI: usize = memory.data<u32>([
     let i = <usize>r * <usize>classes;
     let end = i + <usize>classes;
     let total: f64 = 0;
+    if (!(ps >= 0 && qs >= 0)) {
+      // A row whose sum is negative or NaN (normalize) holds a bad element, which a negative
+      // scale could make look valid to the block test: the scalar path checks the elements as given.
+      store<f64>(out + (<usize>r << 3), scalarTerms<f64>(kind, p, q, i, end, ps, qs));
+      continue;
+    }
     while (i + 4 <= end) {
       let stop = min(i + BLOCK, end);
       let from = i;

@@ -106,7 +106,7 @@ describe.each(entries)('hostile fuzzing on %s', (entry, m) => {
   test(`${perEntry} hostile calls (seed ${seed})`, () => {
     fc.assert(
       fc.property(hostileCase, (h) => check(entry, m, h)),
-      { seed, numRuns: perEntry },
+      { seed, numRuns: perEntry, path: process.env.FUZZ_PATH }, // FUZZ_SEED and FUZZ_PATH (printed with a failure) replay it alone
     );
     if (process.env.FUZZ_RUNS) console.log(`fuzz-hostile on ${entry}: ${perEntry} calls, seed ${seed}: clean`);
   }, 3_600_000);

@@ -231,7 +231,7 @@ describe('differential fuzzing: WASM kernels against the pure-TS entry', () => {
   test(`${runs} random calls (seed ${seed})`, () => {
     fc.assert(
       fc.property(arb(), (c) => check(c)),
-      { seed, numRuns: runs },
+      { seed, numRuns: runs, path: process.env.FUZZ_PATH }, // FUZZ_SEED and FUZZ_PATH (printed with a failure) replay it alone
     );
     if (process.env.FUZZ_RUNS) console.log(`fuzz: ${runs} calls, seed ${seed}: WASM and TS agree`);
   }, 3_600_000);

@@ -191,7 +191,9 @@ export function materialise(c: ValidCall): Plain {
       if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
       break;
     case 'softmaxCrossEntropy': {
-      const indices = c.o[5] % 3 !== 0;
+      // With classes 1, a number[] target of length rows is read as indices (the documented rule),
+      // and a typed wrapper (alloc) would make the same data probabilities: draw indices there.
+      const indices = c.o[5] % 3 !== 0 || (c.classes === 1 && c.dtype === 'array');
       args = [{ data: logit(n), index: false }, indices ? { data: index(c.rows), index: true } : { data: prob(n), index: false }];
       if (indices && c.o[6] % 3 === 0) {
         scalars.ignoreIndex = 0; // rows whose class is 0 are ignored
