@@ -85,9 +85,8 @@ const laneCount = new StaticArray<f64>(4);
 }
 
 /** Constants of the lse kernels, loaded into locals before their loops (see assembly/vlog.ts). */
-const LSE_K64: usize = memory.data<f64>([-708.0, -708.0, -746.0, -746.0, Infinity, Infinity, 1.0, 1.0], 16);
-const LSE_K32: usize = memory.data<f32>([EXP32_LO, EXP32_LO, EXP32_LO, EXP32_LO, -746.0, -746.0, -746.0, -746.0,
-  Infinity, Infinity, Infinity, Infinity, 1.0, 1.0, 1.0, 1.0], 16);
+const LSE_K64: usize = memory.data<f64>([-708.0, -708.0, Infinity, Infinity, 1.0, 1.0], 16);
+const LSE_K32: usize = memory.data<f32>([EXP32_LO, EXP32_LO, EXP32_LO, EXP32_LO, Infinity, Infinity, Infinity, Infinity, 1.0, 1.0, 1.0, 1.0], 16);
 
 /**
  * lseRows for f64 data, two f64x2 vectors per step: each lane keeps its own running max M, sum S
@@ -99,7 +98,7 @@ const LSE_K32: usize = memory.data<f32>([EXP32_LO, EXP32_LO, EXP32_LO, EXP32_LO,
  */
 function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: usize): void {
   let n = <usize>classes;
-  let lo = v128.load(LSE_K64), lo2 = v128.load(LSE_K64, 16), inf = v128.load(LSE_K64, 32), one = v128.load(LSE_K64, 48);
+  let lo = v128.load(LSE_K64), inf = v128.load(LSE_K64, 16), one = v128.load(LSE_K64, 32);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n, end = i + n;
     let M = f64x2.splat(-Infinity);
@@ -130,10 +129,12 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
         let ea = fastExp64(f64x2.pmax(lo, da)), eb = fastExp64(f64x2.pmax(lo, db));
         ea = f64x2.add(ea, f64x2.mul(ea, subErr64(a, M, da)));
         eb = f64x2.add(eb, f64x2.mul(eb, subErr64(b, M, db)));
-        ea = v128.and(ea, v128.andnot(f64x2.ge(da, lo), qa));
-        eb = v128.and(eb, v128.andnot(f64x2.ge(db, lo), qb));
+        let ga = f64x2.ge(da, lo), gb = f64x2.ge(db, lo);
+        ea = v128.and(ea, v128.andnot(ga, qa));
+        eb = v128.and(eb, v128.andnot(gb, qb));
         B = f64x2.add(B, f64x2.add(ea, eb));
-        if (v128.any_true(v128.or(v128.and(f64x2.lt(da, lo), f64x2.gt(da, lo2)), v128.and(f64x2.lt(db, lo), f64x2.gt(db, lo2))))) {
+        // a lane below exp's fast range (or −∞): its term, if not 0, from tinyExp
+        if (!i64x2.all_true(v128.and(ga, gb))) {
           B = f64x2.add(B, tinyExp(f64x2.extract_lane(da, 0), f64x2.extract_lane(da, 1), -708));
           B = f64x2.add(B, tinyExp(f64x2.extract_lane(db, 0), f64x2.extract_lane(db, 1), -708));
         }
@@ -165,7 +166,7 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
  */
 function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: usize): void {
   let n = <usize>classes;
-  let lo = v128.load(LSE_K32), lo2 = v128.load(LSE_K32, 16), inf = v128.load(LSE_K32, 32), one = v128.load(LSE_K32, 48);
+  let lo = v128.load(LSE_K32), inf = v128.load(LSE_K32, 16), one = v128.load(LSE_K32, 32);
   let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
   let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96), q3 = v128.load(EXP32_K, 112);
   let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
@@ -207,12 +208,14 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
         let eb = expf(f32x4.pmax(lo, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
         ea = f32x4.add(ea, f32x4.mul(ea, subErr32(a, M, da)));
         eb = f32x4.add(eb, f32x4.mul(eb, subErr32(b, M, db)));
-        ea = v128.and(ea, v128.andnot(f32x4.ge(da, lo), qa));
-        eb = v128.and(eb, v128.andnot(f32x4.ge(db, lo), qb));
+        let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
+        ea = v128.and(ea, v128.andnot(ga, qa));
+        eb = v128.and(eb, v128.andnot(gb, qb));
         let e = f32x4.add(ea, eb);
         B0 = f64x2.add(B0, lo64(e));
         B1 = f64x2.add(B1, hi64(e));
-        if (v128.any_true(v128.or(v128.and(f32x4.lt(da, lo), f32x4.gt(da, lo2)), v128.and(f32x4.lt(db, lo), f32x4.gt(db, lo2))))) {
+        // a lane below exp's fast range (or −∞): its term, if not 0, from tinyExp
+        if (!i32x4.all_true(v128.and(ga, gb))) {
           // the differences again in f64 (exact for f32 operands of like size)
           let wa0 = f64x2.sub(lo64(a), lo64(M)), wa1 = f64x2.sub(hi64(a), hi64(M));
           let wb0 = f64x2.sub(lo64(b), lo64(M)), wb1 = f64x2.sub(hi64(b), hi64(M));

@@ -514,9 +514,7 @@ for (const fn of Object.keys(ours)) {
 }
 
 const entryCrossover =
-  typeof wasmModule.CROSSOVER === 'number'
-    ? `The \`xentropy\` entry runs inputs shorter than ${wasmModule.CROSSOVER} elements on the TS kernels.\n\n`
-    : '';
+  "The `xentropy` entry runs an input on the TS kernels below its kernel's crossover, per dtype, taken from these figures (`crossover` in src/kernels/table.ts).\n\n";
 const largest = XSIZES.at(-1);
 const crossoverMd = `## Crossover (WASM kernels at every size against the TS kernels)
 

@@ -162,3 +162,15 @@ describe.each(entries)('%s: rows and reductions', (_, m) => {
     expect(m.entropy([0, 0, 1, 3], { classes: 2, normalize: true, reduction: 'none' })[0]).toBeNaN();
   });
 });
+
+describe('crossover', () => {
+  test('every kernel states one per dtype, between the sizes the tests take as below and above it (hostile.test.ts: 8 and 300)', async () => {
+    const { KERNELS } = await import('../dist/kernels/table.js');
+    for (const [name, d] of Object.entries(KERNELS)) {
+      for (const c of d.crossover) {
+        expect(c, name).toBeGreaterThan(8);
+        expect(c, name).toBeLessThanOrEqual(300);
+      }
+    }
+  });
+});

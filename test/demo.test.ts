@@ -35,7 +35,7 @@ afterAll(async () => {
   server?.close();
 });
 
-// Inputs of 5 elements run on the TS kernels (below the 96-element crossover), whose Math.log is
+// Inputs of 5 elements run on the TS kernels (below every crossover), whose Math.log is
 // the engine's: Chromium's and Node's V8 may differ by an ulp, hence 1e-15 relative, not equality.
 function near(got: number, want: number) {
   if (!Number.isFinite(want)) expect(got).toBe(want);

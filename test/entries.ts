@@ -2,8 +2,9 @@
 // `xentropy/js`. They are imported by package name, so the tests exercise the built package
 // (dist/) through its exports map, exactly as a user would.
 //
-// `xentropy` runs inputs shorter than CROSSOVER (96 elements) on the pure-TS kernels, so a third
-// entry binds the same API to the WASM kernels with no crossover: small inputs reach WASM too.
+// `xentropy` runs inputs shorter than their kernel's crossover (64 to 256 elements, per dtype:
+// src/kernels/table.ts) on the pure-TS kernels, so a third entry binds the same API to the WASM
+// kernels with no crossover: small inputs reach WASM too.
 import { readFileSync } from 'node:fs';
 import * as wasm from 'xentropy';
 import * as js from 'xentropy/js';

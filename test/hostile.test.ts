@@ -11,7 +11,7 @@
 // After every case, a known-good call must give exactly what it gave when this file started
 // (hostile-helpers.ts: knownGood), so that no scratch, allocator or view state leaked.
 //
-// Sizes: 8 (below the 96-element crossover: the `xentropy` entry uses the TS kernels), 300 (WASM),
+// Sizes: 8 (below every crossover: the `xentropy` entry uses the TS kernels), 300 (above every crossover: WASM),
 // and 20000 (> 16384 = CHUNK: the WASM glue streams several blocks) where the size matters.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Entry, entries } from './entries.js';

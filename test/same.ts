@@ -10,7 +10,7 @@ export function decode(json: string): unknown {
 
 /**
  * Deep equality with numbers within 4e-16·max(1, |want|) (two ulps near 1): the WASM kernels give
- * the same bits everywhere, but inputs under the 96-element crossover and the pure-TS entry use
+ * the same bits everywhere, but inputs under the crossover and the pure-TS entry use
  * the engine's Math.exp/Math.log, and another engine's (or another V8's) may differ from Node 20's
  * by an ulp on some inputs.
  */

@@ -57,12 +57,19 @@ export interface Descriptor {
   readonly combine?: 'add' | 'lse';
   /** The AssemblyScript module (under assembly/) that defines the generic kernel `<name><T>`. */
   readonly module: 'measures' | 'losses';
+  /**
+   * [f32, f64]: below this many elements (rows × classes) the `xentropy` entry runs the TS twin,
+   * since copying into WASM costs more than it saves there. Measured per function and dtype by
+   * `npm run bench` (bench/crossover.json; a kernel serving several functions takes the largest).
+   */
+  readonly crossover: readonly [f32: number, f64: number];
 }
 
 export const KERNELS = {
   /** sum[r] = Σ_j x[r, j] (the row sums that `normalize` divides by). */
   rowSums: {
     module: 'measures',
+    crossover: [64, 96],
     args: [
       ['x', 'elem'],
       ['rows', 'rows'],
@@ -76,6 +83,7 @@ export const KERNELS = {
    */
   rowTerms: {
     module: 'measures',
+    crossover: [64, 96],
     result: 'flag',
     args: [
       ['kind', 'i32'],
@@ -97,6 +105,7 @@ export const KERNELS = {
    */
   lseRows: {
     module: 'losses',
+    crossover: [64, 128],
     combine: 'lse',
     args: [
       ['x', 'elem'],
@@ -109,6 +118,7 @@ export const KERNELS = {
   /** out[r, j] = (x[r, j] − max[r]) − rest[r] (log) or its exp: the parts of lseRows. */
   softmaxRows: {
     module: 'losses',
+    crossover: [192, 256],
     args: [
       ['x', 'elem'],
       ['max', 'row'],
@@ -127,6 +137,7 @@ export const KERNELS = {
    */
   softTargetRows: {
     module: 'losses',
+    crossover: [96, 128],
     args: [
       ['x', 'elem'],
       ['target', 'elem?'],
@@ -151,6 +162,7 @@ export const KERNELS = {
    */
   softmaxGradRows: {
     module: 'losses',
+    crossover: [96, 128],
     args: [
       ['x', 'elem'],
       ['target', 'elem?'],
@@ -174,6 +186,7 @@ export const KERNELS = {
    */
   bceRows: {
     module: 'losses',
+    crossover: [96, 192],
     result: 'flag',
     args: [
       ['input', 'elem'],
@@ -191,6 +204,7 @@ export const KERNELS = {
    */
   bceLogitsRows: {
     module: 'losses',
+    crossover: [128, 64],
     args: [
       ['input', 'elem'],
       ['target', 'elem'],
@@ -207,6 +221,7 @@ export const KERNELS = {
   /** PyTorch's kl_div per element: xlogy(target, target) − target·input, or exp(target)·(target − input) for log targets. */
   klDivRows: {
     module: 'losses',
+    crossover: [256, 192],
     args: [
       ['input', 'elem'],
       ['target', 'elem'],

@@ -132,19 +132,20 @@ function mergeLse(mx: Float64Array, rest: Float64Array, r: number, m: number, q:
   rest[r] = m === -Infinity || M === Infinity ? R : Math.log1p(Math.expm1(R) + expDiff(m, M, q));
 }
 
-/**
- * Below this many elements a call runs on the pure-TS kernels: marshaling into WASM costs more
- * than it saves. Measured (BENCHMARKS.md, "Crossover": the WASM kernels at every size against
- * the TS kernels): crossEntropy breaks even near 64 elements for f32 and 96 for f64,
- * softmaxCrossEntropy near 96 for f32 and 128 for f64, on the 2-core machine stated there.
- */
-export const CROSSOVER = 96;
+/** Whether the f32 kernel runs: every present per-element input is a Float32Array. */
+function singleOf(plan: Plan, args: Args): boolean {
+  for (const a of plan.elems) {
+    const x = args[a.name];
+    if (x !== null && typedArrayTag(x) !== 'Float32Array') return false;
+  }
+  return true;
+}
 
 /**
  * The WASM kernel set: owns the instance's memory and streams typed arrays through a fixed
  * scratch region, CHUNK elements per slot at a time, so that memory never grows with input size.
  */
-export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVER): Kernels {
+export function wasmKernels(instance: WebAssembly.Instance, crossover?: number): Kernels {
   const ex = instance.exports as unknown as WasmExports;
   const CHUNK = ex.CHUNK.value as number;
   const SLOTS = ex.SLOTS.value as number;
@@ -210,9 +211,12 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
       }
     }
     const twin = tsKernels[name] as (args: Args) => boolean | void;
+    // Below the crossover (the descriptor's, per dtype, unless the caller gave one) the TS twin runs.
+    const [below32, below64] = crossover === undefined ? KERNELS[name].crossover : [crossover, crossover];
     kernels[name] = (args: Args) => {
-      if ((args.rows as number) * (args.classes as number) < crossover) return twin(args);
-      const ok = stream(plan, args, f64Export, f32Export);
+      const single = singleOf(plan, args);
+      if ((args.rows as number) * (args.classes as number) < (single ? below32 : below64)) return twin(args);
+      const ok = stream(plan, args, single, single ? f32Export : f64Export);
       return plan.flag ? ok : undefined;
     };
   }
@@ -222,7 +226,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
    * fits in a slot, otherwise pieces of one row whose per-row outputs are combined. Returns false
    * when the kernel flagged a bad element in any block.
    */
-  function stream(plan: Plan, args: Args, f64Export: Export, f32Export: Export): boolean {
+  function stream(plan: Plan, args: Args, single: boolean, f: Export): boolean {
     const rows = args.rows as number;
     const classes = args.classes as number;
     const lse = plan.combine === 'lse';
@@ -230,13 +234,6 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover = CROSSOVE
     for (let i = 0; i < plan.rowOuts.length; i++)
       (args[plan.rowOuts[i].name] as Float64Array).fill(lse && i === 0 ? -Infinity : 0, 0, rows);
     if (rows === 0 || classes === 0) return true;
-    // The f32 kernel runs when every present per-element input is a Float32Array.
-    let single = true;
-    for (const a of plan.elems) {
-      const x = args[a.name];
-      if (x !== null && typedArrayTag(x) !== 'Float32Array') single = false;
-    }
-    const f = single ? f32Export : f64Export;
     const width = single ? 4 : 8;
     views();
     // Scalars and slot addresses (0 for an absent array). Per-element inputs that are live
