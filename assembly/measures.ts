@@ -159,9 +159,10 @@ const KI: usize = memory.data<u32>([
     let i = <usize>r * <usize>classes;
     let end = i + <usize>classes;
     let total: f64 = 0;
-    if (!(ps >= 0 && qs >= 0)) {
-      // A row whose sum is negative or NaN (normalize) holds a bad element, which a negative
-      // scale could make look valid to the block test: the scalar path checks the elements as given.
+    if (!(ps > 0 && ps < Infinity && qs > 0 && qs < Infinity)) {
+      // A row whose sum (normalize) is negative, NaN, ∞ or 0 may hold a bad element that its
+      // scale makes look valid to the block test (−1·(1/−1) = 1, −1·(1/∞) = −0·…): the scalar
+      // path checks the elements as given.
       store<f64>(out + (<usize>r << 3), scalarTerms<f32>(kind, p, q, i, end, ps, qs));
       continue;
     }
@@ -302,9 +303,10 @@ const KI: usize = memory.data<u32>([
     let i = <usize>r * <usize>classes;
     let end = i + <usize>classes;
     let total: f64 = 0;
-    if (!(ps >= 0 && qs >= 0)) {
-      // A row whose sum is negative or NaN (normalize) holds a bad element, which a negative
-      // scale could make look valid to the block test: the scalar path checks the elements as given.
+    if (!(ps > 0 && ps < Infinity && qs > 0 && qs < Infinity)) {
+      // A row whose sum (normalize) is negative, NaN, ∞ or 0 may hold a bad element that its
+      // scale makes look valid to the block test (−1·(1/−1) = 1, −1·(1/∞) = −0·…): the scalar
+      // path checks the elements as given.
       store<f64>(out + (<usize>r << 3), scalarTerms<f64>(kind, p, q, i, end, ps, qs));
       continue;
     }

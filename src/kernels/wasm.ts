@@ -132,9 +132,17 @@ function mergeLse(mx: Float64Array, rest: Float64Array, r: number, m: number, q:
   rest[r] = m === -Infinity || M === Infinity ? R : Math.log1p(Math.expm1(R) + expDiff(m, M, q));
 }
 
-/** Whether the f32 kernel runs: every present per-element input is a Float32Array. */
+/**
+ * Whether the f32 kernel runs: every present per-element input and output is a Float32Array. An
+ * f64 output (a Float64Array of unreduced losses, a Float64Array gradient) gets the f64 kernel,
+ * so that it holds what an f64 output can (−1e30·1e30 is −1e60, not an f32 overflow to −∞).
+ */
 function singleOf(plan: Plan, args: Args): boolean {
   for (const a of plan.elems) {
+    const x = args[a.name];
+    if (x !== null && typedArrayTag(x) !== 'Float32Array') return false;
+  }
+  for (const a of plan.outs) {
     const x = args[a.name];
     if (x !== null && typedArrayTag(x) !== 'Float32Array') return false;
   }
