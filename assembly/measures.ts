@@ -173,6 +173,9 @@ const KI: usize = memory.data<u32>([
       // Running maxima (mx: must stay below nTop; fx: below fTop) and minimum (mn: must stay at
       // or above sTop) of offset bit patterns.
       let mx = i32x4.splat(0), fx = i32x4.splat(0), mn = i32x4.splat(-1);
+      // With scales (normalize): the OR of the elements as given, whose sign bits must stay clear
+      // (a negative element scaled to −0 or to a positive value would pass the tests above).
+      let sg = i32x4.splat(0);
       for (; i + 8 <= stop; i += 8) {
         let p0 = v128.load(p + (i << 2)), p1 = v128.load(p + (i << 2) + 16);
         let a0 = p0, a1 = p1;
@@ -181,6 +184,7 @@ const KI: usize = memory.data<u32>([
           a1 = v128.load(q + (i << 2) + 16);
         }
         if (pScale) {
+          sg = v128.or(sg, v128.or(v128.or(p0, p1), v128.or(a0, a1)));
           p0 = f32x4.mul(p0, vip);
           p1 = f32x4.mul(p1, vip);
           a0 = f32x4.mul(a0, kind == ENTROPY ? vip : viq);
@@ -236,7 +240,7 @@ const KI: usize = memory.data<u32>([
           s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<u32>(t, t, 2, 3, 2, 3)));
         }
       }
-      if (below(mx, nTop) && below(fx, fTop) && !v128.any_true(i32x4.lt_u(mn, sTop))) {
+      if (below(mx, nTop) && below(fx, fTop) && !v128.any_true(i32x4.lt_u(mn, sTop)) && i32x4.bitmask(sg) == 0) {
         let s = f64x2.add(s0, s1);
         total += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
       } else {
@@ -317,6 +321,7 @@ const KI: usize = memory.data<u32>([
       // High words: mx of (normal-required values − 0x00100000) below 0x7fe00000; fx of values
       // that must be ≥ 0 and finite below 0x7ff00000.
       let mx = i32x4.splat(0), fx = i32x4.splat(0);
+      let sg = i32x4.splat(0); // as in rows32: the OR of the elements as given (normalize)
       for (; i + 4 <= stop; i += 4) {
         let p0 = v128.load(p + (i << 3)), p1 = v128.load(p + (i << 3) + 16);
         let a0 = p0, a1 = p1;
@@ -325,6 +330,7 @@ const KI: usize = memory.data<u32>([
           a1 = v128.load(q + (i << 3) + 16);
         }
         if (pScale) {
+          sg = v128.or(sg, v128.or(v128.or(p0, p1), v128.or(a0, a1)));
           p0 = f64x2.mul(p0, vip);
           p1 = f64x2.mul(p1, vip);
           a0 = f64x2.mul(a0, kind == ENTROPY ? vip : viq);
@@ -375,7 +381,7 @@ const KI: usize = memory.data<u32>([
           s1 = f64x2.add(s1, t1);
         }
       }
-      if (below(mx, hTop) && below(fx, hFin)) {
+      if (below(mx, hTop) && below(fx, hFin) && i64x2.bitmask(sg) == 0) {
         let s = f64x2.add(s0, s1);
         total += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
       } else {
