@@ -4,6 +4,7 @@
 // names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
 import { at, exp64, EXP32_K, EXP32_LO, expDiff, expf, f64at, subErr, subErr32, subErr64, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
+import { bceLogitsRows32, bceRows32 } from './bce32';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
 //
@@ -467,6 +468,7 @@ export function softmaxGradRows<T>(
  * [0, 1] or NaN.
  */
 export function bceRows<T>(input: usize, target: usize, weight: usize, rows: i32, classes: i32, loss: usize, sum: usize): i32 {
+  if (sizeof<T>() == 4) return bceRows32(input, target, weight, rows, classes, loss, sum);
   let n = <usize>classes;
   let zero = f64x2.splat(0), ones = f64x2.splat(1.0), floor = f64x2.splat(-100.0);
   let ok = i64x2.splat(-1); // lanes stay all-ones while every input is in [0, 1]
@@ -502,6 +504,7 @@ export function bceLogitsRows<T>(
   input: usize, target: usize, weight: usize, posWeight: usize, rows: i32, classes: i32, gradScale: f64,
   loss: usize, grad: usize, sum: usize,
 ): void {
+  if (sizeof<T>() == 4) return bceLogitsRows32(input, target, weight, posWeight, rows, classes, gradScale, loss, grad, sum);
   let n = <usize>classes;
   let zero = f64x2.splat(0), ones = f64x2.splat(1.0), G = f64x2.splat(gradScale);
   for (let r: usize = 0; r < <usize>rows; r++) {
