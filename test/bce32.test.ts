@@ -53,8 +53,8 @@ function run(
   ins: (Float32Array | Float64Array | null)[],
   n: number,
   rows: number,
-  call: (ptrs: number[]) => number | undefined,
-): { outs: Float32Array[]; sums: Float64Array; flag: number | undefined } {
+  call: (ptrs: number[]) => number | undefined | void,
+): { outs: Float32Array[]; sums: Float64Array; flag: number | undefined | void } {
   const ptrs = ins.map((a) => (a === null ? 0 : ex.alloc(a.byteLength) >>> 0));
   const loss = ex.alloc(4 * n) >>> 0;
   const grad = ex.alloc(4 * n) >>> 0;
