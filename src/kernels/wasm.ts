@@ -118,7 +118,8 @@ function copy(dst: FloatArray, d: number, src: FloatArray, from: number, n: numb
 function mergeLse(mx: Float64Array, rest: Float64Array, r: number, m: number, q: number): void {
   let M = mx[r];
   let R = rest[r];
-  if (Number.isNaN(m) || Number.isNaN(M)) {
+  // NaN in either part of either piece (a NaN element leaves the max at −∞ and the rest NaN)
+  if (Number.isNaN(m + q) || Number.isNaN(M + R)) {
     mx[r] = Number.NaN;
     rest[r] = Number.NaN;
     return;
