@@ -2,7 +2,7 @@
 // `xentropy/js`. They are imported by package name, so the tests exercise the built package
 // (dist/) through its exports map, exactly as a user would.
 //
-// `xentropy` runs inputs shorter than their kernel's crossover (64 to 256 elements, per dtype:
+// `xentropy` runs inputs shorter than their kernel's crossover (48 to 256 elements, per dtype:
 // src/kernels/table.ts) on the pure-TS kernels, so a third entry binds the same API to the WASM
 // kernels with no crossover: small inputs reach WASM too.
 import { readFileSync } from 'node:fs';

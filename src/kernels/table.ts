@@ -69,7 +69,7 @@ export const KERNELS = {
   /** sum[r] = Σ_j x[r, j] (the row sums that `normalize` divides by). */
   rowSums: {
     module: 'measures',
-    crossover: [64, 96],
+    crossover: [96, 96],
     args: [
       ['x', 'elem'],
       ['rows', 'rows'],
@@ -83,7 +83,7 @@ export const KERNELS = {
    */
   rowTerms: {
     module: 'measures',
-    crossover: [64, 96],
+    crossover: [96, 96],
     result: 'flag',
     args: [
       ['kind', 'i32'],
@@ -105,7 +105,7 @@ export const KERNELS = {
    */
   lseRows: {
     module: 'losses',
-    crossover: [64, 128],
+    crossover: [64, 64],
     combine: 'lse',
     args: [
       ['x', 'elem'],
@@ -137,7 +137,7 @@ export const KERNELS = {
    */
   softTargetRows: {
     module: 'losses',
-    crossover: [96, 128],
+    crossover: [64, 64],
     args: [
       ['x', 'elem'],
       ['target', 'elem?'],
@@ -162,7 +162,7 @@ export const KERNELS = {
    */
   softmaxGradRows: {
     module: 'losses',
-    crossover: [96, 128],
+    crossover: [64, 64],
     args: [
       ['x', 'elem'],
       ['target', 'elem?'],
@@ -186,7 +186,7 @@ export const KERNELS = {
    */
   bceRows: {
     module: 'losses',
-    crossover: [96, 192],
+    crossover: [48, 96],
     result: 'flag',
     args: [
       ['input', 'elem'],
@@ -204,7 +204,7 @@ export const KERNELS = {
    */
   bceLogitsRows: {
     module: 'losses',
-    crossover: [128, 64],
+    crossover: [48, 96],
     args: [
       ['input', 'elem'],
       ['target', 'elem'],
@@ -221,7 +221,7 @@ export const KERNELS = {
   /** PyTorch's kl_div per element: xlogy(target, target) − target·input, or exp(target)·(target − input) for log targets. */
   klDivRows: {
     module: 'losses',
-    crossover: [256, 192],
+    crossover: [192, 192],
     args: [
       ['input', 'elem'],
       ['target', 'elem'],

@@ -222,9 +222,12 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     const twin = tsKernels[name] as (args: Args) => boolean | void;
     // Below the crossover (the descriptor's, per dtype, unless the caller gave one) the TS twin runs.
     const [below32, below64] = crossover === undefined ? KERNELS[name].crossover : [crossover, crossover];
+    const least = Math.min(below32, below64);
     kernels[name] = (args: Args) => {
+      const n = (args.rows as number) * (args.classes as number);
+      if (n < least) return twin(args); // the small-call path: no type look-ups
       const single = singleOf(plan, args);
-      if ((args.rows as number) * (args.classes as number) < (single ? below32 : below64)) return twin(args);
+      if (n < (single ? below32 : below64)) return twin(args);
       const ok = stream(plan, args, single, single ? f32Export : f64Export);
       return plan.flag ? ok : undefined;
     };
