@@ -20,7 +20,7 @@
 //   f64 path, the generic kernel's formulas element by element (which also sets bceRows's flag),
 //   and so are the row tails.
 
-import { LOGF_K } from './vlog';
+import { LOGF_K, logfQ } from './vlog';
 import { addLanes, EXP32_K, hi64 as hi, lo64 as lo } from './vmath';
 
 /** Elements per block: the unit of the validity test and of the partial sums. */
@@ -43,21 +43,6 @@ const K32: usize = memory.data<u32>([
 const K64: usize = memory.data<f64>([LN2, LN2, 1.0, 1.0, 0.3333333333333333, 0.3333333333333333, 0.5, 0.5, -LN2, -LN2, -0.0, -0.0], 16);
 
 // ---- helpers ------------------------------------------------------------------------------------
-
-/**
- * Q(r) in f32, Estrin's form, where log1p(r) ≈ r + r²·Q(r) for r in [−1/3, 1/3]; the caller forms
- * r + r²·Q(r) in f64 (r² there is exact, and only Q's own rounding reaches the log).
- */
-// @ts-ignore: decorator
-@inline function logQ(r: v128, q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, q6: v128, q7: v128): v128 {
-  let r2 = f32x4.mul(r, r);
-  let r4 = f32x4.mul(r2, r2);
-  let a = f32x4.add(q0, f32x4.mul(q1, r));
-  let b = f32x4.add(q2, f32x4.mul(q3, r));
-  let c = f32x4.add(q4, f32x4.mul(q5, r));
-  let d = f32x4.add(q6, f32x4.mul(q7, r));
-  return f32x4.add(f32x4.add(a, f32x4.mul(b, r2)), f32x4.mul(f32x4.add(c, f32x4.mul(d, r2)), r4));
-}
 
 /** k·(−ln 2) − (r + r²·Q): −log x in f64, from k (i32), r and Q (f64x2; r² is exact in f64). */
 // @ts-ignore: decorator
@@ -124,13 +109,13 @@ function bceScalar(input: usize, target: usize, weight: usize, loss: usize, from
   let tx = i32x4.sub(x, off);
   let k1 = v128.andnot(i32x4.shr_s(tx, 23), z0);
   let r1 = f32x4.sub(i32x4.add(v128.and(tx, mask), off), one);
-  let q1v = v128.andnot(logQ(r1, q0, q1, q2, q3, q4, q5, q6, q7), z0);
+  let q1v = v128.andnot(logfQ(r1, q0, q1, q2, q3, q4, q5, q6, q7), z0);
   r1 = v128.bitselect(m100, r1, z0);
   // log(1 − x)
   let k2 = i32x4.shr_s(i32x4.sub(f32x4.sub(one, x), off), 23);
   let sh = i32x4.shl(k2, 23);
   let r2 = f32x4.sub(f32x4.sub(i32x4.sub(one, sh), one), i32x4.sub(x, sh));
-  let q2v = v128.andnot(logQ(r2, q0, q1, q2, q3, q4, q5, q6, q7), z1);
+  let q2v = v128.andnot(logfQ(r2, q0, q1, q2, q3, q4, q5, q6, q7), z1);
   k2 = v128.andnot(k2, z1);
   r2 = v128.bitselect(m100, r2, z1);
   // In f64: −log x = k·(−ln 2) − (r + r²·Q(r)), the same for log(1 − x), and
@@ -261,7 +246,7 @@ function logitsScalar(
   let ga = f64x2.ge(ea, third), gb = f64x2.ge(eb, third);
   let ra = v128.bitselect(f64x2.mul(f64x2.sub(ea, one64), half), ea, ga);
   let rb = v128.bitselect(f64x2.mul(f64x2.sub(eb, one64), half), eb, gb);
-  let ql = logQ(v128.shuffle<u32>(f32x4.demote_f64x2_zero(ra), f32x4.demote_f64x2_zero(rb), 0, 1, 4, 5), q0, q1, q2, q3, q4, q5, q6, q7);
+  let ql = logfQ(v128.shuffle<u32>(f32x4.demote_f64x2_zero(ra), f32x4.demote_f64x2_zero(rb), 0, 1, 4, 5), q0, q1, q2, q3, q4, q5, q6, q7);
   let La = f64x2.add(f64x2.add(v128.and(ln2, ga), ra), f64x2.mul(f64x2.mul(ra, ra), lo(ql)));
   let Lb = f64x2.add(f64x2.add(v128.and(ln2, gb), rb), f64x2.mul(f64x2.mul(rb, rb), hi(ql)));
   // In f64: A = x·c, c = 1 − t for x ≥ 0 and −P·t for x < 0; loss = (A + pw·log1p(e))·w.

@@ -3,7 +3,7 @@
 // the glue's chunk arrives in pieces). Pointers that are 0 mean "absent". Descriptors, argument
 // names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
-import { at, exp64, EXP32_K, EXP32_LO, expDiff, expf, f64at, subErr, subErr32, subErr64, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
+import { at, exp64, EXP32_K, EXP32_LO, expDiff, expf, expPoly32, f64at, subErr, subErr32, subErr64, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 import { bceLogitsRows32, bceRows32 } from './bce32';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
@@ -291,20 +291,11 @@ let dErr: v128 = i64x2.splat(0);
 /**
  * Constants of softmaxRows32, loaded into locals before its loop (V8 11.3 rebuilds an inline SIMD
  * constant at each use): f64 1/ln 2, 1.5·2^52 (adding it rounds to an integer held in the low
- * bits), ln 2, −87 (below it exp is not a normal f32); f32 Cephes expf's P (as fastExp32) and 1.
+ * bits), ln 2, −87 (below it exp is not a normal f32); the f32 polynomial's are EXP32_K's.
  */
 const SOFTMAX_K: usize = memory.data<f64>([
   1.4426950408889634, 1.4426950408889634, 6755399441055744.0, 6755399441055744.0,
   0.6931471805599453, 0.6931471805599453, -87.0, -87.0,
-], 16);
-const SOFTMAX_K32: usize = memory.data<f32>([
-  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
-  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
-  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
-  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
-  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
-  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
-  1.0, 1.0, 1.0, 1.0,
 ], 16);
 
 /**
@@ -317,8 +308,8 @@ const SOFTMAX_K32: usize = memory.data<f32>([
 function softmaxRows32(x: usize, max: usize, rest: usize, rows: i32, classes: i32, log: bool, out: usize): void {
   let n = <usize>classes;
   let invLn2 = v128.load(SOFTMAX_K), shift = v128.load(SOFTMAX_K, 16), ln2 = v128.load(SOFTMAX_K, 32), floor = v128.load(SOFTMAX_K, 48);
-  let q0 = v128.load(SOFTMAX_K32), q1 = v128.load(SOFTMAX_K32, 16), q2 = v128.load(SOFTMAX_K32, 32);
-  let q3 = v128.load(SOFTMAX_K32, 48), q4 = v128.load(SOFTMAX_K32, 64), q5 = v128.load(SOFTMAX_K32, 80), one = v128.load(SOFTMAX_K32, 96);
+  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96);
+  let q3 = v128.load(EXP32_K, 112), q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144), one = v128.load(EXP32_K, 160);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let m = f64at(max, r), l = f64at(rest, r);
     let Mx = f64x2.splat(m), L = f64x2.splat(l);
@@ -340,15 +331,7 @@ function softmaxRows32(x: usize, max: usize, rest: usize, rows: i32, classes: i3
       let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
       let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
       let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6); // the low words of k0, k1: the integers k
-      // exp(z) = 1 + z + z²·P(z), P in Estrin form
-      let z2 = f32x4.mul(z, z);
-      let z4 = f32x4.mul(z2, z2);
-      let pa = f32x4.add(f32x4.mul(q0, z), q1);
-      let pb = f32x4.add(f32x4.mul(q2, z), q3);
-      let pc = f32x4.add(f32x4.mul(q4, z), q5);
-      let p = f32x4.add(f32x4.add(f32x4.mul(pa, z4), f32x4.mul(pb, z2)), pc);
-      let y = f32x4.add(f32x4.add(f32x4.mul(p, z2), z), one);
-      v128.store(out + (i << 2), i32x4.add(y, i32x4.shl(k, 23)));
+      v128.store(out + (i << 2), i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23)));
     }
     for (; i < end; i++) {
       let d = at<f32>(x, i) - m - l;

@@ -27,6 +27,22 @@ export { LOGF_K, LOG_TABLE };
 // ---- f32x4 --------------------------------------------------------------------------------------
 
 /**
+ * Q(r) for f32 lanes, log1p(r) ≈ r + r²·Q(r) on about [−1/3, 1/3], in Estrin form:
+ * Q = (q0 + q1·r) + r²·(q2 + q3·r) + r⁴·((q4 + q5·r) + r²·(q6 + q7·r)). `q0`…`q7` are LOGF_K's
+ * vectors 3 to 10.
+ */
+// @ts-ignore: decorator
+@inline export function logfQ(r: v128, q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, q6: v128, q7: v128): v128 {
+  let r2 = f32x4.mul(r, r);
+  let r4 = f32x4.mul(r2, r2);
+  let a = f32x4.add(q0, f32x4.mul(q1, r));
+  let b = f32x4.add(q2, f32x4.mul(q3, r));
+  let c = f32x4.add(q4, f32x4.mul(q5, r));
+  let d = f32x4.add(q6, f32x4.mul(q7, r));
+  return f32x4.add(f32x4.add(a, f32x4.mul(b, r2)), f32x4.mul(f32x4.add(c, f32x4.mul(d, r2)), r4));
+}
+
+/**
  * k·ln 2 + log1p(r) for f32 lanes: r in about [−1/3, 1/3], k an integer as f32. `q0`…`q7`, `ln2hi`,
  * `ln2lo` are LOGF_K's vectors 3 to 12.
  */
@@ -36,13 +52,7 @@ export { LOGF_K, LOG_TABLE };
   q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, q6: v128, q7: v128, ln2hi: v128, ln2lo: v128,
 ): v128 {
   let r2 = f32x4.mul(r, r);
-  let r4 = f32x4.mul(r2, r2);
-  // Estrin: Q = (q0 + q1·r) + r²·(q2 + q3·r) + r⁴·((q4 + q5·r) + r²·(q6 + q7·r))
-  let a = f32x4.add(q0, f32x4.mul(q1, r));
-  let b = f32x4.add(q2, f32x4.mul(q3, r));
-  let c = f32x4.add(q4, f32x4.mul(q5, r));
-  let d = f32x4.add(q6, f32x4.mul(q7, r));
-  let q = f32x4.add(f32x4.add(a, f32x4.mul(b, r2)), f32x4.mul(f32x4.add(c, f32x4.mul(d, r2)), r4));
+  let q = logfQ(r, q0, q1, q2, q3, q4, q5, q6, q7);
   let lo = f32x4.add(f32x4.mul(r2, q), f32x4.mul(k, ln2lo));
   let kh = f32x4.mul(k, ln2hi); // exact: k has ≤ 8 bits, LN2F_HI 16
   let hi = f32x4.add(kh, r);

@@ -222,14 +222,22 @@ const EXP32_HI: f32 = 88.0;
   let kf = f32x4.add(f32x4.mul(x, log2e), shift);
   let k = f32x4.sub(kf, shift);
   let r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, c1)), f32x4.mul(k, c2));
+  return i32x4.add(expPoly32(r, q0, q1, q2, q3, q4, q5, one), i32x4.shl(kf, 23));
+}
+
+/**
+ * exp(r) = 1 + r + r²·P(r) for f32 lanes with |r| ≤ ln 2/2, P Cephes' expf polynomial in Estrin
+ * form (`q0` … `q5`, `one`: EXP32_K's vectors 4 to 10).
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function expPoly32(r: v128, q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, one: v128): v128 {
   let z = f32x4.mul(r, r);
   let z2 = f32x4.mul(z, z);
   let pa = f32x4.add(f32x4.mul(q0, r), q1);
   let pb = f32x4.add(f32x4.mul(q2, r), q3);
   let pc = f32x4.add(f32x4.mul(q4, r), q5);
   let p = f32x4.add(f32x4.add(f32x4.mul(pa, z2), f32x4.mul(pb, z)), pc);
-  let y = f32x4.add(f32x4.add(f32x4.mul(p, z), r), one);
-  return i32x4.add(y, i32x4.shl(kf, 23));
+  return f32x4.add(f32x4.add(f32x4.mul(p, z), r), one);
 }
 
 /** expf's constants, 11 splatted vectors: log2 e, 1.5·2^23, C1, C2, Q0 … Q5, 1. */
