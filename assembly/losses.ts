@@ -3,7 +3,7 @@
 // the glue's chunk arrives in pieces). Pointers that are 0 mean "absent". Descriptors, argument
 // names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
-import { at, exp64, EXP32_K, EXP32_LO, expDiff, expf, expPoly32, f64at, subErr, subErr32, subErr64, fastExp32, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
+import { at, exp64, EXP32_K, EXP32_LO, expDiff, expf, expPoly32, f64at, subErr, subErr32, subErr64, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 import { bceLogitsRows32, bceRows32 } from './bce32';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
@@ -162,8 +162,9 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 
 /**
  * lseRows for f32 data: as lseRows64 with four f32 lanes (max and count in f32: counts are exact
- * below 2^24), fastExp32 (< 1 f32 ulp, fast below −86 not covered: tinyExp adds those terms from
- * the f64 difference), pairs of terms added in f32 and widened into f64 lane sums.
+ * below 2^24), expf (Cephes' polynomial, its constants in locals, < 1 f32 ulp; below −86 not
+ * covered: tinyExp adds those terms from the f64 difference), pairs of terms added in f32 and
+ * widened into f64 lane sums.
  */
 function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: usize): void {
   let n = <usize>classes;
