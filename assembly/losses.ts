@@ -265,21 +265,15 @@ export function lseRows<T>(x: usize, rows: i32, classes: i32, max: usize, rest: 
   return mn > m ? Math.exp(<f64>m - <f64>mn) : 1;
 }
 
-/** The rounding error of the last diff(), 0 in lanes where it is not finite (x = −∞). */
-let dErr: v128 = i64x2.splat(0);
-
 /**
- * (x − m) − rest for f64x2 lanes, and in dErr the rounding error of that value (both steps'
- * TwoSum errors, added): exp(d)·(1 + dErr) is then exp of the exact difference (to an ulp or two),
- * where exp(fl(x − m)) would be off by |x − m|·2^-53 relative.
+ * The rounding error of d = (x − m) − rest, given s = fl(x − m) and d (both steps' TwoSum errors,
+ * added), 0 in lanes where it is not finite (x = −∞): exp(d)·(1 + error) is then exp of the exact
+ * difference (to an ulp or two), where exp(fl(x − m)) would be off by |x − m|·2^-53 relative.
  */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function diff(x: v128, m: v128, rest: v128): v128 {
-  let s = f64x2.sub(x, m);
-  let d = f64x2.sub(s, rest);
+@inline function diffErr(x: v128, m: v128, rest: v128, s: v128, d: v128): v128 {
   let c = f64x2.add(subErr64(x, m, s), subErr64(s, rest, d));
-  dErr = v128.and(c, f64x2.eq(c, c));
-  return d;
+  return v128.and(c, f64x2.eq(c, c));
 }
 
 /** exp(d)·(1 + c): exp of d + c, c a correction below d's ulp. */
@@ -351,8 +345,10 @@ export function softmaxRows<T>(x: usize, max: usize, rest: usize, rows: i32, cla
     // exp64: < 1 ulp; lanes outside its fast range (exp(−1000), NaN) take its scalar path.
     for (let j: usize = 0; j < n; j += 2) {
       let last = j + 1 == n;
-      let d = diff(pair<T>(x, i + j, last), Mx, L);
-      let c = dErr;
+      let v = pair<T>(x, i + j, last);
+      let s = f64x2.sub(v, Mx);
+      let d = f64x2.sub(s, L);
+      let c = diffErr(v, Mx, L, s, d);
       storePair<T>(out, i + j, log ? f64x2.add(d, c) : expC(d, c), last);
     }
   }
@@ -421,8 +417,10 @@ export function softmaxGradRows<T>(
       let c = B;
       if (target) c = f64x2.add(c, f64x2.mul(A, pair<T>(target, i + j, last)));
       if (weighted) c = f64x2.mul(c, pair<f64>(classWeight, j, last));
-      let d = diff(pair<T>(x, i + j, last), Mx, L);
-      storePair<T>(grad, i + j, f64x2.sub(f64x2.mul(G, expC(d, dErr)), c), last);
+      let v = pair<T>(x, i + j, last);
+      let s = f64x2.sub(v, Mx);
+      let d = f64x2.sub(s, L);
+      storePair<T>(grad, i + j, f64x2.sub(f64x2.mul(G, expC(d, diffErr(v, Mx, L, s, d))), c), last);
     }
     if (label) {
       let col = <i64>f64at(label, r) - <i64>offset;

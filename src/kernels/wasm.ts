@@ -44,6 +44,8 @@ interface Plan {
   rowIns: Placed[];
   outs: Placed[];
   rowOuts: Placed[];
+  /** `elems` and `outs`: the arrays whose types decide the kernel's element type. */
+  perElement: Placed[];
   /** Every array argument (each has its own scratch slot), and the scalar ones. */
   arrays: Placed[];
   scalars: Placed[];
@@ -65,6 +67,7 @@ function planOf(name: string, d: Descriptor, slots: number): Plan {
   const having = (...roles: string[]) => placed.filter((a) => roles.includes(a.role));
   const at = (role: string) => placed.findIndex((a) => a.role === role);
   const elems = having('elem', 'elem?');
+  const outs = having('out', 'out?');
   return {
     argc: placed.length,
     flag: d.result === 'flag',
@@ -72,8 +75,9 @@ function planOf(name: string, d: Descriptor, slots: number): Plan {
     elems,
     cols: having('col', 'col?'),
     rowIns: having('row', 'row?'),
-    outs: having('out', 'out?'),
+    outs,
     rowOuts: having('rowOut'),
+    perElement: [...elems, ...outs],
     arrays,
     scalars: having('i32', 'f64', 'bool'),
     rowsAt: at('rows'),
@@ -139,11 +143,7 @@ function mergeLse(mx: Float64Array, rest: Float64Array, r: number, m: number, q:
  * so that it holds what an f64 output can (−1e30·1e30 is −1e60, not an f32 overflow to −∞).
  */
 function singleOf(plan: Plan, args: Args): boolean {
-  for (const a of plan.elems) {
-    const x = args[a.name];
-    if (x !== null && typedArrayTag(x) !== 'Float32Array') return false;
-  }
-  for (const a of plan.outs) {
+  for (const a of plan.perElement) {
     const x = args[a.name];
     if (x !== null && typedArrayTag(x) !== 'Float32Array') return false;
   }
