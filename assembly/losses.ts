@@ -73,6 +73,12 @@ const laneCount = new StaticArray<f64>(4);
   stM = mx;
   stS = ones + s;
   lseScalar<T>(x, i, n);
+  storeParts(maxOut, restOut, r);
+}
+
+/** Row r's parts from the state: max[r] = stM, rest[r] = log1p(stS). */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function storeParts(maxOut: usize, restOut: usize, r: usize): void {
   store<f64>(maxOut + (r << 3), stM);
   store<f64>(restOut + (r << 3), Math.log1p(stS));
 }
@@ -146,8 +152,7 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
       stM = -Infinity;
       stS = 0;
       lseScalar<f64>(x, r * n, n);
-      store<f64>(maxOut + (r << 3), stM);
-      store<f64>(restOut + (r << 3), Math.log1p(stS));
+      storeParts(maxOut, restOut, r);
     } else {
       unchecked((laneMax[0] = f64x2.extract_lane(M, 0)));
       unchecked((laneMax[1] = f64x2.extract_lane(M, 1)));
@@ -233,8 +238,7 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
       stM = -Infinity;
       stS = 0;
       lseScalar<f32>(x, r * n, n);
-      store<f64>(maxOut + (r << 3), stM);
-      store<f64>(restOut + (r << 3), Math.log1p(stS));
+      storeParts(maxOut, restOut, r);
     } else {
       unchecked((laneMax[0] = <f64>f32x4.extract_lane(M, 0)));
       unchecked((laneMax[1] = <f64>f32x4.extract_lane(M, 1)));
