@@ -545,3 +545,37 @@ export function klDivRows<T>(input: usize, target: usize, logTarget: bool, rows:
     store<f64>(sum + (r << 3), addLanes(S));
   }
 }
+
+// ---- ranks ----------------------------------------------------------------------------------------
+
+/**
+ * count[r] = the number of elements of row r greater than threshold[r] (NaN is greater than
+ * nothing, and nothing is greater than NaN). Exact in either element type: the f32 kernel
+ * compares in f32, and a threshold read from the same f32 data narrows back exactly.
+ */
+export function countAbove<T>(x: usize, threshold: usize, rows: i32, classes: i32, count: usize): void {
+  let n = <usize>classes;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let t = load<f64>(threshold + (r << 3));
+    let i = r * n;
+    let j: usize = 0;
+    // lanes hold 0 or −1 per comparison: subtracting the mask counts; 2^31 − 1 per lane is out of reach (n ≤ CHUNK)
+    let acc = i32x4.splat(0);
+    if (sizeof<T>() == 4) {
+      let tv = f32x4.splat(<f32>t);
+      for (; j + 4 <= n; j += 4) acc = i32x4.sub(acc, f32x4.gt(v128.load(x + ((i + j) << 2)), tv));
+    } else {
+      let tv = f64x2.splat(t);
+      for (; j + 4 <= n; j += 4) {
+        let a = f64x2.gt(v128.load(x + ((i + j) << 3)), tv);
+        let b = f64x2.gt(v128.load(x + ((i + j) << 3), 16), tv);
+        acc = i32x4.sub(acc, i32x4.add(a, b)); // each f64 lane is two i32 lanes of −1: counted twice, halved below
+      }
+    }
+    let c: i32 =
+      i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+    if (sizeof<T>() == 8) c >>= 1;
+    for (; j < n; j++) if (at<T>(x, i + j) > t) c++;
+    store<f64>(count + (r << 3), <f64>c);
+  }
+}

@@ -74,6 +74,7 @@ writeFileSync(
     '// The WASM export table: memory and scratch (./memory.ts), and an F64 and an F32 export of every kernel.',
     '',
     "export { CHUNK, SLOTS, alloc, free, scratch } from './memory';",
+    "export { widenHalf } from './half';",
     ...[...imports].map(([m, names]) => `import { ${names.join(', ')} } from './${m}';`),
     '',
     ...wrappers,

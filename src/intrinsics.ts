@@ -73,7 +73,7 @@ export function isShared(b: ArrayBufferLike): boolean {
 }
 
 /** dst.set(src, offset) through the engine's own `set` (dst may be a caller's subclass). */
-export function setInto(dst: FloatArray, src: ArrayLike<number>, offset: number): void {
+export function setInto(dst: FloatArray | Uint16Array, src: ArrayLike<number>, offset: number): void {
   uncurry(setMethod, dst, src, offset);
 }
 

@@ -115,3 +115,48 @@ export const free: Api['free'] = api.free;
  * @example p = refresh(p); // after any later alloc()
  */
 export const refresh: Api['refresh'] = api.refresh;
+
+/**
+ * log softmax(row)[target] for each row of logits (tokens × vocabulary, row-major), from one
+ * log-sum-exp pass (no softmax array, no one-hot); rows whose target is `ignoreIndex` (−100) hold
+ * 0. `ranks` (Int32Array or Uint32Array) receives each target's rank: the number of logits in its
+ * row strictly greater than the target's (0 = the greedy choice; −1 where ignored).
+ * @example tokenLogProbs([2, 1, 0, 0, 3, 1], [0, 1], { classes: 3, ranks: new Int32Array(2) }) // Float64Array [−0.4076…, −2.1269…]
+ */
+export const tokenLogProbs: Api['tokenLogProbs'] = api.tokenLogProbs;
+
+/**
+ * exp of the mean negative log-likelihood of the targets over the rows not ignored, the same as
+ * exp(softmaxCrossEntropy(logits, targets, { classes })).
+ * @example perplexity([2, 1, 0, 0, 3, 1], [0, 1], { classes: 3 }) // 3.1622…
+ */
+export const perplexity: Api['perplexity'] = api.perplexity;
+
+/**
+ * The windows that score every token of a long text exactly once with a model of `maxLength`
+ * tokens of context: window [start, end) scores tokens [scoreFrom, end), each with at least
+ * maxLength − stride tokens of context (the Hugging Face strided-perplexity recipe, without its
+ * off-by-one).
+ * @example slidingWindows(10, { maxLength: 4, stride: 2 }) // [{ start: 0, end: 4, scoreFrom: 1 }, { start: 2, end: 6, scoreFrom: 4 }, …]
+ */
+export const slidingWindows: Api['slidingWindows'] = api.slidingWindows;
+
+/**
+ * A mergeable accumulator of a reduced function (or of perplexity): `update` with batches (the
+ * function's arguments and checks), `merge` another's state, `compute`, `reset`, `toJSON`.
+ * @example const acc = accumulator('perplexity', { classes: 3 }); acc.update([2, 1, 0], [0]); acc.compute().perplexity // 1.5032…
+ */
+export const accumulator: Api['accumulator'] = api.accumulator;
+
+/**
+ * An accumulator from the JSON state of `toJSON()` (sent by a worker or another process).
+ * @example const acc = restoreAccumulator(JSON.parse(JSON.stringify(other)))
+ */
+export const restoreAccumulator: Api['restoreAccumulator'] = api.restoreAccumulator;
+
+/**
+ * Marks a Uint16Array as float16 bit patterns (a Uint16Array is never taken for float16 unless
+ * marked); a Float16Array, where the runtime has one, is accepted as it is.
+ * @example entropy(float16(new Uint16Array([0x3800, 0x3800]))) // 0.6931… (two halves)
+ */
+export const float16: Api['float16'] = api.float16;

@@ -6,10 +6,47 @@
 //      is converted, through the engine's own accessors; no caller code runs from here to the
 //      end of the call, so what is checked is what the kernels read.
 import { bufferOf, byteOffsetOf, isArray, isShared, lengthOf, setInto, typedArrayTag } from '../intrinsics.js';
+import { Half, halfTable } from '../kernels/half.js';
 import type { FloatArray } from '../kernels/types.js';
 import { checkBuffer } from './buffers.js';
 import { fail, show } from './errors.js';
-import type { Values } from './types.js';
+import type { Float16Bits, Values } from './types.js';
+
+/** A float argument as the API layer passes it on: a float typed array, or float16 bits. */
+export type Input = FloatArray | Half;
+
+/** The Uint16Arrays marked by float16(), by their marker (a marker cannot be forged: it is a key here). */
+const marked = new WeakMap<object, Uint16Array>();
+
+/** Marks a Uint16Array as float16 bit patterns (the `float16` export). */
+export function float16(bits: Uint16Array): Float16Bits {
+  if (typedArrayTag(bits) !== 'Uint16Array')
+    fail('float16', `"bits" must be a Uint16Array of float16 bit patterns; got ${show(bits)}`, TypeError);
+  const marker = Object.freeze({ bits }) as unknown as Float16Bits;
+  marked.set(marker, bits);
+  return marker;
+}
+
+/** The typed array behind a float argument: itself, or a float16 marker's Uint16Array. */
+function arrayOf(x: unknown): ArrayBufferView | undefined {
+  if (typedArrayTag(x) !== undefined) return x as ArrayBufferView;
+  return typeof x === 'object' && x !== null ? marked.get(x) : undefined;
+}
+
+/** Our own plain view of float16 data (a Float16Array, or marked bits): no species, no getters. */
+function halfOf(x: ArrayBufferView): Half {
+  return new Half(new Uint16Array(bufferOf(x), byteOffsetOf(x), lengthOf(x)));
+}
+
+/** Element i of a float argument (float16 decoded): for the API layer's gathers and error messages. */
+export function valueAt(x: Input, i: number): number {
+  return x instanceof Half ? halfTable()[x.bits[i]] : x[i];
+}
+
+/** The typed array a float argument reads (float16: its bits), for memory checks. */
+export function viewOfInput(x: Input): ArrayBufferView {
+  return x instanceof Half ? x.bits : x;
+}
 
 export { lengthOf };
 
@@ -48,16 +85,29 @@ function copyNumbers(fn: string, name: string, x: readonly unknown[]): Float64Ar
   return out;
 }
 
-/** Phase 1: a float argument. A typed array is returned as it is; a plain array is copied once. */
-export function floats(fn: string, name: string, x: Values): FloatArray {
+/**
+ * Phase 1: a float argument. A typed array is returned as it is; a plain array is copied once;
+ * float16 data (a Float16Array, or bits marked by float16()) becomes a Half over its memory.
+ */
+export function floats(fn: string, name: string, x: Values): Input {
   const tag = typedArrayTag(x);
   if (tag === 'Float64Array' || tag === 'Float32Array') return x as FloatArray;
-  if (tag === undefined && x !== null && typeof x === 'object' && isPlainArray(fn, name, x)) return copyNumbers(fn, name, x);
-  return fail(fn, `"${name}" must be a Float64Array, a Float32Array or an array of numbers; got ${show(x)}`, TypeError);
+  if (tag === 'Float16Array') return halfOf(x as ArrayBufferView);
+  if (tag === undefined && x !== null && typeof x === 'object') {
+    const bits = marked.get(x);
+    if (bits !== undefined) return halfOf(bits);
+    if (isPlainArray(fn, name, x)) return copyNumbers(fn, name, x);
+  }
+  const hint = tag === 'Uint16Array' ? ' (a Uint16Array of float16 bits is taken as such only when marked: float16(bits))' : '';
+  return fail(
+    fn,
+    `"${name}" must be a Float64Array, a Float32Array, float16 data or an array of numbers; got ${show(x)}${hint}`,
+    TypeError,
+  );
 }
 
 /** Phase 1: an optional float array option (undefined: absent). */
-export function optionalFloats(fn: string, name: string, x: unknown): FloatArray | null {
+export function optionalFloats(fn: string, name: string, x: unknown): Input | null {
   return x === undefined ? null : floats(fn, name, x as Values);
 }
 
@@ -72,14 +122,19 @@ export function output(fn: string, name: string, x: unknown): FloatArray | null 
 }
 
 /** Phase 1: class indices or probabilities: an Int32Array/Uint32Array or a float typed array as it is, a plain array copied once. */
-export function labels(fn: string, x: unknown, what: string): { array: ArrayLike<number>; float: boolean; plain: boolean } {
+export function labels(
+  fn: string,
+  x: unknown,
+  what: string,
+  name = 'target',
+): { array: ArrayLike<number>; float: boolean; plain: boolean } {
   const tag = typedArrayTag(x);
   if (tag === 'Int32Array' || tag === 'Uint32Array') return { array: x as ArrayLike<number>, float: false, plain: false };
   if (tag === 'Float64Array' || tag === 'Float32Array') return { array: x as FloatArray, float: true, plain: false };
-  if (tag === undefined && x !== null && typeof x === 'object' && isPlainArray(fn, 'target', x)) {
-    return { array: copyNumbers(fn, 'target', x), float: false, plain: true };
+  if (tag === undefined && x !== null && typeof x === 'object' && isPlainArray(fn, name, x)) {
+    return { array: copyNumbers(fn, name, x), float: false, plain: true };
   }
-  return fail(fn, `"target" must be ${what}; got ${show(x)}`, TypeError);
+  return fail(fn, `"${name}" must be ${what}; got ${show(x)}`, TypeError);
 }
 
 /**
@@ -87,7 +142,8 @@ export function labels(fn: string, x: unknown, what: string): { array: ArrayLike
  * an options getter or a Proxy trap could resize its buffer), or -1 for anything else.
  */
 export function seen(x: unknown): number {
-  return typedArrayTag(x) === undefined ? -1 : lengthOf(x as ArrayBufferView);
+  const a = arrayOf(x);
+  return a === undefined ? -1 : lengthOf(a);
 }
 
 /**
@@ -96,8 +152,9 @@ export function seen(x: unknown): number {
  * its memory still the caller's (checkBuffer). A converted plain array (before = -1) is the
  * library's own. Null: 0.
  */
-export function settle(fn: string, name: string, x: ArrayBufferView | null, before: number): number {
-  if (x === null) return 0;
+export function settle(fn: string, name: string, input: ArrayBufferView | Half | null, before: number): number {
+  if (input === null) return 0;
+  const x = input instanceof Half ? input.bits : input;
   if (before < 0) return (x as Float64Array).length;
   const n = lengthOf(x);
   if (n !== before) {
@@ -115,19 +172,21 @@ export function sameLength(fn: string, a: string, n: number, b: string, m: numbe
 }
 
 /** Phase 2: an optional array option (of settled length `n`) has `length` elements. */
-export function checkLength(fn: string, name: string, n: number, x: ArrayBufferView | null, length: number, what: string): void {
+export function checkLength(fn: string, name: string, n: number, x: ArrayBufferView | Half | null, length: number, what: string): void {
   if (x !== null && n !== length) fail(fn, `option "${name}" must have ${what} (${length}); got length ${n}`);
 }
 
 /** The array as a Float64Array (copied through the engine's `set`, never the caller's iterator). */
-export function toF64(x: FloatArray | null): Float64Array | null {
+export function toF64(x: Input | null): Float64Array | null {
+  if (x instanceof Half) return Float64Array.from(x.bits, (h) => halfTable()[h]);
   if (x === null || typedArrayTag(x) === 'Float64Array') return x as Float64Array | null;
   const y = new Float64Array(lengthOf(x));
   setInto(y, x, 0);
   return y;
 }
 
-function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+/** Whether two typed arrays share bytes of one buffer. */
+export function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   if (bufferOf(a) !== bufferOf(b)) return false;
   const a0 = byteOffsetOf(a);
   const b0 = byteOffsetOf(b);
@@ -153,13 +212,14 @@ export function outputTarget(
   name: string,
   out: FloatArray,
   length: number,
-  inputs: readonly (readonly [string, ArrayBufferView | null])[],
+  inputs: readonly (readonly [string, ArrayBufferView | Half | null])[],
 ): FloatArray {
   checkBuffer(fn, name, out, lengthOf(out));
   if (lengthOf(out) !== length) fail(fn, `option "${name}" must have the input's length ${length}; got length ${lengthOf(out)}`);
   let mayShare = false;
   const shared = isShared(bufferOf(out));
-  for (const [inName, input] of inputs) {
+  for (const [inName, arg] of inputs) {
+    const input = arg instanceof Half ? arg.bits : arg;
     if (input === null || typedArrayTag(input) === undefined) continue;
     if (overlaps(out, input)) {
       fail(fn, `option "${name}" shares memory with "${inName}"; inputs are never overwritten, pass a separate buffer`);
@@ -187,6 +247,7 @@ export function classIndices(
   classes: number,
   ignoreIndex: number,
   weight: Float64Array | null,
+  name = 'target',
 ): { label: Float64Array; labelWeight: Float64Array } {
   const label = new Float64Array(rows);
   const labelWeight = new Float64Array(rows);
@@ -199,7 +260,7 @@ export function classIndices(
       label[r] = v;
       labelWeight[r] = weight === null ? 1 : weight[v];
     } else {
-      fail(fn, `"target"[${r}] must be a class index in [0, ${classes}) or ignoreIndex (${show(ignoreIndex)}); got ${show(v)}`);
+      fail(fn, `"${name}"[${r}] must be a class index in [0, ${classes}) or ignoreIndex (${show(ignoreIndex)}); got ${show(v)}`);
     }
   }
   return { label, labelWeight };

@@ -1,6 +1,7 @@
 // Error messages: every error the library throws names the function, the argument and, for a
 // bad element, its index and value.
 import { isArray, lengthOf, typedArrayTag } from '../intrinsics.js';
+import { Half, halfTable } from '../kernels/half.js';
 import type { FloatArray } from '../kernels/types.js';
 
 /**
@@ -35,13 +36,16 @@ export function fail(fn: string, message: string, Type: ErrorConstructor = Range
  */
 export function rejectFirst(
   fn: string,
-  arrays: readonly (readonly [string, FloatArray])[],
+  arrays: readonly (readonly [string, FloatArray | Half])[],
   ok: (v: number) => boolean,
   what: string,
 ): never {
   for (const [name, x] of arrays) {
-    for (let i = 0, n = lengthOf(x); i < n; i++) {
-      if (!ok(x[i])) fail(fn, `"${name}"[${i}] must be ${what}; got ${show(x[i])}`);
+    const half = x instanceof Half ? halfTable() : null;
+    const a = x instanceof Half ? x.bits : x;
+    for (let i = 0, n = lengthOf(a); i < n; i++) {
+      const v = half === null ? a[i] : half[a[i]];
+      if (!ok(v)) fail(fn, `"${name}"[${i}] must be ${what}; got ${show(v)}`);
     }
   }
   // Unreachable when a kernel reported a bad element; kept so that a kernel bug cannot pass silently.

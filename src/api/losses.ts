@@ -1,10 +1,12 @@
 import { typedArrayTag } from '../intrinsics.js';
+import { Half } from '../kernels/half.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import {
   checkLength,
   classIndices,
   deliver,
   floats,
+  type Input,
   labels,
   optionalFloats,
   output,
@@ -13,6 +15,7 @@ import {
   seen,
   settle,
   toF64,
+  valueAt,
 } from './arrays.js';
 import { fail, rejectFirst, show } from './errors.js';
 import { booleanOf, integerOf, numberIn, readOptions, reductionOf, requiredShape, shapeOf } from './options.js';
@@ -43,7 +46,7 @@ export function losses(kernels: Kernels): LossApi {
    * log Σ exp of each row in lseRows's two parts, max + rest (rest = log1p of the other terms
    * relative to the max, so that a dominant term keeps them).
    */
-  function lseParts(x: FloatArray, rows: number, classes: number): { max: Float64Array; rest: Float64Array } {
+  function lseParts(x: Input, rows: number, classes: number): { max: Float64Array; rest: Float64Array } {
     const max = new Float64Array(rows);
     const rest = new Float64Array(rows);
     kernels.lseRows({ x, rows, classes, max, rest });
@@ -54,7 +57,7 @@ export function losses(kernels: Kernels): LossApi {
    * The parts as log_softmax and cross_entropy use them: PyTorch's log_softmax of a row holding
    * +∞ is NaN throughout (x − max is NaN there), so such a row's max is NaN.
    */
-  function rowShifts(x: FloatArray, rows: number, classes: number): { max: Float64Array; rest: Float64Array } {
+  function rowShifts(x: Input, rows: number, classes: number): { max: Float64Array; rest: Float64Array } {
     const parts = lseParts(x, rows, classes);
     for (let r = 0; r < rows; r++) if (parts.max[r] === Infinity) parts.max[r] = NaN;
     return parts;
@@ -210,7 +213,7 @@ export function losses(kernels: Kernels): LossApi {
       }
       for (let r = 0; r < rows; r++) {
         // lse − x as (max − x) + rest: two parts of one sign (a confident correct class does not cancel)
-        const nll = label[r] < 0 ? 0 : labelWeight[r] * (max[r] - x[r * classes + label[r]] + rest[r]);
+        const nll = label[r] < 0 ? 0 : labelWeight[r] * (max[r] - valueAt(x, r * classes + label[r]) + rest[r]);
         loss[r] = eps > 0 ? (1 - eps) * nll + (eps / classes) * smooth[r] : nll;
       }
       // PyTorch's mean divides both parts by Σ w[y] over the rows that are not ignored.
@@ -285,7 +288,7 @@ export function losses(kernels: Kernels): LossApi {
     const { label, labelWeight } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, classWeight);
     // A gather of one element per row: O(rows), the same for both kernel sets.
     const loss = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) loss[r] = label[r] < 0 ? 0 : -labelWeight[r] * x[r * classes + label[r]];
+    for (let r = 0; r < rows; r++) loss[r] = label[r] < 0 ? 0 : -labelWeight[r] * valueAt(x, r * classes + label[r]);
     return reduced(loss, sum(loss), reduction, sum(labelWeight));
   }
 
@@ -333,7 +336,7 @@ export function losses(kernels: Kernels): LossApi {
       const out: FloatArray =
         given !== null
           ? outputTarget(fn, 'out', given, n, [['x', v]])
-          : typedArrayTag(v) === 'Float32Array'
+          : v instanceof Half || typedArrayTag(v) === 'Float32Array' // float16 results widen to f32
             ? new Float32Array(n)
             : new Float64Array(n);
       kernels.softmaxRows({ x: v, ...rowShifts(v, rows, classes), rows, classes, log, out });

@@ -1,5 +1,5 @@
 import { type FloatArray, type Kernels, Kind } from '../kernels/types.js';
-import { floats, sameLength, seen, settle } from './arrays.js';
+import { floats, type Input, sameLength, seen, settle } from './arrays.js';
 import { rejectFirst } from './errors.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
 import { reduced, sum } from './reductions.js';
@@ -11,7 +11,7 @@ const MEASURE_OPTIONS = ['base', 'classes', 'reduction', 'normalize'] as const;
  * 1/Σ of each row of p (and q) for `normalize`, plus the rows that sum to 0: those have no
  * distribution to normalise to, and give NaN (as SciPy's 0/0).
  */
-function normalizers(kernels: Kernels, p: FloatArray, q: FloatArray | null, rows: number, classes: number) {
+function normalizers(kernels: Kernels, p: Input, q: Input | null, rows: number, classes: number) {
   const pScale = new Float64Array(rows);
   const qScale = new Float64Array(rows);
   kernels.rowSums({ x: p, rows, classes, sum: pScale });

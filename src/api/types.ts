@@ -3,8 +3,31 @@ import type { FloatArray } from '../kernels/types.js';
 /** A Float64Array or Float32Array: float data in, and the buffers the library fills (`grad`, `out`). */
 export type { FloatArray };
 
-/** Numbers in: a float typed array or a plain array of numbers. */
-export type Values = FloatArray | readonly number[];
+declare const float16Brand: unique symbol;
+
+/**
+ * A Uint16Array of IEEE 754 float16 bit patterns, marked as such by `float16(bits)` (a
+ * Uint16Array alone is never taken for float16). Every function accepts it where it takes floats.
+ */
+export interface Float16Bits {
+  readonly [float16Brand]: true;
+  /** The Uint16Array that was marked. */
+  readonly bits: Uint16Array;
+}
+
+/** A runtime's own Float16Array (Node 24, Deno, Bun, current browsers), typed without needing lib support for it. */
+export interface Float16ArrayLike extends ArrayBufferView {
+  readonly [Symbol.toStringTag]: 'Float16Array';
+}
+
+/** float16 data: a Float16Array, or a Uint16Array of float16 bits marked by `float16(bits)`. */
+export type Float16Input = Float16Bits | Float16ArrayLike;
+
+/**
+ * Numbers in: a float typed array, a plain array of numbers, or float16 data (computed exactly
+ * from the float16 values; results in f64).
+ */
+export type Values = FloatArray | readonly number[] | Float16Input;
 
 /** How per-row results are combined: their mean, their sum, or none (one value per row). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -82,8 +105,159 @@ export interface BufferApi {
   };
 }
 
+export interface TokenLogProbsOptions<O extends FloatArray = FloatArray> {
+  /** Vocabulary size: logits are rows × classes (tokens × vocabulary), row-major. Required. */
+  classes: number;
+  /** A target that marks a row not to score (it gets 0, and rank −1). Default −100. */
+  ignoreIndex?: number;
+  /** Filled with the log-probabilities (one per row) and returned. */
+  out?: O;
+  /**
+   * Filled with each target's rank in its row: the number of logits strictly greater than the
+   * target's (0 = the greedy choice). Ignored rows: −1 (Int32Array), 2^32 − 1 (Uint32Array).
+   */
+  ranks?: Int32Array | Uint32Array;
+}
+
+export interface PerplexityOptions {
+  /** Vocabulary size: logits are rows × classes. Required. */
+  classes: number;
+  /** A target that marks a row not to count. Default −100. */
+  ignoreIndex?: number;
+}
+
+export interface TokenLogProbs {
+  <O extends FloatArray>(logits: Values, targets: Labels, options: TokenLogProbsOptions<O> & { out: O }): O;
+  (logits: Values, targets: Labels, options: TokenLogProbsOptions): Float64Array;
+}
+
+export type Perplexity = (logits: Values, targets: Labels, options: PerplexityOptions) => number;
+
+/** One window of a long text for a model of limited context (`slidingWindows`). */
+export interface Window {
+  /** The model's input is tokens [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /**
+   * The tokens scored from this window: [scoreFrom, end). Token i is predicted by the logits at
+   * window position i − start − 1, so the window's logits rows [scoreFrom − start − 1, end − start − 1) score them.
+   */
+  readonly scoreFrom: number;
+}
+
+export interface SlidingWindowOptions {
+  /** The model's context length in tokens (≥ 2). */
+  maxLength: number;
+  /**
+   * How far each window moves (1 … maxLength − 1). Each window scores the tokens the previous
+   * one did not reach, with at least maxLength − stride tokens of context. Default maxLength / 2.
+   */
+  stride?: number;
+}
+
+/** The functions an accumulator can accumulate, with their data arguments (options are fixed at creation). */
+export interface Accumulated {
+  entropy: { args: [p: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
+  crossEntropy: { args: [p: Values, q: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
+  klDivergence: { args: [p: Values, q: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
+  jsDivergence: { args: [p: Values, q: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
+  binaryCrossEntropy: { args: [input: Values, target: Values, batch?: { weight?: Values }]; options: { reduction?: 'mean' | 'sum' } };
+  binaryCrossEntropyWithLogits: {
+    args: [input: Values, target: Values, batch?: { weight?: Values }];
+    options: { posWeight?: Values; classes?: number; reduction?: 'mean' | 'sum' };
+  };
+  softmaxCrossEntropy: {
+    args: [logits: Values, target: Labels | Values];
+    options: Omit<SoftmaxCrossEntropyOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' };
+  };
+  nllLoss: { args: [logProbs: Values, target: Labels]; options: Omit<NllLossOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
+  klDiv: { args: [input: Values, target: Values]; options: Omit<KlDivOptions, 'reduction'> & { reduction?: 'mean' | 'sum' | 'batchmean' } };
+  perplexity: { args: [logits: Values, targets: Labels, batch?: { bytes?: number; words?: number }]; options: PerplexityOptions };
+}
+
+export type AccumulatedName = keyof Accumulated;
+
+/** What a perplexity accumulator computes (lm-evaluation-harness's definitions for bytes and words). */
+export interface PerplexityResult {
+  /** exp(nll): the perplexity per token. */
+  perplexity: number;
+  /** The mean negative log-likelihood per token, in nats. */
+  nll: number;
+  /** The same in bits (nll / ln 2). */
+  bits: number;
+  /** The tokens that counted (not ignored). */
+  tokens: number;
+  /** The bytes and words given to `update` (0 when none were). */
+  bytes: number;
+  words: number;
+  /** Σ NLL / (bytes · ln 2); NaN without bytes. */
+  bitsPerByte: number;
+  /** exp(Σ NLL / bytes); NaN without bytes. */
+  bytePerplexity: number;
+  /** exp(Σ NLL / words); NaN without words. */
+  wordPerplexity: number;
+}
+
+/** The JSON form of an accumulator's state (`toJSON`), which `restoreAccumulator` turns back into one. */
+export interface AccumulatorState {
+  readonly xentropy: 'accumulator';
+  readonly version: 1;
+  readonly fn: AccumulatedName;
+  readonly options: Record<string, unknown>;
+  readonly state: Record<string, unknown>;
+}
+
+/**
+ * A mergeable accumulator of one function: `update` with batches (same arguments and checks as the
+ * function), `merge` another one's state (any split, any order), `compute` the value one call on
+ * all the data would give. State: a few f64 numbers (compensated sums and counts).
+ */
+export interface Accumulator<F extends AccumulatedName = AccumulatedName> {
+  readonly fn: F;
+  update(...args: Accumulated[F]['args']): this;
+  merge(other: Accumulator<F>): this;
+  compute(): F extends 'perplexity' ? PerplexityResult : number;
+  reset(): this;
+  toJSON(): AccumulatorState;
+}
+
+export interface LanguageModelApi {
+  /**
+   * log softmax(row)[target] for each row of logits (tokens × vocabulary), from one log-sum-exp
+   * pass; ignored rows hold 0. `ranks` receives each target's rank among its row's logits.
+   * @example tokenLogProbs(logits, targets, { classes: 50257 }) // Float64Array, one per token
+   */
+  readonly tokenLogProbs: TokenLogProbs;
+  /**
+   * exp of the mean negative log-likelihood of the targets over the rows not ignored: exp(softmaxCrossEntropy(…, 'mean')).
+   * @example perplexity(logits, targets, { classes: 50257 })
+   */
+  readonly perplexity: Perplexity;
+  /**
+   * The windows that score every token of a text of `tokens` tokens exactly once (token 0, with no
+   * context, is never scored), each with the most context the stride allows.
+   * @example slidingWindows(10, { maxLength: 4, stride: 2 }) // [{ start: 0, end: 4, scoreFrom: 1 }, { start: 2, end: 6, scoreFrom: 4 }, …]
+   */
+  readonly slidingWindows: (tokens: number, options: SlidingWindowOptions) => Window[];
+  /**
+   * A mergeable accumulator of a reduced function, or of perplexity.
+   * @example const acc = accumulator('perplexity', { classes: 50257 }); acc.update(logits, targets); acc.compute().perplexity
+   */
+  readonly accumulator: <F extends AccumulatedName>(fn: F, options?: Accumulated[F]['options']) => Accumulator<F>;
+  /**
+   * An accumulator from the JSON of `toJSON()` (sent from a worker or another process).
+   * @example const acc = restoreAccumulator(JSON.parse(text))
+   */
+  readonly restoreAccumulator: (state: unknown) => Accumulator;
+  /**
+   * Marks a Uint16Array as float16 bit patterns, for any function's float arguments.
+   * @example tokenLogProbs(float16(halfBits), targets, { classes: 32000 })
+   */
+  readonly float16: (bits: Uint16Array) => Float16Bits;
+}
+
 /** Everything an entry exports; `xentropy` and `xentropy/js` both export exactly this. */
-export interface Api extends LossApi, BufferApi {
+export interface Api extends LossApi, BufferApi, LanguageModelApi {
   /** Which kernel set computes the numbers in this entry. */
   readonly backend: Backend;
   /**

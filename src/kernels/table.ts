@@ -115,6 +115,21 @@ export const KERNELS = {
       ['rest', 'rowOut'],
     ],
   },
+  /**
+   * count[r] = the number of elements of row r strictly greater than threshold[r] (a target's
+   * rank among its logits: 0 for the greedy choice); NaN compares false both ways.
+   */
+  countAbove: {
+    module: 'losses',
+    crossover: [256, 256],
+    args: [
+      ['x', 'elem'],
+      ['threshold', 'row'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['count', 'rowOut'],
+    ],
+  },
   /** out[r, j] = (x[r, j] − max[r]) − rest[r] (log) or its exp: the parts of lseRows. */
   softmaxRows: {
     module: 'losses',

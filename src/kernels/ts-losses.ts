@@ -1,10 +1,10 @@
 // The pure-TypeScript loss kernels; assembly/losses.ts is their WASM twin, loop for loop.
 import { expDiff, subErr } from './exact.js';
-import type { KernelFunctions } from './types.js';
+import type { LoopFunctions } from './types.js';
 
 type LossKernels = Pick<
-  KernelFunctions,
-  'lseRows' | 'softmaxRows' | 'softTargetRows' | 'softmaxGradRows' | 'bceRows' | 'bceLogitsRows' | 'klDivRows'
+  LoopFunctions,
+  'lseRows' | 'countAbove' | 'softmaxRows' | 'softTargetRows' | 'softmaxGradRows' | 'bceRows' | 'bceLogitsRows' | 'klDivRows'
 >;
 
 export const tsLossKernels: LossKernels = {
@@ -41,6 +41,15 @@ export const tsLossKernels: LossKernels = {
       }
       max[r] = m;
       rest[r] = Math.log1p(s + c);
+    }
+  },
+
+  countAbove({ x, threshold, rows, classes, count }) {
+    for (let r = 0, i = 0; r < rows; r++) {
+      const t = threshold[r];
+      let c = 0;
+      for (const end = i + classes; i < end; i++) if (x[i] > t) c++;
+      count[r] = c;
     }
   },
 

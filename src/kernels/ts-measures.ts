@@ -1,5 +1,5 @@
 // The pure-TypeScript measure kernels; assembly/measures.ts is their WASM twin.
-import { type FloatArray, type KernelFunctions, Kind } from './types.js';
+import { type FloatArray, Kind, type LoopFunctions } from './types.js';
 
 const MIN_NORMAL = 2.2250738585072014e-308;
 /** Elements per block of partial sums (see rowTerms). */
@@ -115,7 +115,7 @@ function crossRows(p: FloatArray, q: FloatArray, rows: number, classes: number, 
   return ok;
 }
 
-export const tsMeasureKernels: Pick<KernelFunctions, 'rowSums' | 'rowTerms'> = {
+export const tsMeasureKernels: Pick<LoopFunctions, 'rowSums' | 'rowTerms'> = {
   rowSums({ x, rows, classes, sum }) {
     for (let r = 0, i = 0; r < rows; r++) {
       let s0 = 0;

@@ -1,4 +1,5 @@
 import type { Buffers } from './buffers.js';
+import type { Half } from './half.js';
 import type { KernelName, KernelTable, Role } from './table.js';
 
 /** A float array a kernel reads or writes. The API layer turns `number[]` into a Float64Array. */
@@ -17,10 +18,13 @@ export const Kind = {
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
-/** The TS type of an argument of each role (./table.ts); `offset` is the WASM glue's alone. */
-interface RoleTypes {
-  elem: FloatArray;
-  'elem?': FloatArray | null;
+/**
+ * The TS type of an argument of each role (./table.ts); `offset` is the WASM glue's alone. `E`:
+ * what a per-element input may be (float16 `Half` for a kernel set; the TS loops see decoded arrays).
+ */
+interface RoleTypes<E> {
+  elem: E;
+  'elem?': E | null;
   col: Float64Array;
   'col?': Float64Array | null;
   row: Float64Array;
@@ -38,8 +42,8 @@ interface RoleTypes {
 type Arg<K extends KernelName> = KernelTable[K]['args'][number];
 
 /** The argument object of kernel K, derived from its descriptor: names and types. */
-export type KernelArgs<K extends KernelName> = {
-  [A in Arg<K> as A[1] extends keyof RoleTypes ? A[0] : never]: A[1] extends keyof RoleTypes ? RoleTypes[A[1]] : never;
+export type KernelArgs<K extends KernelName, E = FloatArray | Half> = {
+  [A in Arg<K> as A[1] extends keyof RoleTypes<E> ? A[0] : never]: A[1] extends keyof RoleTypes<E> ? RoleTypes<E>[A[1]] : never;
 };
 
 /** A flagging kernel returns false when it met a bad element (the API layer then names it). */
@@ -47,6 +51,9 @@ export type KernelResult<K extends KernelName> = KernelTable[K] extends { result
 
 /** One function per kernel of the table. */
 export type KernelFunctions = { [K in KernelName]: (args: KernelArgs<K>) => KernelResult<K> };
+
+/** The TS loops (./ts-measures.ts, ./ts-losses.ts): the same, on float arrays only (float16 decoded by ./ts.ts). */
+export type LoopFunctions = { [K in KernelName]: (args: KernelArgs<K, FloatArray>) => KernelResult<K> };
 
 /**
  * Arithmetic only: no option checks, no error messages. Both kernel sets (pure TS and WASM)

@@ -1,6 +1,7 @@
 import { bufferOf, byteOffsetOf, lengthOf, setInto, typedArrayTag, viewOf } from '../intrinsics.js';
 import { addBlock, type Block, type Buffers, blocks, memoryOf, type Region, registerBuffer, removeBlock } from './buffers.js';
 import { expDiff } from './exact.js';
+import { Half } from './half.js';
 import { type Descriptor, KERNELS, type KernelName } from './table.js';
 import { tsKernels } from './ts.js';
 import type { FloatArray, KernelFunctions, Kernels, WasmKernelExports } from './types.js';
@@ -15,6 +16,7 @@ interface WasmExports extends WasmKernelExports {
   scratch(): Ptr;
   alloc(bytes: number): Ptr;
   free(ptr: Ptr): void;
+  widenHalf(ptr: Ptr, n: number, toF64: number): void;
 }
 
 /** A kernel's export, as the glue calls it (through `apply`, with the plan's argument array). */
@@ -145,7 +147,8 @@ function mergeLse(mx: Float64Array, rest: Float64Array, r: number, m: number, q:
 function singleOf(plan: Plan, args: Args): boolean {
   for (const a of plan.perElement) {
     const x = args[a.name];
-    if (x !== null && typedArrayTag(x) !== 'Float32Array') return false;
+    // float16 (exact in f32) goes with either
+    if (x !== null && !(x instanceof Half) && typedArrayTag(x) !== 'Float32Array') return false;
   }
   return true;
 }
@@ -167,12 +170,14 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
   let buffer: ArrayBuffer | null = null;
   let f64 = new Float64Array(0);
   let f32 = new Float32Array(0);
+  let u16 = new Uint16Array(0);
   function views(): void {
     if (buffer !== ex.memory.buffer) {
       buffer = ex.memory.buffer as ArrayBuffer;
       registerBuffer(buffer, region);
       f64 = new Float64Array(buffer);
       f32 = new Float32Array(buffer);
+      u16 = new Uint16Array(buffer);
     }
   }
   views();
@@ -258,7 +263,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     for (let i = 0; i < plan.elems.length; i++) {
       direct[i] = -1;
       const x = args[plan.elems[i].name] as FloatArray | null;
-      if (x === null || bufferOf(x) !== buffer || (typedArrayTag(x) === 'Float32Array') !== single) continue;
+      if (x === null || x instanceof Half || bufferOf(x) !== buffer || (typedArrayTag(x) === 'Float32Array') !== single) continue;
       const b = memoryOf(x);
       if (typeof b === 'object' && b.owner === buffers) direct[i] = byteOffsetOf(x);
     }
@@ -269,9 +274,15 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
       const n = k * len;
       for (let i = 0; i < plan.elems.length; i++) {
         const a = plan.elems[i];
-        const x = args[a.name] as FloatArray | null;
+        const x = args[a.name] as FloatArray | Half | null;
         if (x === null) continue;
-        if (direct[i] >= 0) argv[a.index] = direct[i] + start * width;
+        if (x instanceof Half) {
+          // float16: the block's bits to the start of the slot, widened there by the module
+          const at = slot(a.slot);
+          if (start === 0 && n === lengthOf(x.bits)) setInto(u16, x.bits, at >>> 1);
+          else setInto(u16, new Uint16Array(bufferOf(x.bits), byteOffsetOf(x.bits) + start * 2, n), at >>> 1);
+          ex.widenHalf(at, n, single ? 0 : 1);
+        } else if (direct[i] >= 0) argv[a.index] = direct[i] + start * width;
         else if (single) copy(f32, slot(a.slot) >>> 2, x, start, n);
         else copy(f64, slot(a.slot) >>> 3, x, start, n);
       }

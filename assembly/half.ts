@@ -1,0 +1,61 @@
+// float16 → f32 / f64, in place in a scratch slot: the glue (src/kernels/wasm.ts) copies a
+// block's float16 bits to the start of the slot, and widenHalf turns them into the f32 (or f64)
+// elements the kernel reads from the same slot. It runs from the end of the block to its start,
+// so that no element is overwritten before it is read (element i's bits are at 2i, its wider
+// value at 4i or 8i, which only overlaps the bits of elements ≥ i/2 … already read).
+//
+// The conversion is exact: the bits shifted into an f32's place, (h & 0x7fff) << 13, read as an
+// f32 and multiplied by 2^112, give the value of every finite float16, subnormals included (the
+// product rescales the exponent bias from 15 to 127 and normalises a subnormal's significand);
+// exponent 31 (±∞, NaN) is given exponent 255 with the same significand (a NaN stays a NaN);
+// the sign is put back last.
+
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function widen4(h: v128, scale: v128, mag: v128, expMask: v128, f32Exp: v128): v128 {
+  let m = v128.and(h, mag); // |h| bits
+  let v = f32x4.mul(i32x4.shl(m, 13), scale);
+  let special = i32x4.ge_u(m, expMask); // exponent 31: ±∞ or NaN
+  v = v128.bitselect(v128.or(i32x4.shl(m, 13), f32Exp), v, special);
+  return v128.or(v, i32x4.shl(v128.andnot(h, mag), 16)); // the sign bit, 0x8000 → 0x80000000
+}
+
+// @ts-ignore: decorator
+@inline function widen1(h: u32): f32 {
+  let m = h & 0x7fff;
+  let v = reinterpret<f32>(m << 13) * reinterpret<f32>(0x77800000); // 2^112
+  if (m >= 0x7c00) v = reinterpret<f32>((m << 13) | 0x7f800000);
+  return reinterpret<f32>(reinterpret<u32>(v) | ((h & 0x8000) << 16));
+}
+
+/** Widens the n float16 values at ptr (bits) into f32 (toF64 false) or f64 values at ptr. */
+export function widenHalf(ptr: usize, n: i32, toF64: bool): void {
+  let i = n;
+  let scale = f32x4.splat(reinterpret<f32>(0x77800000));
+  let mag = i32x4.splat(0x7fff);
+  let expMask = i32x4.splat(0x7c00);
+  let f32Exp = i32x4.splat(0x7f800000);
+  // the tail first (it is the end of the block), one at a time, down to a multiple of 8
+  while (i & 7) {
+    i--;
+    let v = widen1(<u32>load<u16>(ptr + (<usize>i << 1)));
+    if (toF64) store<f64>(ptr + (<usize>i << 3), <f64>v);
+    else store<f32>(ptr + (<usize>i << 2), v);
+  }
+  while (i > 0) {
+    i -= 8;
+    let h = v128.load(ptr + (<usize>i << 1)); // 8 × u16, read before anything at ≥ 4i is written
+    let a = widen4(i32x4.extend_low_i16x8_u(h), scale, mag, expMask, f32Exp);
+    let b = widen4(i32x4.extend_high_i16x8_u(h), scale, mag, expMask, f32Exp);
+    if (toF64) {
+      let p = ptr + (<usize>i << 3);
+      v128.store(p, f64x2.promote_low_f32x4(a));
+      v128.store(p, f64x2.promote_low_f32x4(i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), 16);
+      v128.store(p, f64x2.promote_low_f32x4(b), 32);
+      v128.store(p, f64x2.promote_low_f32x4(i8x16.shuffle(b, b, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), 48);
+    } else {
+      let p = ptr + (<usize>i << 2);
+      v128.store(p, a);
+      v128.store(p, b, 16);
+    }
+  }
+}
