@@ -31,6 +31,12 @@ describe('entries', () => {
         'logSumExp',
         'logSoftmax',
         'softmax',
+        'tokenLogProbs',
+        'perplexity',
+        'slidingWindows',
+        'accumulator',
+        'restoreAccumulator',
+        'float16',
         'alloc',
         'free',
         'refresh',
@@ -41,6 +47,8 @@ describe('entries', () => {
   test('both entries have the same types', () => {
     expectTypeOf(wasmEntry.entropy).toEqualTypeOf(jsEntry.entropy);
     expectTypeOf(wasmEntry.crossEntropy).toEqualTypeOf(jsEntry.crossEntropy);
+    expectTypeOf(wasmEntry.tokenLogProbs).toEqualTypeOf(jsEntry.tokenLogProbs);
+    expectTypeOf(wasmEntry.accumulator).toEqualTypeOf(jsEntry.accumulator);
     expectTypeOf(wasmEntry.backend).toEqualTypeOf<'wasm' | 'js'>();
     expectTypeOf(jsEntry.backend).toEqualTypeOf<'wasm' | 'js'>();
   });
@@ -67,6 +75,28 @@ describe('entries', () => {
     expectTypeOf(jsEntry.logSoftmax(new Float32Array(1), { out: new Float64Array(1) })).toEqualTypeOf<Float64Array<ArrayBuffer>>();
     expectTypeOf(wasmEntry.softmaxCrossEntropy).toEqualTypeOf(jsEntry.softmaxCrossEntropy);
     expectTypeOf(wasmEntry.softmax).toEqualTypeOf(jsEntry.softmax);
+  });
+
+  test('language-model functions: return types follow `out` and the accumulated function', () => {
+    const h = jsEntry.float16(new Uint16Array(2));
+    expectTypeOf(jsEntry.softmax(h)).toEqualTypeOf<Float32Array>();
+    expectTypeOf(jsEntry.tokenLogProbs(h, [0], { classes: 2 })).toEqualTypeOf<Float64Array>();
+    expectTypeOf(jsEntry.tokenLogProbs([0, 1], [0], { classes: 2, out: new Float32Array(1) })).toEqualTypeOf<Float32Array<ArrayBuffer>>();
+    expectTypeOf(jsEntry.perplexity([0, 1], [0], { classes: 2 })).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.accumulator('crossEntropy').compute()).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.accumulator('perplexity', { classes: 2 }).compute().bitsPerByte).toEqualTypeOf<number>();
+    expectTypeOf(jsEntry.slidingWindows(10, { maxLength: 4 })[0].scoreFrom).toEqualTypeOf<number>();
+    const acc = jsEntry.accumulator('binaryCrossEntropy');
+    acc.update([0.5], [1], { weight: [2] });
+    // what must not compile (never called: tsc checks these lines)
+    void (() => {
+      // @ts-expect-error: an accumulator of binaryCrossEntropy takes (input, target, batch?)
+      acc.update([0.5]);
+      // @ts-expect-error: 'none' is not a reduction an accumulator computes
+      jsEntry.accumulator('entropy', { reduction: 'none' });
+      // @ts-expect-error: a Uint16Array is float16 only when marked
+      jsEntry.entropy(new Uint16Array(2));
+    });
   });
 
   test('require() loads the WASM entry synchronously (Node ≥ 20.19), and the js entry', () => {

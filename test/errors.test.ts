@@ -12,7 +12,7 @@ const cases: [string, Call, ErrorConstructor, RegExp][] = [
     'p is a string',
     (m) => m.entropy('0.5,0.5' as never),
     TypeError,
-    /entropy: "p" must be a Float64Array, a Float32Array or an array of numbers; got "0.5,0.5"/,
+    /entropy: "p" must be a Float64Array, a Float32Array, float16 data or an array of numbers; got "0.5,0.5"/,
   ],
   ['p is null', (m) => m.crossEntropy(null as never, [1]), TypeError, /crossEntropy: "p" must be .*; got null/],
   [

@@ -208,7 +208,7 @@ const cases: [string, Call, ErrorConstructor, RegExp][] = [
     'logSumExp: not an array',
     (m) => m.logSumExp(null as never),
     TypeError,
-    /logSumExp: "x" must be a Float64Array, a Float32Array or an array of numbers; got null/,
+    /logSumExp: "x" must be a Float64Array, a Float32Array, float16 data or an array of numbers; got null/,
   ],
   [
     'softmax: out length',

@@ -131,6 +131,9 @@ export function labels(
   const tag = typedArrayTag(x);
   if (tag === 'Int32Array' || tag === 'Uint32Array') return { array: x as ArrayLike<number>, float: false, plain: false };
   if (tag === 'Float64Array' || tag === 'Float32Array') return { array: x as FloatArray, float: true, plain: false };
+  if (tag === 'Float16Array') return { array: halfOf(x as ArrayBufferView) as unknown as ArrayLike<number>, float: true, plain: false };
+  const bits = tag === undefined && x !== null && typeof x === 'object' ? marked.get(x) : undefined;
+  if (bits !== undefined) return { array: halfOf(bits) as unknown as ArrayLike<number>, float: true, plain: false };
   if (tag === undefined && x !== null && typeof x === 'object' && isPlainArray(fn, name, x)) {
     return { array: copyNumbers(fn, name, x), float: false, plain: true };
   }

@@ -16,7 +16,7 @@ export function show(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (typeof value !== 'object') return `${typeof value} ${String(value)}`;
   const tag = typedArrayTag(value);
-  if (tag !== undefined) return `${/^[AEIOU]/.test(tag) ? 'an' : 'a'} ${tag} of length ${lengthOf(value as ArrayBufferView)}`;
+  if (tag !== undefined) return `${/^I/.test(tag) ? 'an' : 'a'} ${tag} of length ${lengthOf(value as ArrayBufferView)}`;
   try {
     if (isArray(value)) return `an array of length ${String((value as readonly unknown[]).length)}`;
     return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;

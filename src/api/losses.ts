@@ -158,7 +158,7 @@ export function losses(kernels: Kernels): LossApi {
     const tgt = labels(
       fn,
       target,
-      'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, number[])',
+      'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, float16, number[])',
     );
     // No caller code runs from here on (src/api/arrays.ts).
     const { rows, classes } = requiredShape(fn, settle(fn, 'logits', x, seenX), o.classes);

@@ -374,7 +374,7 @@ export interface LogSumExp {
 
 export interface Softmax {
   <O extends FloatArray>(x: Values, options: SoftmaxOptions<O> & { out: O }): O;
-  (x: Float32Array, options?: SoftmaxOptions): Float32Array;
+  (x: Float32Array | Float16Input, options?: SoftmaxOptions): Float32Array;
   (x: Float64Array | readonly number[], options?: SoftmaxOptions): Float64Array;
   (x: Values, options?: SoftmaxOptions): FloatArray;
 }

@@ -53,5 +53,23 @@ export function runSuite(m) {
   m.free(a);
   m.free(b);
   out.afterError = m.entropy([0.5, 0.5]);
+  // Language-model evaluation: 4 rows of 50 logits
+  const targets = Int32Array.from([1, -100, 49, 7]);
+  const ranks = new Int32Array(4);
+  out.tokenLogProbs = arr(m.tokenLogProbs(logits, targets, { classes: 50, ranks }));
+  out.ranks = arr(ranks);
+  out.perplexity = m.perplexity(logits, targets, { classes: 50 });
+  const acc = m.accumulator('perplexity', { classes: 50 });
+  acc.update(logits.subarray(0, 100), targets.subarray(0, 2), { bytes: 9, words: 2 });
+  const other = m.accumulator('perplexity', { classes: 50 }).update(logits.subarray(100), targets.subarray(2), { bytes: 11 });
+  out.accumulated = acc.merge(m.restoreAccumulator(JSON.parse(JSON.stringify(other)))).compute();
+  out.windows = m.slidingWindows(10, { maxLength: 4, stride: 3 }).map((w) => [w.start, w.end, w.scoreFrom]);
+  // float16: 1, 2, 0.5, −0.25 and a subnormal; and, where the runtime has Float16Array, the same
+  // values through it (recorded as equal either way, so that every runtime's row compares)
+  const halves = Uint16Array.from([0x3c00, 0x4000, 0x3800, 0xb400, 0x0001, 0x3c00]);
+  out.float16 = arr(m.logSoftmax(m.float16(halves), { classes: 3 }));
+  out.float16Native =
+    typeof Float16Array !== 'function' ||
+    JSON.stringify(arr(m.logSoftmax(new Float16Array(halves.buffer), { classes: 3 }))) === JSON.stringify(out.float16);
   return out;
 }
