@@ -37,6 +37,15 @@ const grad = new Float32Array(6);
 const ce = x.softmaxCrossEntropy(logits, [0, 2], { classes: 3, grad });
 console.log(`softmaxCrossEntropy(2 × 3 logits, [0, 2]) = ${fmt(ce)}; ∂/∂logits = [${Array.from(grad, (v) => v.toFixed(4)).join(', ')}]\n`);
 
+// Language-model evaluation: logits for 4 positions over a 5-token vocabulary (as transformers.js
+// returns them, [batch, sequence, vocabulary]); the logits at position i predict token i + 1.
+const ids = [2, 0, 3, 3, 1];
+const lmLogits = new Float32Array([1.5, 0.2, 2.9, -1, 0.1, 3.1, 0.4, -0.5, 1.2, 0, -2, 1, 0.3, 2.2, -0.7, 0.5, 2.8, 1.1, 1.9, -3]);
+const ranks = new Int32Array(4);
+const lp = x.tokenLogProbs(lmLogits, ids.slice(1), { classes: 5, ranks });
+console.log(`token log-probs of ${ids.slice(1)}: [${Array.from(lp, (v) => v.toFixed(4)).join(', ')}], ranks [${ranks}]`);
+console.log(`perplexity = ${fmt(x.perplexity(lmLogits, ids.slice(1), { classes: 5 }))} (exp of the mean NLL)\n`);
+
 // Timing: crossEntropy on 1M elements, WASM entry against the pure-TS entry, in the same run.
 const N = 1_000_000;
 let seed = 12345;

@@ -285,6 +285,19 @@ describe.each(entries)('%s: accumulators', (_, m) => {
     expect(() => a.merge({ toJSON: () => ({}) } as unknown as Acc)).toThrow(/"other" must be an accumulator/);
   });
 
+  test('options equal in effect merge: a default given or omitted, a state restored from JSON', () => {
+    const a = make('softmaxCrossEntropy', { classes: 3 }).update([2, 0.5, -1], [0]);
+    const b = make('softmaxCrossEntropy', { classes: 3, ignoreIndex: -100, labelSmoothing: 0, reduction: 'mean' }).update(
+      [0.1, 0.2, 3],
+      [2],
+    );
+    const c = m.restoreAccumulator(
+      JSON.parse(JSON.stringify(make('softmaxCrossEntropy', { classes: 3 }).update([1, 1, 1], [1]))),
+    ) as unknown as Acc;
+    const want = m.softmaxCrossEntropy([2, 0.5, -1, 0.1, 0.2, 3, 1, 1, 1], [0, 2, 1], { classes: 3 }) as number;
+    expect(near(a.merge(b).merge(c).compute() as number, want)).toBe(true);
+  });
+
   test('accumulators of the two entries merge (state is numbers)', () => {
     for (const [, other] of entries) {
       const a = make('entropy', {});

@@ -48,6 +48,9 @@ const SPECS: Record<AccumulatedName, Spec> = {
   perplexity: { arity: 2, options: ['classes', 'ignoreIndex'], batch: ['bytes', 'words'], reductions: ['mean'], arrays: [] },
 };
 
+/** Options whose default, given explicitly, makes no difference to what an accumulator computes. */
+const DEFAULTS: Record<string, unknown> = { ignoreIndex: -100, labelSmoothing: 0, normalize: false, logTarget: false };
+
 /** A sum with Neumaier's compensation: s + c is the sum to a few roundings, whatever the count. */
 interface Sum {
   s: number;
@@ -135,7 +138,8 @@ export function accumulators(api: Record<AccumulatedName, unknown>) {
         call[k] = v;
       } else {
         call[k] = v;
-        json[k] = v;
+        // reduction is kept apart; an option at its default is the same as none (merge compares these)
+        if (k !== 'reduction' && !(k in DEFAULTS && DEFAULTS[k] === v)) json[k] = v;
       }
     }
     const state: State = {
