@@ -36,3 +36,31 @@ const b = new Float32Array(n).fill(0.25);
 show('with a 2^26-element f32 pair allocated', read());
 x.crossEntropy(a, b);
 show('after crossEntropy on it', read());
+
+// Language-model evaluation: 10^6 tokens of a 50257 vocabulary through a perplexity accumulator,
+// one batch of 512 tokens at a time (one logits buffer, refilled in part per batch, as a model's
+// output buffer would be), float32 and float16. `npm run memory -- --lm-tokens N` for fewer.
+const at = process.argv.indexOf('--lm-tokens');
+const TOKENS = at > 0 ? Number(process.argv[at + 1]) : 1e6;
+const V = 50257;
+const B = 512;
+const lmLogits = new Float32Array(B * V);
+for (let i = 0; i < lmLogits.length; i++) lmLogits[i] = Math.sin(i * 0.37) * 4;
+const lmHalf = x.float16(new Uint16Array(B * V).fill(0x3c00));
+const targets = new Int32Array(B);
+for (const [label, input] of [
+  ['f32', lmLogits],
+  ['float16', lmHalf],
+]) {
+  const acc = x.accumulator('perplexity', { classes: V });
+  show(`LM ${label}: before, ${B} × ${V} logits allocated`, read());
+  const t0 = performance.now();
+  for (let done = 0, batch = 0; done < TOKENS; done += B, batch++) {
+    if (label === 'f32') for (let r = 0; r < B; r++) lmLogits[r * V + (batch % V)] += 1; // new data each batch
+    for (let r = 0; r < B; r++) targets[r] = (batch * 7 + r * 13) % V;
+    acc.update(input, targets, { bytes: 4 * B });
+    if ((batch + 1) % Math.ceil(TOKENS / B / 4) === 0) show(`LM ${label}: after ${Math.min(done + B, TOKENS)} tokens`, read());
+  }
+  const r = acc.compute();
+  console.log(`LM ${label}: ${r.tokens} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s, perplexity ${r.perplexity.toFixed(3)}, state ${JSON.stringify(acc).length} bytes of JSON`);
+}
