@@ -290,25 +290,41 @@ export const LOG_TABLE: usize = memory.data<f64>([
   0.7293447293447466, 1.3710937499999676, 0.3156087789684534, 1.7826283342675425e-11,
 ], 16);
 
-// Jensen-Shannon: g(d) = d²·G(d²), G(s) ≈ Σ JS_Gk·s^k on s in [0, 1/4].
-// JSF_G: 6 coefficients, largest error 2^-27.2
-export const JSF_G0: f32 = 1.0;
-export const JSF_G1: f32 = 0.1666673719882965;
-export const JSF_G2: f32 = 0.06663437932729721;
-export const JSF_G3: f32 = 0.03624965623021126;
-export const JSF_G4: f32 = 0.01831352524459362;
-export const JSF_G5: f32 = 0.027502860873937607;
-// JS_G: 13 coefficients, largest error 2^-56.2
-export const JS_G0: f64 = 1.0;
-export const JS_G1: f64 = 0.16666666666665914;
-export const JS_G2: f64 = 0.06666666666834865;
-export const JS_G3: f64 = 0.03571428556716924;
-export const JS_G4: f64 = 0.022222228885653575;
-export const JS_G5: f64 = 0.015151336251909375;
-export const JS_G6: f64 = 0.010992078451474438;
-export const JS_G7: f64 = 0.008298327091145986;
-export const JS_G8: f64 = 0.00680678099178135;
-export const JS_G9: f64 = 0.0038454510862695767;
-export const JS_G10: f64 = 0.009217619538886054;
-export const JS_G11: f64 = -0.006739560728896578;
-export const JS_G12: f64 = 0.014368805567745852;
+// Jensen-Shannon: g(d) = d²·G(d²), G(s) = 1 + s·Σ_k≥1 G_k·s^(k−1) for s = d² below NEAR;
+// the error is that of s·(Σ …) against G − 1, with the coefficients as rounded.
+// ln 2 = JS_LN2_HI + JS_LN2_LO, JS_LN2_HI of 26 bits: its product with a 27-bit number is exact.
+export const JS_LN2_HI: f64 = 0.6931471824645996;
+export const JS_LN2_LO: f64 = -1.904654299957768e-09;
+// JSF_G: 11 coefficients on s in [0, 0.7], largest error 2^-26.7
+export const JSF_NEAR: f32 = 0.7;
+export const JSF_G1: f32 = 0.1666666716337204;
+export const JSF_G2: f32 = 0.06666556745767593;
+export const JSF_G3: f32 = 0.03577612712979317;
+export const JSF_G4: f32 = 0.02087787166237831;
+export const JSF_G5: f32 = 0.029939476400613785;
+export const JSF_G6: f32 = -0.08233623206615448;
+export const JSF_G7: f32 = 0.36741286516189575;
+export const JSF_G8: f32 = -0.8525295853614807;
+export const JSF_G9: f32 = 1.2585391998291016;
+export const JSF_G10: f32 = -1.0247890949249268;
+export const JSF_G11: f32 = 0.3754977881908417;
+// JS_G: 18 coefficients on s in [0, 0.5], largest error 2^-55.0
+export const JS_NEAR: f64 = 0.5;
+export const JS_G1: f64 = 0.16666666666666663;
+export const JS_G2: f64 = 0.06666666666669716;
+export const JS_G3: f64 = 0.03571428570774392;
+export const JS_G4: f64 = 0.022222222776802553;
+export const JS_G5: f64 = 0.015151490436649801;
+export const JS_G6: f64 = 0.010989678790034955;
+export const JS_G7: f64 = 0.008321435864957346;
+export const JS_G8: f64 = 0.006683369725351733;
+export const JS_G9: f64 = 0.003947346067983746;
+export const JS_G10: f64 = 0.012982339044783126;
+export const JS_G11: f64 = -0.03886462055207306;
+export const JS_G12: f64 = 0.15961152404130205;
+export const JS_G13: f64 = -0.42867783539645776;
+export const JS_G14: f64 = 0.8795728004219987;
+export const JS_G15: f64 = -1.2797333821308823;
+export const JS_G16: f64 = 1.2799018989362314;
+export const JS_G17: f64 = -0.7833108142593741;
+export const JS_G18: f64 = 0.22940751555219668;

@@ -14,9 +14,13 @@
    (z − c)/c to one rounding. log c hi is log c rounded to a multiple of 2^-32 (so that
    k·LN2_HI + log c hi, LN2_HI being fdlibm's 32-bit ln 2, is exact), log c lo the rest.
 
-3. Jensen–Shannon's g(d) = (1+d)·log1p(d) + (1−d)·log1p(−d) = d²·G(d²): G by mpmath's chebyfit
-   (Chebyshev interpolation, near-minimax) on d² in [0, 1/4]: 6 coefficients in f32 (error
-   2^-27), 13 in f64 (2^-56).
+3. Jensen–Shannon's g(d) = (1+d)·log1p(d) + (1−d)·log1p(−d) = d²·G(d²), G(s) = 1 + s·G1(s)
+   (G(0) = 1 exactly, so the kernels add the small s·G1(s) to a compensated leading term): G1 by
+   mpmath's chebyfit (Chebyshev interpolation, near-minimax) on s in [0, NEAR], NEAR = 1/2 in
+   f64 and 0.7 in f32: beyond NEAR the kernels take the two logs, whose parts cancel by at most
+   2.3× there (1.9× at 0.7), few enough for 4 ulp once the rounding of 2p/s and 2q/s is
+   corrected. 18 coefficients in f64 (s·G1's error 2^-55), 11 in f32 (2^-27), so that G is
+   within a quarter ulp.
 
 Run: python3 scripts/gen-vlog.py   (Debian python3-mpmath, python3-numpy)
 """
@@ -101,19 +105,26 @@ out.append('export const LOG_TABLE: usize = memory.data<f64>([')
 for row in rows:
     out.append('  ' + ', '.join(f64s(x) for x in row) + ',')
 out.append('], 16);')
-def Gf(x):
-    if x == 0: return mpmath.mpf(1)
+def G1f(x):
+    if x == 0: return mpmath.mpf(1) / 6
     d = mpmath.sqrt(x)
-    return ((1 + d) * mpmath.log1p(d) + (1 - d) * mpmath.log1p(-d)) / x
+    return (((1 + d) * mpmath.log1p(d) + (1 - d) * mpmath.log1p(-d)) / x - 1) / x
 out.append('')
-out.append('// Jensen-Shannon: g(d) = d²·G(d²), G(s) ≈ Σ JS_Gk·s^k on s in [0, 1/4].')
-for name, n, cast in [('JSF_G', 6, lambda v: float(np.float32(v))), ('JS_G', 13, float)]:
-    poly, err = mpmath.chebyfit(Gf, [0, mpmath.mpf(1) / 4], n, error=True)
+out.append('// Jensen-Shannon: g(d) = d²·G(d²), G(s) = 1 + s·Σ_k≥1 G_k·s^(k−1) for s = d² below NEAR;')
+out.append('// the error is that of s·(Σ …) against G − 1, with the coefficients as rounded.')
+hi26 = float(mpmath.nint(mpmath.log(2) * 2 ** 26)) / 2 ** 26
+out.append('// ln 2 = JS_LN2_HI + JS_LN2_LO, JS_LN2_HI of 26 bits: its product with a 27-bit number is exact.')
+out.append('export const JS_LN2_HI: f64 = %s;' % f64s(hi26))
+out.append('export const JS_LN2_LO: f64 = %s;' % f64s(float(mpmath.log(2) - mpmath.mpf(hi26))))
+for name, near, n, cast, ty in [('JSF', '0.7', 11, lambda v: float(np.float32(v)), 'f32'), ('JS', '0.5', 18, float, 'f64')]:
+    X = mpmath.mpf(near)
+    poly = mpmath.chebyfit(G1f, [0, X], n)
     cs = [cast(float(v)) for v in poly[::-1]]
-    xs = [mpmath.mpf(i) / 8000 for i in range(2001)]
-    e = max(abs(sum(mpmath.mpf(v) * x ** k for k, v in enumerate(cs)) - Gf(x)) for x in xs)
-    out.append('// %s: %d coefficients, largest error 2^%.1f' % (name, n, float(mpmath.log(e, 2))))
+    xs = [X * i / 2000 for i in range(2001)]
+    e = max(abs(x * sum(mpmath.mpf(v) * x ** k for k, v in enumerate(cs)) - x * G1f(x)) for x in xs)
+    out.append('// %s_G: %d coefficients on s in [0, %s], largest error 2^%.1f' % (name, n, near, float(mpmath.log(e, 2))))
+    out.append('export const %s_NEAR: %s = %s;' % (name, ty, near))
     for k, v in enumerate(cs):
-        out.append('export const %s%d: %s = %s;' % (name, k, 'f32' if name == 'JSF_G' else 'f64', f64s(v)))
+        out.append('export const %s_G%d: %s = %s;' % (name, k + 1, ty, f64s(v)))
 open(__file__.replace('scripts/gen-vlog.py', 'assembly/vlog-table.ts'), 'w').write('\n'.join(out) + '\n')
 print('f32 poly max rel err', rel, '; table max |c/c - 1| 2^%.1f' % math.log2(worst))
