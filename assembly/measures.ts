@@ -257,8 +257,12 @@ const KI: usize = memory.data<u32>([
           let sa = f32x4.add(p0, a0), sb = f32x4.add(p1, a1);
           sa = v128.bitselect(one, sa, f32x4.eq(sa, zero32));
           sb = v128.bitselect(one, sb, f32x4.eq(sb, zero32));
-          let xa = f32x4.div(f32x4.add(p0, p0), sa), ya = f32x4.div(f32x4.add(a0, a0), sa);
-          let xb = f32x4.div(f32x4.add(p1, p1), sb), yb = f32x4.div(f32x4.add(a1, a1), sb);
+          // 2·(p/s), not 2p/s: 2p overflows for p ≥ 2^127 (the same rounding otherwise).
+          let xa = f32x4.div(p0, sa), ya = f32x4.div(a0, sa), xb = f32x4.div(p1, sb), yb = f32x4.div(a1, sb);
+          xa = f32x4.add(xa, xa);
+          ya = f32x4.add(ya, ya);
+          xb = f32x4.add(xb, xb);
+          yb = f32x4.add(yb, yb);
           mx = i32x4.max_u(mx, i32x4.max_u(i32x4.sub(sa, nOff), i32x4.sub(sb, nOff)));
           fx = i32x4.max_u(fx, i32x4.max_u(i32x4.max_u(p0, a0), i32x4.max_u(p1, a1)));
           mn = i32x4.min_u(mn, i32x4.min_u(

@@ -91,6 +91,28 @@ describe.each([
   }
 });
 
+// f32 JS terms with an element ≥ 2^127, where 2p overflows f32 (the vector path took 2p/s and gave
+// ∞ or NaN): the vector path's terms are the scalar path's, to f32 rounding.
+test('f32 js terms with elements near the top of f32: vector path as the scalar path', () => {
+  const p: number[] = [];
+  const q: number[] = [];
+  for (const a of [1.7e38, 2e38, 3.4e38]) {
+    for (const b of [0, 1e-30, 3, 1e30, 1e38]) {
+      p.push(a, b);
+      q.push(b, a);
+    }
+  }
+  const P = Float32Array.from(p),
+    Q = Float32Array.from(q);
+  const vector = terms(true, JS, P, Q, 8),
+    scalar = terms(true, JS, P, Q, 1);
+  for (let i = 0; i < P.length; i++) {
+    expect(Math.abs(vector[i] - scalar[i]), `p = ${P[i]}, q = ${Q[i]}: ${vector[i]} vs ${scalar[i]}`).toBeLessThanOrEqual(
+      2 ** -20 * scalar[i],
+    );
+  }
+});
+
 // The pure-TS entry computes every term in f64 (f32 data widened), with the same formulas as
 // the kernels' scalar path: each pair as a row of its own, in f64 ulps.
 describe('xentropy/js (f64 formulas)', () => {
