@@ -370,6 +370,19 @@ describe.each(entries)('%s', (binding, api: Entry) => {
         });
         check(tag('softmaxCrossEntropy', `loss, ${what}`), worst, BOUND.sce);
       });
+
+      // f64 results, in ulps of the data's format: f32 data is computed in f32 (its log-sum-exp's rest)
+      test(`tokenLogProbs per row, ${what}: within ${BOUND.sce} ulp`, () => {
+        const worst = each((r, acc) => {
+          const labels = r[target];
+          const got = api.tokenLogProbs(r.x, labels, { classes: r.classes });
+          // log softmax(row)[target], exactly the logSoftmax element
+          const want = new Float64Array(r.rows);
+          for (let row = 0; row < r.rows; row++) want[row] = r.logSoftmax[row * r.classes + labels[row]];
+          worstOf(got, want, dtype, undefined, acc, `${r.label}: row`);
+        });
+        check(tag('tokenLogProbs', `log-prob, ${what}`), worst, BOUND.sce);
+      });
     }
 
     test(`softmaxCrossEntropy gradient, label = argmax ('sum'): p − 1 at the label and p_j elsewhere, within ${BOUND.sce} ulp`, () => {
