@@ -21,6 +21,7 @@ const lengthGet = getter('length');
 const bufferGet = getter('buffer');
 const byteOffsetGet = getter('byteOffset');
 const setMethod = (TypedArray as { set: (this: unknown, src: ArrayLike<number>, offset?: number) => void }).set;
+const fillMethod = (TypedArray as { fill: (this: unknown, value: number, start?: number, end?: number) => void }).fill;
 const bufferByteLengthGet = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get as (this: unknown) => number;
 const sharedByteLengthGet =
   typeof SharedArrayBuffer === 'function'
@@ -75,6 +76,11 @@ export function isShared(b: ArrayBufferLike): boolean {
 /** dst.set(src, offset) through the engine's own `set` (dst may be a caller's subclass). */
 export function setInto(dst: FloatArray | Uint16Array, src: ArrayLike<number>, offset: number): void {
   uncurry(setMethod, dst, src, offset);
+}
+
+/** dst.fill(value, start, end) through the engine's own `fill` (dst may be a caller's subclass). */
+export function fillInto(dst: FloatArray, value: number, start: number, end: number): void {
+  uncurry(fillMethod, dst, value, start, end);
 }
 
 /** A plain view of elements [from, from + n) of a float typed array, made without its species. */

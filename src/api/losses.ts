@@ -18,6 +18,7 @@ import {
   valueAt,
 } from './arrays.js';
 import { fail, rejectFirst, show } from './errors.js';
+import { nllGrad } from './grads.js';
 import { booleanOf, integerOf, numberIn, readOptions, reductionOf, requiredShape, shapeOf } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
 import type {
@@ -67,20 +68,34 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'binaryCrossEntropy';
     const seenX = seen(input);
     const seenY = seen(target);
-    const o = readOptions(fn, options, ['weight', 'reduction']);
+    const o = readOptions(fn, options, ['weight', 'reduction', 'grad']);
     const seenW = seen(o.weight);
+    const seenG = seen(o.grad);
     const reduction = reductionOf(fn, o.reduction);
     const x = floats(fn, 'input', input);
     const y = floats(fn, 'target', target);
     const weight = optionalFloats(fn, 'weight', o.weight);
+    const gradOut = output(fn, 'grad', o.grad);
     // No caller code runs from here on (src/api/arrays.ts).
     const n = settle(fn, 'input', x, seenX);
     sameLength(fn, 'input', n, 'target', settle(fn, 'target', y, seenY));
     checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, n, "the input's length");
+    settle(fn, 'grad', gradOut, seenG);
+    const grad =
+      gradOut &&
+      outputTarget(fn, 'grad', gradOut, n, [
+        ['input', x],
+        ['target', y],
+        ['weight', weight],
+      ]);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const total = new Float64Array(1);
     if (!kernels.bceRows({ input: x, target: y, weight, rows: 1, classes: n, loss, sum: total })) {
       rejectFirst(fn, [['input', x]], (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
+    }
+    if (grad !== null) {
+      kernels.bceGradRows({ input: x, target: y, weight, rows: 1, classes: n, scale: gradScale(reduction, n), grad });
+      deliver(gradOut, grad);
     }
     return reduced(loss ?? total, total[0], reduction, n);
   }
@@ -271,44 +286,74 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'nllLoss';
     const seenX = seen(logProbs);
     const seenT = seen(target);
-    const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'reduction']);
+    const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'reduction', 'grad']);
     const seenW = seen(o.weight);
+    const seenG = seen(o.grad);
     const reduction = reductionOf(fn, o.reduction);
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
     const x = floats(fn, 'logProbs', logProbs);
     const weight = optionalFloats(fn, 'weight', o.weight);
+    const gradOut = output(fn, 'grad', o.grad);
     const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array or number[])');
     if (tgt.float) fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
     // No caller code runs from here on (src/api/arrays.ts).
     const { rows, classes } = requiredShape(fn, settle(fn, 'logProbs', x, seenX), o.classes);
     checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, classes, 'one weight per class');
+    settle(fn, 'grad', gradOut, seenG);
     const n = settle(fn, 'target', tgt.array as unknown as ArrayBufferView, seenT);
     const classWeight = toF64(weight);
     if (n !== rows) fail(fn, `"target" must hold one class index per row (${rows}); got length ${n}`);
+    const grad =
+      gradOut &&
+      outputTarget(fn, 'grad', gradOut, rows * classes, [
+        ['logProbs', x],
+        ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView)],
+        ['weight', weight],
+      ]);
     const { label, labelWeight } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, classWeight);
     // A gather of one element per row: O(rows), the same for both kernel sets.
     const loss = new Float64Array(rows);
     for (let r = 0; r < rows; r++) loss[r] = label[r] < 0 ? 0 : -labelWeight[r] * valueAt(x, r * classes + label[r]);
-    return reduced(loss, sum(loss), reduction, sum(labelWeight));
+    const divisor = sum(labelWeight);
+    if (grad !== null) {
+      // PyTorch's 'mean' scale is 1/Σ w[y] even when that is 1/0 (src/api/grads.ts)
+      nllGrad(grad, label, labelWeight, classes, reduction === 'mean' ? 1 / divisor : 1);
+      deliver(gradOut, grad);
+    }
+    return reduced(loss, sum(loss), reduction, divisor);
   }
 
   function klDiv(input: Values, target: Values, options?: KlDivOptions) {
     const fn = 'klDiv';
     const seenX = seen(input);
     const seenT = seen(target);
-    const o = readOptions(fn, options, ['classes', 'reduction', 'logTarget']);
+    const o = readOptions(fn, options, ['classes', 'reduction', 'logTarget', 'grad']);
+    const seenG = seen(o.grad);
     const reduction = reductionOf<KlDivReduction>(fn, o.reduction, ['mean', 'batchmean', 'sum', 'none']);
     const logTarget = booleanOf(fn, 'logTarget', o.logTarget);
     const x = floats(fn, 'input', input);
     const t = floats(fn, 'target', target);
+    const gradOut = output(fn, 'grad', o.grad);
     // No caller code runs from here on (src/api/arrays.ts).
     const n = settle(fn, 'input', x, seenX);
     sameLength(fn, 'input', n, 'target', settle(fn, 'target', t, seenT));
+    settle(fn, 'grad', gradOut, seenG);
     const { rows, classes } = shapeOf(fn, n, o.classes);
+    const grad =
+      gradOut &&
+      outputTarget(fn, 'grad', gradOut, n, [
+        ['input', x],
+        ['target', t],
+      ]);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const perRow = new Float64Array(rows);
+    const divisor = reduction === 'batchmean' ? rows : n;
     kernels.klDivRows({ input: x, target: t, logTarget, rows, classes, loss, sum: perRow });
-    return reduced(loss ?? perRow, sum(perRow), reduction, reduction === 'batchmean' ? rows : n);
+    if (grad !== null) {
+      kernels.klDivGradRows({ target: t, logTarget, rows, classes, scale: gradScale(reduction, divisor), grad });
+      deliver(gradOut, grad);
+    }
+    return reduced(loss ?? perRow, sum(perRow), reduction, divisor);
   }
 
   function logSumExp(x: Values, options?: { classes?: number }) {

@@ -1,11 +1,14 @@
 import { type FloatArray, type Kernels, Kind } from '../kernels/types.js';
-import { floats, type Input, sameLength, seen, settle } from './arrays.js';
+import { deliver, floats, type Input, output, outputTarget, sameLength, seen, settle } from './arrays.js';
 import { rejectFirst } from './errors.js';
+import { measureGrad } from './grads.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
-import { reduced, sum } from './reductions.js';
-import type { BinaryMeasure, MeasureOptions, UnaryMeasure, Values } from './types.js';
+import { gradScale, reduced, sum } from './reductions.js';
+import type { BinaryMeasure, GradMeasure, GradMeasureOptions, MeasureOptions, UnaryMeasure, Values } from './types.js';
 
 const MEASURE_OPTIONS = ['base', 'classes', 'reduction', 'normalize'] as const;
+/** crossEntropy and klDivergence also fill a gradient with respect to q. */
+const GRAD_MEASURE_OPTIONS = [...MEASURE_OPTIONS, 'grad'] as const;
 
 /**
  * 1/Σ of each row of p (and q) for `normalize`, plus the rows that sum to 0: those have no
@@ -38,20 +41,30 @@ function measure(
   kind: Kind,
   pIn: Values,
   qIn: Values | undefined,
-  options: MeasureOptions | undefined,
+  options: GradMeasureOptions | undefined,
 ): number | Float64Array {
   const pSeen = seen(pIn);
   const qSeen = kind === Kind.Entropy ? -1 : seen(qIn);
-  const o = readOptions(fn, options, MEASURE_OPTIONS);
+  const withGrad = kind === Kind.Cross || kind === Kind.KL;
+  const o = readOptions(fn, options, withGrad ? GRAD_MEASURE_OPTIONS : MEASURE_OPTIONS);
+  const gSeen = seen(o.grad);
   const reduction = reductionOf(fn, o.reduction);
   const logBase = logBaseOf(fn, o.base);
   const normalize = booleanOf(fn, 'normalize', o.normalize);
   const p = floats(fn, 'p', pIn);
   const q = kind === Kind.Entropy ? null : floats(fn, 'q', qIn as Values);
+  const gradOut = output(fn, 'grad', o.grad);
   // No caller code runs from here on (src/api/arrays.ts).
   const n = settle(fn, 'p', p, pSeen);
   if (q !== null) sameLength(fn, 'p', n, 'q', settle(fn, 'q', q, qSeen));
+  settle(fn, 'grad', gradOut, gSeen);
   const { rows, classes } = shapeOf(fn, n, o.classes);
+  const grad =
+    gradOut &&
+    outputTarget(fn, 'grad', gradOut, n, [
+      ['p', p],
+      ['q', q],
+    ]);
 
   // Per-row results: a new array for 'none' (it is returned); otherwise a reused one, so that a
   // small call allocates nothing (an 8-element call is then within 2× of a hand-written loop).
@@ -71,6 +84,11 @@ function measure(
     );
   }
   if (norm) for (const r of norm.zero) out[r] = NaN;
+  if (grad !== null && q !== null) {
+    // ∂/∂q: 'none' as 'sum', a mean over rows, in units of `base`
+    measureGrad(kernels, p, q, rows, classes, norm, gradScale(reduction, rows) / logBase, grad);
+    deliver(gradOut, grad);
+  }
   // In units of `base`: ln(base) divides each row ('none') or the reduced value.
   if (reduction === 'none' && logBase !== 1) for (let r = 0; r < rows; r++) out[r] /= logBase;
   return reduced(out, reduction === 'none' ? 0 : sum(out, rows) / logBase, reduction, rows);
@@ -79,12 +97,12 @@ function measure(
 export function measures(kernels: Kernels) {
   const entropy = ((p: Values, options?: MeasureOptions) =>
     measure(kernels, 'entropy', Kind.Entropy, p, undefined, options)) as UnaryMeasure;
-  const binary = (fn: string, kind: Kind) =>
-    ((p: Values, q: Values, options?: MeasureOptions) => measure(kernels, fn, kind, p, q, options)) as BinaryMeasure;
+  const binary = (fn: string, kind: Kind) => (p: Values, q: Values, options?: GradMeasureOptions) =>
+    measure(kernels, fn, kind, p, q, options);
   return {
     entropy,
-    crossEntropy: binary('crossEntropy', Kind.Cross),
-    klDivergence: binary('klDivergence', Kind.KL),
-    jsDivergence: binary('jsDivergence', Kind.JensenShannon),
+    crossEntropy: binary('crossEntropy', Kind.Cross) as GradMeasure,
+    klDivergence: binary('klDivergence', Kind.KL) as GradMeasure,
+    jsDivergence: binary('jsDivergence', Kind.JensenShannon) as BinaryMeasure,
   };
 }

@@ -40,9 +40,10 @@ export function reduced(values: Float64Array, total: number, reduction: Reductio
 
 /**
  * d(reduced loss)/d(summed loss): 1 for 'sum' and 'none' (treated as 'sum'), 1/divisor for a
- * mean, and 0 for a mean over nothing (every row ignored), where PyTorch's gradient is 0.
+ * mean ('mean', and klDiv's 'batchmean'), and 0 for a mean over nothing (every row ignored), where
+ * PyTorch's gradient is 0.
  */
-export function gradScale(reduction: Reduction, divisor: number): number {
-  if (reduction !== 'mean') return 1;
+export function gradScale(reduction: Reduction | 'batchmean', divisor: number): number {
+  if (reduction !== 'mean' && reduction !== 'batchmean') return 1;
   return divisor === 0 ? 0 : 1 / divisor;
 }

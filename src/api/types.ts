@@ -63,6 +63,23 @@ export interface BinaryMeasure {
   (p: Values, q: Values, options?: MeasureOptions): number | Float64Array;
 }
 
+/** The options of crossEntropy and klDivergence: a measure's, and a gradient with respect to q. */
+export interface GradMeasureOptions extends MeasureOptions {
+  /**
+   * Filled with ∂result/∂q ('none' is treated as 'sum'; 'mean' over rows; divided by ln(base)):
+   * −p/q per element, 0 where p = 0 (whatever q), −∞ where q = 0 < p; with `normalize`, the
+   * derivative with respect to the raw q through the normalisation of each row.
+   */
+  grad?: FloatArray;
+}
+
+/** crossEntropy and klDivergence: a binary measure that can fill a gradient with respect to q. */
+export interface GradMeasure {
+  (p: Values, q: Values, options: Unreduced<GradMeasureOptions>): Float64Array;
+  (p: Values, q: Values, options?: Reduced<GradMeasureOptions>): number;
+  (p: Values, q: Values, options?: GradMeasureOptions): number | Float64Array;
+}
+
 /** The typed-array constructors `alloc` accepts. */
 export type FloatArrayType = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -170,8 +187,14 @@ export interface Accumulated {
     args: [logits: Values, target: Labels | Values];
     options: Omit<SoftmaxCrossEntropyOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' };
   };
-  nllLoss: { args: [logProbs: Values, target: Labels]; options: Omit<NllLossOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
-  klDiv: { args: [input: Values, target: Values]; options: Omit<KlDivOptions, 'reduction'> & { reduction?: 'mean' | 'sum' | 'batchmean' } };
+  nllLoss: {
+    args: [logProbs: Values, target: Labels];
+    options: Omit<NllLossOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' };
+  };
+  klDiv: {
+    args: [input: Values, target: Values];
+    options: Omit<KlDivOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' | 'batchmean' };
+  };
   perplexity: { args: [logits: Values, targets: Labels, batch?: { bytes?: number; words?: number }]; options: PerplexityOptions };
 }
 
@@ -266,15 +289,15 @@ export interface Api extends LossApi, BufferApi, LanguageModelApi {
    */
   readonly entropy: UnaryMeasure;
   /**
-   * Cross entropy per row, H(p, q) = −Σ p·log q = H(p) + KL(p‖q).
+   * Cross entropy per row, H(p, q) = −Σ p·log q = H(p) + KL(p‖q); `grad` receives ∂/∂q.
    * @example crossEntropy([0.5, 0.5], [0.9, 0.1]) // 1.2039…
    */
-  readonly crossEntropy: BinaryMeasure;
+  readonly crossEntropy: GradMeasure;
   /**
-   * Kullback–Leibler divergence per row, KL(p‖q) = Σ p·log(p/q); +Infinity where q = 0 < p.
+   * Kullback–Leibler divergence per row, KL(p‖q) = Σ p·log(p/q); +Infinity where q = 0 < p; `grad` receives ∂/∂q.
    * @example klDivergence([9, 12, 4], [10, 10, 10], { normalize: true }) // 0.0852… (scipy.stats.entropy)
    */
-  readonly klDivergence: BinaryMeasure;
+  readonly klDivergence: GradMeasure;
   /**
    * Jensen–Shannon divergence per row, ½KL(p‖m) + ½KL(q‖m), m = (p+q)/2; symmetric, ≤ ln 2.
    * @example jsDivergence([1, 0], [0, 1], { base: 2 }) // 1
@@ -290,6 +313,12 @@ export interface BinaryCrossEntropyOptions {
   weight?: Values;
   /** 'mean' over elements (default), 'sum', or 'none' (one value per element). */
   reduction?: Reduction;
+  /**
+   * Filled with ∂loss/∂input ('none' is treated as 'sum'). binaryCrossEntropy's is PyTorch's:
+   * w·(input − target)/max(input·(1 − input), 1e-12), which near 0 and 1 is not the derivative of
+   * the clamped logs (README, "Loss semantics and decisions").
+   */
+  grad?: FloatArray;
 }
 
 export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions {
@@ -322,6 +351,8 @@ export interface NllLossOptions {
   weight?: Values;
   ignoreIndex?: number;
   reduction?: Reduction;
+  /** Filled with ∂loss/∂logProbs: −w[target] at each row's target, 0 elsewhere and on ignored rows ('none' is treated as 'sum'). */
+  grad?: FloatArray;
 }
 
 export type KlDivReduction = Reduction | 'batchmean';
@@ -333,6 +364,8 @@ export interface KlDivOptions {
   reduction?: KlDivReduction;
   /** The target holds log-probabilities. Default false. */
   logTarget?: boolean;
+  /** Filled with ∂loss/∂input: −target, or −exp(target) with logTarget ('none' is treated as 'sum'). */
+  grad?: FloatArray;
 }
 
 export interface SoftmaxOptions<O extends FloatArray = FloatArray> {

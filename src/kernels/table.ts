@@ -56,7 +56,7 @@ export interface Descriptor {
    */
   readonly combine?: 'add' | 'lse';
   /** The AssemblyScript module (under assembly/) that defines the generic kernel `<name><T>`. */
-  readonly module: 'measures' | 'losses';
+  readonly module: 'measures' | 'losses' | 'grads';
   /**
    * [f32, f64]: below this many elements (rows × classes) the `xentropy` entry runs the TS twin,
    * since copying into WASM costs more than it saves there. Measured per function and dtype by
@@ -245,6 +245,62 @@ export const KERNELS = {
       ['classes', 'classes'],
       ['loss', 'out?'],
       ['sum', 'rowOut'],
+    ],
+  },
+  /**
+   * PyTorch's gradient of binary_cross_entropy with respect to the input, as its backward computes it:
+   * grad[i] = scale·(input[i] − target[i]) / max(input[i]·(1 − input[i]), fl32(1e-12))·weight[i]
+   * (weight absent: 1). Elementwise; input in [0, 1] (bceRows has checked it).
+   */
+  bceGradRows: {
+    module: 'grads',
+    // The gradient kernels' crossovers are measured on the kernel alone (bench/grads-crossover.mjs:
+    // its WASM export at every size against its TS twin on one row of 8 … 1024 elements), the
+    // median break-even of three runs (the TS twins of these one-line formulas are fast), at most
+    // 256 (test/hostile.test.ts takes 300 elements to be above every crossover; f32 klDiv and
+    // crossEntropy measured 512; at 256 their WASM kernels were 8–12% slower than the TS twins).
+    crossover: [256, 192],
+    args: [
+      ['input', 'elem'],
+      ['target', 'elem'],
+      ['weight', 'elem?'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['scale', 'f64'],
+      ['grad', 'out'],
+    ],
+  },
+  /** The gradient of kl_div with respect to the input: grad[i] = −scale·target[i], or −scale·exp(target[i]) for log targets. */
+  klDivGradRows: {
+    module: 'grads',
+    crossover: [256, 256],
+    args: [
+      ['target', 'elem'],
+      ['logTarget', 'bool'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['scale', 'f64'],
+      ['grad', 'out'],
+    ],
+  },
+  /**
+   * ∂/∂q of the cross entropy −Σ p·log q (and of KL, which differs by a term free of q), times scale:
+   * grad[r, j] = −scale·p/q, 0 where p = 0 (whatever q), −∞ where q = 0 < p; with pScale and qScale
+   * (normalize: p̂ = p·pScale[r], qScale[r] = 1/Σ_j q[r, j]) the derivative with respect to the raw q,
+   * scale·(q·qScale[r] − p̂)/q, and scale·qScale[r] where p = 0. p and q ≥ 0 (rowTerms has checked them).
+   */
+  crossGradRows: {
+    module: 'grads',
+    crossover: [256, 256],
+    args: [
+      ['p', 'elem'],
+      ['q', 'elem'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['pScale', 'row?'],
+      ['qScale', 'row?'],
+      ['scale', 'f64'],
+      ['grad', 'out'],
     ],
   },
 } as const satisfies Record<string, Descriptor>;

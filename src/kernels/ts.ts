@@ -1,11 +1,15 @@
 import { plainBuffers } from './buffers.js';
 import { decodeHalf, Half } from './half.js';
 import { KERNELS, type KernelName } from './table.js';
+import { tsGradKernels } from './ts-grads.js';
 import { tsLossKernels } from './ts-losses.js';
 import { tsMeasureKernels } from './ts-measures.js';
 import type { KernelFunctions, Kernels } from './types.js';
 
-const loops = { ...tsMeasureKernels, ...tsLossKernels } as unknown as Record<KernelName, (args: Record<string, unknown>) => unknown>;
+const loops = { ...tsMeasureKernels, ...tsLossKernels, ...tsGradKernels } as unknown as Record<
+  KernelName,
+  (args: Record<string, unknown>) => unknown
+>;
 
 /**
  * Each kernel of the table on plain typed arrays; float16 inputs (`Half`) are decoded into a
