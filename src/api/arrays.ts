@@ -92,6 +92,15 @@ function copyNumbers(fn: string, name: string, x: readonly unknown[]): Float64Ar
 export function floats(fn: string, name: string, x: Values): Input {
   const tag = typedArrayTag(x);
   if (tag === 'Float64Array' || tag === 'Float32Array') return x as FloatArray;
+  return converted(fn, name, x, tag);
+}
+
+// Here and below, a helper's common case is a few lines and the rest a function of its own: V8
+// inlines small helpers into the call that uses them, where the whole of each would use up its
+// inlining budget for that call and leave the later helpers as calls (bench/limits.md).
+
+/** floats for anything but an f64/f32 typed array: float16 as a Half, a plain array copied once, or the error. */
+function converted(fn: string, name: string, x: Values, tag: string | undefined): Input {
   if (tag === 'Float16Array') return halfOf(x as ArrayBufferView);
   if (tag === undefined && x !== null && typeof x === 'object') {
     const bits = marked.get(x);
@@ -160,18 +169,24 @@ export function settle(fn: string, name: string, input: ArrayBufferView | Half |
   const x = input instanceof Half ? input.bits : input;
   if (before < 0) return (x as Float64Array).length;
   const n = lengthOf(x);
-  if (n !== before) {
-    fail(
-      fn,
-      `"${name}" changed length during the call (from ${before} to ${n}): its buffer was resized by code the call ran (a getter or a Proxy trap)`,
-    );
-  }
+  if (n !== before) changedLength(fn, name, before, n);
   checkBuffer(fn, name, x as FloatArray, n);
   return n;
 }
 
+function changedLength(fn: string, name: string, before: number, n: number): never {
+  return fail(
+    fn,
+    `"${name}" changed length during the call (from ${before} to ${n}): its buffer was resized by code the call ran (a getter or a Proxy trap)`,
+  );
+}
+
 export function sameLength(fn: string, a: string, n: number, b: string, m: number): void {
-  if (n !== m) fail(fn, `"${a}" and "${b}" must have the same length; got ${n} and ${m}`);
+  if (n !== m) differentLengths(fn, a, n, b, m);
+}
+
+function differentLengths(fn: string, a: string, n: number, b: string, m: number): never {
+  return fail(fn, `"${a}" and "${b}" must have the same length; got ${n} and ${m}`);
 }
 
 /** Phase 2: an optional array option (of settled length `n`) has `length` elements. */

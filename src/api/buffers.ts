@@ -1,5 +1,5 @@
 import { bufferOf, isDetached, typedArrayTag } from '../intrinsics.js';
-import { blocks, MAX_ALLOC_BYTES, memoryOf } from '../kernels/buffers.js';
+import { allocations, blocks, MAX_ALLOC_BYTES, memoryOf } from '../kernels/buffers.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import { fail, show } from './errors.js';
 import type { BufferApi, FloatArrayType } from './types.js';
@@ -11,6 +11,11 @@ import type { BufferApi, FloatArrayType } from './types.js';
  * transfer). Decided from the engine's view of `x`, not from its getters.
  */
 export function checkBuffer(fn: string, name: string, x: FloatArray, length: number): void {
+  // Before any alloc() no view is of alloc memory, and only an empty view can be of a detached buffer.
+  if (allocations.count !== 0 || length === 0) checkMemory(fn, name, x, length);
+}
+
+function checkMemory(fn: string, name: string, x: FloatArray, length: number): void {
   const m = memoryOf(x);
   if (m === 'released') fail(fn, `"${name}" was released by free(); allocate a new one with alloc()`);
   if (m === 'unregistered') {

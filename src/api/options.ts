@@ -12,6 +12,13 @@ const NO_OPTIONS = Object.freeze({});
  */
 export function readOptions<O extends object>(fn: string, options: O | undefined, known: readonly string[]): Partial<O> {
   if (options === undefined || options === null) return NO_OPTIONS as Partial<O>; // shared: no allocation per call
+  return readGiven(fn, options, known);
+}
+
+// As in arrays.ts, each helper's common case is a few lines, the rest a separate function, so that
+// V8 inlines the helpers into a call without exhausting its inlining budget.
+
+function readGiven<O extends object>(fn: string, options: O, known: readonly string[]): Partial<O> {
   let keys: string[] = [];
   let arrayLike = typedArrayTag(options) !== undefined;
   if (typeof options === 'object' && !arrayLike) {
@@ -52,6 +59,11 @@ function kindOf(value: unknown, type: 'number' | 'string'): ErrorConstructor {
 /** rows × classes for an input of `length` elements; classes omitted means one row. */
 export function shapeOf(fn: string, length: number, classes: number | undefined): Shape {
   if (classes === undefined) return { rows: 1, classes: length };
+  return { rows: rowsOf(fn, length, classes), classes };
+}
+
+/** The rows of an input of `length` elements in rows of `classes`, which is checked. */
+function rowsOf(fn: string, length: number, classes: unknown): number {
   if (typeof classes !== 'number' || !Number.isInteger(classes) || classes <= 0 || length % classes !== 0) {
     fail(
       fn,
@@ -59,7 +71,7 @@ export function shapeOf(fn: string, length: number, classes: number | undefined)
       kindOf(classes, 'number'),
     );
   }
-  return { rows: length / classes, classes };
+  return length / classes;
 }
 
 const REDUCTIONS = ['mean', 'sum', 'none'] as const;
@@ -70,7 +82,10 @@ export function reductionOf<R extends string = Reduction>(
   reduction: unknown,
   allowed: readonly R[] = REDUCTIONS as readonly string[] as R[],
 ): R {
-  if (reduction === undefined) return 'mean' as R;
+  return reduction === undefined ? ('mean' as R) : givenReduction(fn, reduction, allowed);
+}
+
+function givenReduction<R extends string>(fn: string, reduction: unknown, allowed: readonly R[]): R {
   if (!allowed.includes(reduction as R)) {
     fail(
       fn,
@@ -83,7 +98,10 @@ export function reductionOf<R extends string = Reduction>(
 
 /** ln(base), the divisor that turns nats into units of `base`. */
 export function logBaseOf(fn: string, base: unknown): number {
-  if (base === undefined) return 1;
+  return base === undefined ? 1 : givenLogBase(fn, base);
+}
+
+function givenLogBase(fn: string, base: unknown): number {
   if (typeof base !== 'number' || !Number.isFinite(base) || base <= 0 || base === 1) {
     fail(fn, `option "base" must be a finite number > 0 other than 1; got ${show(base)}`, kindOf(base, 'number'));
   }
@@ -91,9 +109,9 @@ export function logBaseOf(fn: string, base: unknown): number {
 }
 
 export function booleanOf(fn: string, name: string, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') fail(fn, `option "${name}" must be true or false; got ${show(value)}`, TypeError);
-  return value;
+  if (typeof value === 'boolean') return value;
+  if (value !== undefined) fail(fn, `option "${name}" must be true or false; got ${show(value)}`, TypeError);
+  return false;
 }
 
 /** rows × classes where `classes` is required. */

@@ -228,13 +228,17 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     // Below the crossover (the descriptor's, per dtype, unless the caller gave one) the TS twin runs.
     const [below32, below64] = crossover === undefined ? KERNELS[name].crossover : [crossover, crossover];
     const least = Math.min(below32, below64);
-    kernels[name] = (args: Args) => {
-      const n = (args.rows as number) * (args.classes as number);
-      if (n < least) return twin(args); // the small-call path: no type look-ups
+    // The small-call path is the first line, with no type look-ups; the rest is a separate function
+    // so that V8 inlines this one into the API layer's call.
+    const large = (args: Args, n: number) => {
       const single = singleOf(plan, args);
       if (n < (single ? below32 : below64)) return twin(args);
       const ok = stream(plan, args, single, single ? f32Export : f64Export);
       return plan.flag ? ok : undefined;
+    };
+    kernels[name] = (args: Args) => {
+      const n = (args.rows as number) * (args.classes as number);
+      return n < least ? twin(args) : large(args, n);
     };
   }
 
