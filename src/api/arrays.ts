@@ -159,6 +159,15 @@ export function seen(x: unknown): number {
 }
 
 /**
+ * The length of a Float64Array or Float32Array, or -1 for anything else: `seen` and `floats` at
+ * once, for a fast path that takes float typed arrays alone.
+ */
+export function floatLength(x: unknown): number {
+  const tag = typedArrayTag(x);
+  return tag === 'Float64Array' || tag === 'Float32Array' ? lengthOf(x as ArrayBufferView) : -1;
+}
+
+/**
  * Phase 2: the argument's length, checked: still the length it had when the call first saw it
  * (`before`, from `seen`; a buffer resized by a getter or Proxy trap is an error naming it), and
  * its memory still the caller's (checkBuffer). A converted plain array (before = -1) is the

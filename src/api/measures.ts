@@ -1,5 +1,6 @@
 import { type FloatArray, type Kernels, Kind } from '../kernels/types.js';
-import { deliver, floats, type Input, output, outputTarget, sameLength, seen, settle } from './arrays.js';
+import { deliver, floatLength, floats, type Input, output, outputTarget, sameLength, seen, settle } from './arrays.js';
+import { checkBuffer } from './buffers.js';
 import { rejectFirst } from './errors.js';
 import { measureGrad } from './grads.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
@@ -34,8 +35,55 @@ function rowBuffer(rows: number): Float64Array {
   return cached;
 }
 
-/** One implementation of every measure: checks, shape, normalisation, kernel, reduction. */
+/** Throws for the first element of p or q that is not a non-negative number (the kernel saw one). */
+function rejectTerms(fn: string, p: Input, q: Input | null): never {
+  return rejectFirst(
+    fn,
+    q === null
+      ? [['p', p]]
+      : [
+          ['p', p],
+          ['q', q],
+        ],
+    (v) => v >= 0,
+    'a non-negative number',
+  );
+}
+
+/**
+ * The common call in few steps: float typed arrays of one length, no options. No caller code can
+ * run in it (there is no options object to read and nothing to convert), so the lengths read
+ * here are the lengths the kernel reads, and need not be read again; the memory is checked as
+ * `settle` checks it. Anything else takes `general`, which reads everything from the start (it
+ * reads only through the engine's accessors, so nothing the caller can observe is read twice).
+ * An 8-element call spends more on its checks than on its terms: 1.85× a hand-written loop on
+ * the general path before this one, 1.4× here (bench/limits.md).
+ */
 function measure(
+  kernels: Kernels,
+  fn: string,
+  kind: Kind,
+  pIn: Values,
+  qIn: Values | undefined,
+  options: GradMeasureOptions | undefined,
+): number | Float64Array {
+  if (options === undefined) {
+    const n = floatLength(pIn);
+    if (n >= 0 && (kind === Kind.Entropy || floatLength(qIn) === n)) {
+      const p = pIn as FloatArray;
+      const q = kind === Kind.Entropy ? null : (qIn as FloatArray);
+      checkBuffer(fn, 'p', p, n);
+      if (q !== null) checkBuffer(fn, 'q', q, n);
+      const out = rowBuffer(1);
+      if (!kernels.rowTerms({ kind, p, q, rows: 1, classes: n, pScale: null, qScale: null, out })) rejectTerms(fn, p, q);
+      return reduced(out, out[0], 'mean', 1) as number; // the mean of one row in nats, as `general` computes it
+    }
+  }
+  return general(kernels, fn, kind, pIn, qIn, options);
+}
+
+/** One implementation of every measure: checks, shape, normalisation, kernel, reduction. */
+function general(
   kernels: Kernels,
   fn: string,
   kind: Kind,
@@ -71,17 +119,7 @@ function measure(
   const out = reduction === 'none' ? new Float64Array(rows) : rowBuffer(rows);
   const norm = normalize ? normalizers(kernels, p, q, rows, classes) : null;
   if (!kernels.rowTerms({ kind, p, q, rows, classes, pScale: norm && norm.pScale, qScale: norm && norm.qScale, out })) {
-    rejectFirst(
-      fn,
-      q === null
-        ? [['p', p]]
-        : [
-            ['p', p],
-            ['q', q],
-          ],
-      (v) => v >= 0,
-      'a non-negative number',
-    );
+    rejectTerms(fn, p, q);
   }
   if (norm) for (const r of norm.zero) out[r] = NaN;
   if (grad !== null && q !== null) {
