@@ -110,6 +110,14 @@ export const logSoftmax: Api['logSoftmax'] = api.logSoftmax;
 export const softmax: Api['softmax'] = api.softmax;
 
 /**
+ * torchvision's `sigmoid_focal_loss` on logits: alpha_t·BCE-with-logits·(1 − p_t)^gamma per element
+ * (`alpha` 0.25, −1 for none; `gamma` 2), computed stably (no overflow at ±800; a confident correct
+ * logit keeps its tiny loss), with an optional gradient. Default reduction 'mean' (torchvision's is 'none').
+ * @example sigmoidFocalLoss([2, -1, 0.5, -3], [1, 0, 0, 1], { grad: new Float64Array(4) }) // 0.2480…
+ */
+export const sigmoidFocalLoss: Api['sigmoidFocalLoss'] = api.sigmoidFocalLoss;
+
+/**
  * A zero-filled Float32Array or Float64Array of `length` elements (at most 2^28 − 16) in WASM
  * memory, which every function reads in place, without copying (on xentropy/js, an ordinary
  * array). Release it with `free`; after a later `alloc` grew memory, `refresh` it.

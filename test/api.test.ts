@@ -25,6 +25,7 @@ describe('entries', () => {
         'jsDivergence',
         'binaryCrossEntropy',
         'binaryCrossEntropyWithLogits',
+        'sigmoidFocalLoss',
         'softmaxCrossEntropy',
         'nllLoss',
         'klDiv',

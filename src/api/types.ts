@@ -280,7 +280,7 @@ export interface LanguageModelApi {
 }
 
 /** Everything an entry exports; `xentropy` and `xentropy/js` both export exactly this. */
-export interface Api extends LossApi, BufferApi, LanguageModelApi {
+export interface Api extends LossApi, FocalLossApi, BufferApi, LanguageModelApi {
   /** Which kernel set computes the numbers in this entry. */
   readonly backend: Backend;
   /**
@@ -455,4 +455,29 @@ export interface LossApi {
    * @example softmax(new Float32Array([1, 2, 3])) // Float32Array [0.0900…, 0.2447…, 0.6652…]
    */
   readonly softmax: Softmax;
+}
+
+export interface SigmoidFocalLossOptions {
+  /**
+   * Weight of the positive class: each element's loss is multiplied by
+   * alpha·target + (1 − alpha)·(1 − target). A number in [0, 1], or −1 for no weighting. Default 0.25.
+   */
+  alpha?: number;
+  /** The focusing exponent γ on (1 − p_t), a finite number ≥ 0. Default 2; 0 gives (alpha-weighted) BCE with logits. */
+  gamma?: number;
+  /** 'mean' over elements (default; torchvision's default is 'none'), 'sum', or 'none' (one value per element). */
+  reduction?: Reduction;
+  /** Filled with ∂loss/∂input ('none' is treated as 'sum'). */
+  grad?: FloatArray;
+}
+
+/** The focal loss; `xentropy` and `xentropy/js` both export it. */
+export interface FocalLossApi {
+  /**
+   * torchvision's sigmoid_focal_loss on logits: alpha_t·BCE-with-logits·(1 − p_t)^gamma per element, computed
+   * stably (logits of ±800, a confident correct logit's tiny loss kept), with an optional gradient.
+   * Default reduction 'mean' (torchvision's is 'none').
+   * @example sigmoidFocalLoss([2, -1, 0.5, -3], [1, 0, 0, 1], { grad: new Float64Array(4) }) // 0.2480…
+   */
+  readonly sigmoidFocalLoss: ElementwiseLoss<SigmoidFocalLossOptions>;
 }

@@ -56,7 +56,7 @@ export interface Descriptor {
    */
   readonly combine?: 'add' | 'lse';
   /** The AssemblyScript module (under assembly/) that defines the generic kernel `<name><T>`. */
-  readonly module: 'measures' | 'losses' | 'grads';
+  readonly module: 'measures' | 'losses' | 'grads' | 'focal';
   /**
    * [f32, f64]: below this many elements (rows × classes) the `xentropy` entry runs the TS twin,
    * since copying into WASM costs more than it saves there. Measured per function and dtype by
@@ -301,6 +301,28 @@ export const KERNELS = {
       ['qScale', 'row?'],
       ['scale', 'f64'],
       ['grad', 'out'],
+    ],
+  },
+  /**
+   * torchvision's sigmoid_focal_loss per element, alpha_t·BCE-with-logits(x, t)·(1 − p_t)^gamma
+   * (alpha < 0: alpha_t = 1); loss per element (when given), grad[i] = gradScale·∂loss_i/∂input_i
+   * (when given), sum per row. Flags a target outside [0, 1] or NaN.
+   */
+  sigmoidFocalRows: {
+    module: 'focal',
+    crossover: [32, 32],
+    result: 'flag',
+    args: [
+      ['input', 'elem'],
+      ['target', 'elem'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['alpha', 'f64'],
+      ['gamma', 'f64'],
+      ['gradScale', 'f64'],
+      ['loss', 'out?'],
+      ['grad', 'out?'],
+      ['sum', 'rowOut'],
     ],
   },
 } as const satisfies Record<string, Descriptor>;
