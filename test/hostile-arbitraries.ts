@@ -31,6 +31,7 @@ export const FNS = [
   'logSumExp',
   'logSoftmax',
   'softmax',
+  'sigmoidFocalLoss',
 ] as const;
 export type Fn = (typeof FNS)[number];
 
@@ -48,6 +49,7 @@ export const ARG_NAMES: Record<Fn, string[]> = {
   logSumExp: ['x'],
   logSoftmax: ['x'],
   softmax: ['x'],
+  sigmoidFocalLoss: ['input', 'target'],
 };
 
 export type Dtype = 'f64' | 'f32' | 'array';
@@ -223,6 +225,17 @@ export function materialise(c: ValidCall): Plain {
       break;
     case 'logSumExp':
       args = [{ data: logit(n), index: false }];
+      break;
+    case 'sigmoidFocalLoss':
+      delete scalars.classes;
+      args = [
+        { data: logit(n), index: false },
+        { data: prob(n), index: false },
+      ];
+      scalars.reduction = pick(0, reductions);
+      if (c.o[1] % 2 === 0) scalars.alpha = pick(2, [-1, 0, 0.25, 1]);
+      if (c.o[2] % 2 === 0) scalars.gamma = pick(5, [0, 0.5, 2, 7]);
+      if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
       break;
     default:
       args = [{ data: logit(n), index: false }];
@@ -564,7 +577,7 @@ export function build(m: Entry, h: HostileCase): Built {
     ...arrayOptionsHostile,
     ...(plain.output ? { [plain.output.name]: outHostile } : {}),
   };
-  const trigger = c.fn === 'binaryCrossEntropy' ? 'reduction' : 'classes';
+  const trigger = c.fn === 'binaryCrossEntropy' || c.fn === 'sigmoidFocalLoss' ? 'reduction' : 'classes';
   let fired = false;
   const fire = () => {
     if (fired) return;

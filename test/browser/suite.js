@@ -22,6 +22,11 @@ export function runSuite(m) {
       logits.map((v) => (v > 0 ? 1 : 0)),
       { posWeight: [2, 1], classes: 2 },
     ),
+    sigmoidFocalLoss: m.sigmoidFocalLoss(
+      logits,
+      logits.map((v, i) => (i % 3 ? (v > 0 ? 1 : 0) : 0.5)),
+      { alpha: 0.5, gamma: 1.5 },
+    ),
     softmaxCrossEntropy: m.softmaxCrossEntropy(logits, Int32Array.from([1, 3, 5, 7]), { classes: 50, labelSmoothing: 0.1 }),
     nllLoss: m.nllLoss(m.logSoftmax(logits, { classes: 50 }), [0, 1, 2, 3], { classes: 50 }),
     klDiv: m.klDiv(
