@@ -124,6 +124,18 @@ const hand = {
     for (let i = 0; i < z.length; i++) s += Math.max(z[i], 0) - z[i] * y01[i] + Math.log1p(Math.exp(-Math.abs(z[i])));
     return s / z.length;
   },
+  // torchvision's sigmoid_focal_loss as written (alpha 0.25, gamma 2, mean)
+  sigmoidFocalLoss: (d) => {
+    let s = 0;
+    const { logits: z, y01 } = d;
+    for (let i = 0; i < z.length; i++) {
+      const p = 1 / (1 + Math.exp(-z[i]));
+      const ce = Math.max(z[i], 0) - z[i] * y01[i] + Math.log1p(Math.exp(-Math.abs(z[i])));
+      const pt = p * y01[i] + (1 - p) * (1 - y01[i]);
+      s += (0.25 * y01[i] + 0.75 * (1 - y01[i])) * ce * (1 - pt) ** 2;
+    }
+    return s / z.length;
+  },
   // two-pass log-sum-exp per row, then lse − x[target]
   softmaxCrossEntropy: (d) => {
     let s = 0;
@@ -197,6 +209,7 @@ const ours = {
   jsDivergence: (m, d) => m.jsDivergence(d.p, d.q),
   binaryCrossEntropy: (m, d) => m.binaryCrossEntropy(d.p, d.y01),
   binaryCrossEntropyWithLogits: (m, d) => m.binaryCrossEntropyWithLogits(d.logits, d.y01),
+  sigmoidFocalLoss: (m, d) => m.sigmoidFocalLoss(d.logits, d.y01),
   softmaxCrossEntropy: (m, d) => m.softmaxCrossEntropy(d.logits, d.idx, { classes: d.classes }),
   nllLoss: (m, d) => m.nllLoss(d.logits, d.idx, { classes: d.classes }),
   klDiv: (m, d) => m.klDiv(d.logits, d.p, { classes: d.classes }),
@@ -212,6 +225,7 @@ const reads = {
   jsDivergence: ['p', 'q'],
   binaryCrossEntropy: ['p', 'y01'],
   binaryCrossEntropyWithLogits: ['logits', 'y01'],
+  sigmoidFocalLoss: ['logits', 'y01'],
   softmaxCrossEntropy: ['logits'],
   nllLoss: ['logits'],
   klDiv: ['logits', 'p'],
@@ -231,7 +245,7 @@ const withOut = {
 // outside it and which is then disposed. (A typed array returned from tf.tidy is walked element by
 // element, about 0.8 µs each: that would time TF.js's bookkeeping, not its kernels.) TF.js has no
 // entropy, cross entropy or KL op: those are composed from its ops as a user would; it has no
-// Jensen–Shannon divergence, nll_loss or kl_div on log-inputs either, and no peer is timed for them.
+// Jensen–Shannon divergence, nll_loss, kl_div on log-inputs or focal loss either, and no peer is timed for them.
 function tfRead(f) {
   const t = tf.tidy(f);
   const v = t.dataSync();
