@@ -460,6 +460,19 @@ describe.each(entries)('%s: sigmoidFocalLoss', (name, m) => {
     expect(m.sigmoidFocalLoss([0], [1], { alpha: -1, gamma: 0 })).toBe(Math.LN2);
   });
 
+  test('a failed call leaves grad as it was (a bad target found before the gradient is written)', () => {
+    for (const G of [Float64Array, Float32Array]) {
+      for (const n of [3, 40_000]) {
+        const xs = new Float32Array(n).fill(1.5);
+        const ts = new Float32Array(n).fill(1);
+        ts[n - 1] = 2;
+        const grad = new G(n).fill(7);
+        expect(() => m.sigmoidFocalLoss(xs, ts, { grad })).toThrow(`"target"[${n - 1}] must be a probability in [0, 1]; got 2`);
+        expect(grad.every((v) => v === 7)).toBe(true);
+      }
+    }
+  });
+
   test('inputs are never modified (every dtype, every output)', () => {
     for (const as of [(v: Float64Array) => v, (v: Float64Array) => Float32Array.from(v)]) {
       const xs = as(Float64Array.from({ length: 300 }, (_, i) => Math.sin(i) * 9));

@@ -1,6 +1,7 @@
 // sigmoidFocalLoss: torchvision.ops.sigmoid_focal_loss, on the sigmoidFocalRows kernel.
+import { Half, halfTable } from '../kernels/half.js';
 import type { Kernels } from '../kernels/types.js';
-import { deliver, floats, output, outputTarget, sameLength, seen, settle } from './arrays.js';
+import { deliver, floats, type Input, lengthOf, output, outputTarget, sameLength, seen, settle } from './arrays.js';
 import { fail, rejectFirst, show } from './errors.js';
 import { readOptions, reductionOf } from './options.js';
 import { gradScale, reduced } from './reductions.js';
@@ -9,6 +10,19 @@ import type { ElementwiseLoss, FocalLossApi, SigmoidFocalLossOptions, Values } f
 /** torchvision's defaults. */
 const ALPHA = 0.25;
 const GAMMA = 2;
+
+const isProbability = (v: number) => v >= 0 && v <= 1;
+
+/** Whether every element is a probability in [0, 1] (NaN is not). */
+function probabilities(t: Input): boolean {
+  if (t instanceof Half) {
+    const table = halfTable();
+    for (const b of t.bits) if (!isProbability(table[b])) return false;
+    return true;
+  }
+  for (let i = 0, n = lengthOf(t); i < n; i++) if (!isProbability(t[i])) return false;
+  return true;
+}
 
 export function focal(kernels: Kernels): FocalLossApi {
   function sigmoidFocalLoss(input: Values, target: Values, options?: SigmoidFocalLossOptions) {
@@ -44,6 +58,10 @@ export function focal(kernels: Kernels): FocalLossApi {
         ['input', x],
         ['target', y],
       ]);
+    // `grad` is written only when the call succeeds: where one is asked for, the targets are checked
+    // before the kernel writes it (a pass over them, about 1 ns per element, 8% of the f32 kernel's
+    // time with a gradient, 3% of the f64's); without, the kernel's own check finds a bad one.
+    if (grad !== null && !probabilities(y)) rejectFirst(fn, [['target', y]], isProbability, 'a probability in [0, 1]');
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const total = new Float64Array(1);
     const ok = kernels.sigmoidFocalRows({
@@ -58,7 +76,7 @@ export function focal(kernels: Kernels): FocalLossApi {
       grad,
       sum: total,
     });
-    if (!ok) rejectFirst(fn, [['target', y]], (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
+    if (!ok) rejectFirst(fn, [['target', y]], isProbability, 'a probability in [0, 1]');
     deliver(gradOut, grad);
     return reduced(loss ?? total, total[0], reduction, n);
   }
