@@ -126,6 +126,18 @@ function caseOf(fn: string, seed: number): Case {
         slice: (a, b) => ({ args: [rowsOf(x, classes)(a, b), rowsOf(t, classes)(a, b)] }),
       };
     }
+    case 'sigmoidFocalLoss': {
+      const n = rows * classes;
+      const x = floats(n, () => (next() - 0.5) * 8);
+      const y = floats(n, () => (next() < 0.7 ? Math.round(next()) : next()));
+      const options = {
+        reduction,
+        ...(next() < 0.5 ? { alpha: pick(next, [-1, 0, 0.25, 1]) } : {}),
+        ...(next() < 0.5 ? { gamma: next() * 4 } : {}),
+      };
+      const s = (a: Float64Array | Float32Array) => rowsOf(a, 1);
+      return { fn, options, rows: n, slice: (a, b) => ({ args: [s(x)(a, b), s(y)(a, b)] }) };
+    }
     default: {
       // perplexity, with bytes and words per batch
       const x = floats(rows * classes, () => (next() - 0.5) * 10);
@@ -150,6 +162,7 @@ const FUNCTIONS = [
   'softmaxCrossEntropy',
   'nllLoss',
   'klDiv',
+  'sigmoidFocalLoss',
   'perplexity',
 ] as const;
 

@@ -146,6 +146,7 @@ describe.each(entries)('%s: float16 input', (_, m) => {
         ['jsDivergence', [ps, h(q), { classes: 4, reduction: 'sum' }], [ps, qs, { classes: 4, reduction: 'sum' }]],
         ['binaryCrossEntropy', [h(p), y, { weight: h(q) }], [ps, y, { weight: qs }]],
         ['binaryCrossEntropyWithLogits', [h(x), y, { posWeight: h(q.subarray(0, 4)) }], [xs, y, { posWeight: qs.subarray(0, 4) }]],
+        ['sigmoidFocalLoss', [h(x), h(p), { reduction: 'sum' }], [xs, ps, { reduction: 'sum' }]],
         [
           'softmaxCrossEntropy',
           [h(x), labels, { classes: 4, weight: h(q.subarray(0, 4)) }],

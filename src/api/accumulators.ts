@@ -45,6 +45,7 @@ const SPECS: Record<AccumulatedName, Spec> = {
   },
   nllLoss: { arity: 2, options: ['classes', 'weight', 'ignoreIndex', 'reduction'], batch: [], reductions: MEAN_SUM, arrays: ['weight'] },
   klDiv: { arity: 2, options: ['classes', 'reduction', 'logTarget'], batch: [], reductions: ['mean', 'sum', 'batchmean'], arrays: [] },
+  sigmoidFocalLoss: { arity: 2, options: ['alpha', 'gamma', 'reduction'], batch: [], reductions: MEAN_SUM, arrays: [] },
   perplexity: { arity: 2, options: ['classes', 'ignoreIndex'], batch: ['bytes', 'words'], reductions: ['mean'], arrays: [] },
 };
 

@@ -195,6 +195,7 @@ export interface Accumulated {
     args: [input: Values, target: Values];
     options: Omit<KlDivOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' | 'batchmean' };
   };
+  sigmoidFocalLoss: { args: [input: Values, target: Values]; options: { alpha?: number; gamma?: number; reduction?: 'mean' | 'sum' } };
   perplexity: { args: [logits: Values, targets: Labels, batch?: { bytes?: number; words?: number }]; options: PerplexityOptions };
 }
 
