@@ -28,7 +28,12 @@ test('npm run bench -- --quick runs every case and writes BENCHMARKS.md and the 
 test('npm run bench:lm -- --quick runs every case (the peers checked against tokenLogProbs) and prints the goal table', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const out = execFileSync(process.execPath, ['bench/lm.mjs', '--quick'], { cwd: root, encoding: 'utf8' });
-  for (const c of ['tokenLogProbs + ranks', 'tokenLogProbs, float16 logits', 'hand-written log-softmax + pick', 'TF.js wasm logSoftmax + gather'])
+  for (const c of [
+    'tokenLogProbs + ranks',
+    'tokenLogProbs, float16 logits',
+    'hand-written log-softmax + pick',
+    'TF.js wasm logSoftmax + gather',
+  ])
     expect(out).toContain(`| ${c}`);
   expect(out).toContain('| tokenLogProbs ÷ softmaxCrossEntropy |');
 }, 120_000);

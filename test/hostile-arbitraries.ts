@@ -4,19 +4,31 @@
 // buffers. `build` turns one drawn case into the hostile call, the honest call (plain arrays of
 // the same data), and what the check needs to judge the outcome.
 //
+// The dtype 'f16' makes every float array float16 data: a Uint16Array of bits (the hostile one
+// wrapped like any typed array: a subclass with lying getters, a resizable buffer shrunk, a
+// buffer detached, a view of alloc memory) marked by float16(). tokenLogProbs and perplexity take
+// their targets as an Int32Array or Uint32Array (wrapped too) unless the dtype is 'array';
+// tokenLogProbs has a second output, `ranks`, with wrappers of its own (aliasing `out` or an
+// input, shared, resized, detached, a view of alloc memory). With `accumulate`, a function that
+// has an accumulator is called through one instead: created with honest options, then `update`
+// with the hostile arrays (and a hostile batch object: `weight`, or `bytes` and `words`).
+//
 // Wrappers come in two kinds. Transparent ones change nothing the engine would see (an honest
 // subclass, a view at an offset, a resizable or shared buffer left alone, a Proxy of an Array, an
 // alloc array, getters or a Proxy for the options): the result must equal the honest one exactly
 // (or the honest call's own error). Hostile ones lie (length, buffer, byteOffset, overridden
 // methods, a Proxy of a typed array, a swapped prototype, an option that changes on its second
-// read), re-enter the library, or change buffers mid-call (resizable buffers shrunk, alloc arrays
-// freed or detached by memory growth from an option getter, outputs aliasing an input through a
-// structuredClone of a SharedArrayBuffer): the result must equal the honest one, or be the
-// library's named TypeError/RangeError; freed arrays must be a named error.
+// read), re-enter the library, or change buffers mid-call (resizable buffers shrunk or grown,
+// alloc arrays freed or detached by memory growth, plain buffers detached: from an option getter
+// or, when an argument is a plain array with a re-entrant element getter, from that getter;
+// outputs aliasing an input through a structuredClone of a SharedArrayBuffer; buffers detached
+// before the call): the result must equal the honest one, or be the library's named
+// TypeError/RangeError; freed or detached arrays, and outputs provably sharing memory with an
+// input or with each other, must be a named error.
 import fc from 'fast-check';
 import type { Entry } from './entries.js';
 import { rng } from './helpers.js';
-import { grow, type Resizable, realLength, reenter, resizable, snapshot } from './hostile-helpers.js';
+import { grow, halfBits, type Resizable, realBuffer, realByteOffset, realLength, reenter, resizable, snapshot } from './hostile-helpers.js';
 
 export const FNS = [
   'entropy',
@@ -32,8 +44,32 @@ export const FNS = [
   'logSoftmax',
   'softmax',
   'sigmoidFocalLoss',
+  'tokenLogProbs',
+  'perplexity',
 ] as const;
 export type Fn = (typeof FNS)[number];
+
+/** The functions that have an accumulator (accumulator(fn, options).update takes their data arguments). */
+export const ACCUMULATED = new Set<Fn>([
+  'entropy',
+  'crossEntropy',
+  'klDivergence',
+  'jsDivergence',
+  'binaryCrossEntropy',
+  'binaryCrossEntropyWithLogits',
+  'softmaxCrossEntropy',
+  'nllLoss',
+  'klDiv',
+  'perplexity',
+]);
+/** The options an accumulator takes per batch (`update`'s last argument), not at creation. */
+const BATCH: Partial<Record<Fn, string[]>> = {
+  binaryCrossEntropy: ['weight'],
+  binaryCrossEntropyWithLogits: ['weight'],
+  perplexity: ['bytes', 'words'],
+};
+/** The functions whose class indices are typed arrays (Int32Array, Uint32Array) unless the dtype is 'array'. */
+const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity']);
 
 /** The names of each function's positional arrays, as its error messages spell them. */
 export const ARG_NAMES: Record<Fn, string[]> = {
@@ -50,9 +86,15 @@ export const ARG_NAMES: Record<Fn, string[]> = {
   logSoftmax: ['x'],
   softmax: ['x'],
   sigmoidFocalLoss: ['input', 'target'],
+  tokenLogProbs: ['logits', 'targets'],
+  perplexity: ['logits', 'targets'],
 };
 
-export type Dtype = 'f64' | 'f32' | 'array';
+/**
+ * 'f16': float arrays are float16 bits marked by float16(). tokenLogProbs's and perplexity's class
+ * indices are an Int32Array (f32, f16) or a Uint32Array (f64); a number[] for 'array'.
+ */
+export type Dtype = 'f64' | 'f32' | 'array' | 'f16';
 
 /** A valid call, as plain data. */
 export interface ValidCall {
@@ -77,6 +119,7 @@ export const WRAPS_HOSTILE = [
   'rabShrink',
   'freedMidCall',
   'detachMidCall',
+  'detached',
 ] as const;
 export type Wrap = (typeof WRAPS_TRANSPARENT)[number] | (typeof WRAPS_HOSTILE)[number];
 export const OPTION_WRAPS = ['plain', 'getters', 'proxy', 'reentrant', 'twoFaced'] as const;
@@ -91,8 +134,25 @@ export const OUTPUT_WRAPS = [
   'lyingBuffer',
   'freedMidCall',
   'rabShrink',
+  'rabGrow',
+  'detached',
 ] as const;
 export type OutputWrap = (typeof OUTPUT_WRAPS)[number];
+/** Wrappers of tokenLogProbs's `ranks` (an Int32Array or Uint32Array the call fills). */
+export const RANKS_WRAPS = [
+  'plain',
+  'subclass',
+  'overriddenMethods',
+  'lyingBuffer',
+  'aliasOut',
+  'aliasInput',
+  'sharedAlias',
+  'allocView',
+  'rabShrink',
+  'rabGrow',
+  'detached',
+] as const;
+export type RanksWrap = (typeof RANKS_WRAPS)[number];
 const TRANSPARENT = new Set<string>([...WRAPS_TRANSPARENT, 'getters', 'proxy', 'subclass', 'alloc']);
 
 export interface HostileCase {
@@ -103,6 +163,10 @@ export interface HostileCase {
   arrayOptions: Wrap[];
   options: OptionWrap;
   output: OutputWrap;
+  /** the wrapper of tokenLogProbs's `ranks`, when the call has it */
+  ranks: RanksWrap;
+  /** call through an accumulator (functions in ACCUMULATED; the others are called directly) */
+  accumulate: boolean;
   /** seed of the hostile choices (lengths lied about, garbage) */
   hseed: number;
 }
@@ -117,7 +181,7 @@ export const validCall: fc.Arbitrary<ValidCall> = fc
   .record({
     fn: fc.constantFrom(...FNS),
     shape,
-    dtype: fc.constantFrom<Dtype>('f64', 'f32', 'array'),
+    dtype: fc.constantFrom<Dtype>('f64', 'f32', 'array', 'f16'),
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     o: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 8, maxLength: 8 }),
   })
@@ -134,6 +198,8 @@ export const hostileCase: fc.Arbitrary<HostileCase> = fc.record({
   arrayOptions: fc.array(wrap, { minLength: 2, maxLength: 2 }),
   options: fc.constantFrom<OptionWrap>(...OPTION_WRAPS),
   output: fc.constantFrom<OutputWrap>(...OUTPUT_WRAPS),
+  ranks: fc.constantFrom<RanksWrap>(...RANKS_WRAPS),
+  accumulate: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 }),
   hseed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 });
 
@@ -148,6 +214,8 @@ interface Plain {
   arrays: Record<string, number[]>;
   /** the output buffer the call fills, if any */
   output: { name: 'grad' | 'out'; dtype: 'f64' | 'f32'; length: number } | null;
+  /** tokenLogProbs's `ranks`, if the call has it */
+  ranks: { dtype: 'i32' | 'u32'; length: number } | null;
 }
 
 export function materialise(c: ValidCall): Plain {
@@ -161,6 +229,7 @@ export function materialise(c: ValidCall): Plain {
   const scalars: Record<string, unknown> = { classes: c.classes };
   const arrays: Record<string, number[]> = {};
   let output: Plain['output'] = null;
+  let ranks: Plain['ranks'] = null;
   let args: Plain['args'];
   const reductions = ['mean', 'sum', 'none'];
   switch (c.fn) {
@@ -236,35 +305,57 @@ export function materialise(c: ValidCall): Plain {
       if (c.o[1] % 2 === 0) scalars.alpha = pick(2, [-1, 0, 0.25, 1]);
       if (c.o[2] % 2 === 0) scalars.gamma = pick(5, [0, 0.5, 2, 7]);
       if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
+    case 'tokenLogProbs':
+    case 'perplexity':
+      args = [
+        { data: logit(n), index: false },
+        { data: index(c.rows), index: true },
+      ];
+      if (c.o[6] % 3 === 0) scalars.ignoreIndex = 0;
+      if (c.fn === 'tokenLogProbs') {
+        if (c.o[3] % 2 === 0) output = { name: 'out', dtype: pick(4, ['f64', 'f32'] as const), length: c.rows };
+        if (c.o[1] % 3 !== 0) ranks = { dtype: pick(2, ['i32', 'u32'] as const), length: c.rows };
+      }
       break;
     default:
       args = [{ data: logit(n), index: false }];
       if (c.o[3] % 2 === 0) output = { name: 'out', dtype: pick(4, ['f64', 'f32'] as const), length: n };
   }
-  return { args, scalars, arrays, output };
+  if (c.dtype === 'f16') {
+    // float16 bit patterns of the values (the honest call takes the same bits)
+    for (const a of args) if (!a.index) a.data = a.data.map(halfBits);
+    for (const k of Object.keys(arrays)) arrays[k] = arrays[k].map(halfBits);
+  }
+  return { args, scalars, arrays, output, ranks };
 }
 
 // ---- building the two calls ------------------------------------------------------------------------
 
 type FloatCtor = Float64ArrayConstructor | Float32ArrayConstructor;
+type TypedCtor = FloatCtor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
+type Typed = Float64Array | Float32Array | Uint16Array | Int32Array | Uint32Array;
 
 /** What `build` hands the check. */
 export interface Built {
   fn: Fn;
+  /** the prefixes a named error may carry: `xentropy.<prefix>: ` (the function's, and its accumulator's update) */
+  prefixes: string[];
+  /** called through an accumulator made with these (honest) options: `update(...args)` */
+  accumulator: { options: Record<string, unknown> } | null;
   hostileArgs: unknown[];
   honestArgs: unknown[];
   /** honest arguments built from the arrays' state after the call (resizable buffers shrunk) */
   honestAfter: (() => unknown[]) | null;
   /** the slots that lie, re-enter or change mid-call (their names), empty when all are transparent */
   hostile: string[];
-  /** the call must be a named error (a freed alloc array was used) */
+  /** the call must be a named error (a freed or detached array was used, or outputs provably alias) */
   mustFail: boolean;
   /** every name an error may give */
   names: string[];
   /** inputs to compare with their data after the call: [name, read the current contents, data] */
   inputs: [string, () => ArrayLike<number> | null, number[]][];
   /** [hostile output, honest output] */
-  outputs: [unknown, Float64Array | Float32Array][];
+  outputs: [unknown, Typed][];
   cleanup: () => void;
 }
 
@@ -272,15 +363,56 @@ export interface Built {
 const growthBudget = new WeakMap<Entry, number>();
 const GROWTHS = 3;
 
+/** Detaches an ArrayBuffer (as a transfer to another thread does). */
+function detach(buf: ArrayBufferLike): void {
+  structuredClone(buf, { transfer: [buf as ArrayBuffer] });
+}
+
+/**
+ * A view of `of`'s memory (read through the engine: `of` may lie) as `T` of `length` elements,
+ * sharing at least one byte with it; null when its buffer has no room for that.
+ */
+function overlapping<T extends Typed>(Ctor: new (b: ArrayBufferLike, o: number, n: number) => T, of: unknown, length: number): T | null {
+  if (length === 0) return null;
+  let buf: ArrayBufferLike;
+  let at: number;
+  let bytes: number;
+  try {
+    buf = realBuffer(of);
+    at = realByteOffset(of);
+    bytes = realLength(of) * (of as Typed).BYTES_PER_ELEMENT;
+  } catch {
+    return null; // not a typed array (a Proxy)
+  }
+  const size = (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const start = Math.ceil(at / size) * size;
+  if (bytes === 0 || start >= at + bytes || start + length * size > buf.byteLength) return null;
+  return new Ctor(buf, start, length);
+}
+
 export function build(m: Entry, h: HostileCase): Built {
   const c = h.call;
   const plain = materialise(c);
   const next = rng(h.hseed);
+  const accumulate = h.accumulate && ACCUMULATED.has(c.fn);
+  const batchKeys = accumulate ? (BATCH[c.fn] ?? []) : [];
+  if (accumulate) {
+    // an accumulator reduces to 'mean' or 'sum' (klDiv also 'batchmean'), and fills no output
+    if (plain.scalars.reduction === 'none') plain.scalars.reduction = 'mean';
+    plain.output = null;
+    if (c.fn === 'perplexity') {
+      plain.scalars.bytes = 4 * c.rows + (c.seed % 7);
+      plain.scalars.words = c.rows;
+    }
+  }
+  const half = c.dtype === 'f16';
+  const typedIndices = TYPED_INDICES.has(c.fn) && c.dtype !== 'array';
   const names = [
     ...ARG_NAMES[c.fn],
     ...Object.keys(plain.arrays),
     ...Object.keys(plain.scalars),
     ...(plain.output ? [plain.output.name] : []),
+    ...(plain.ranks ? ['ranks'] : []),
     'options',
   ];
   const hostile: string[] = [];
@@ -288,23 +420,40 @@ export function build(m: Entry, h: HostileCase): Built {
   const allocated: (Float64Array | Float32Array)[] = [];
   const midCall: (() => void)[] = [];
   const inputs: Built['inputs'] = [];
-  const rabs: { name: string; rab: Resizable; view: Float64Array | Float32Array; index: number }[] = [];
+  const rabs: { name: string; rab: Resizable; view: Typed; index: number }[] = [];
   const sabs = new Map<string, { sab: SharedArrayBuffer; offset: number }>();
   const buffers = new Map<string, { buf: ArrayBuffer; offset: number }>();
+  /** a plain array whose element getter runs the mid-call changes (instead of an option getter) */
+  let elementTrigger = false;
+  let fired = false;
+  const fire = () => {
+    if (fired) return;
+    fired = true;
+    for (const f of midCall) f();
+  };
 
   const Ctor = (dtype: Dtype): FloatCtor => (dtype === 'f32' ? Float32Array : Float64Array);
-  const honestOf = (data: number[], dtype: Dtype, index: boolean): unknown =>
-    index ? data.slice() : dtype === 'array' ? data.slice() : Ctor(dtype).from(data);
+  /** The typed array type of an array of the call (class indices as given to tokenLogProbs and perplexity). */
+  const TypedOf = (index: boolean): TypedCtor =>
+    index ? (c.dtype === 'f64' ? Uint32Array : Int32Array) : half ? Uint16Array : Ctor(c.dtype === 'array' ? 'f64' : c.dtype);
+  /** float16 bits are passed marked */
+  const mark = (index: boolean, a: unknown): unknown => (half && !index ? m.float16(a as Uint16Array) : a);
+  const honestOf = (data: number[], dtype: Dtype, index: boolean): unknown => {
+    if (index) return typedIndices ? TypedOf(true).from(data) : data.slice();
+    if (dtype === 'array') return data.slice();
+    return mark(false, TypedOf(false).from(data));
+  };
 
   /** The hostile form of one array; records what the check needs. */
   function wrapArray(name: string, data: number[], dtype: Dtype, index: boolean, w: Wrap): unknown {
-    const typed = !index && dtype !== 'array';
-    const T = Ctor(dtype === 'array' ? 'f64' : dtype);
+    const typed = index ? typedIndices : dtype !== 'array';
+    const T = TypedOf(index) as Float64ArrayConstructor; // (any of TypedCtor: typed loosely)
     const n = data.length;
     const record = (kind: Wrap, read: () => ArrayLike<number> | null) => {
       if (!TRANSPARENT.has(kind)) hostile.push(name);
       inputs.push([name, read, dtype === 'f32' && !index ? Array.from(Float32Array.from(data)) : data]);
     };
+    const marked = (a: unknown) => mark(index, a);
     switch (w) {
       case 'plain':
         break;
@@ -319,7 +468,7 @@ export function build(m: Entry, h: HostileCase): Built {
         const S = class extends T {};
         const a = new S(data);
         record(w, () => snapshot(a));
-        return a;
+        return marked(a);
       }
       case 'offsetView': {
         if (!typed) break;
@@ -328,7 +477,7 @@ export function build(m: Entry, h: HostileCase): Built {
         a.set(data);
         buffers.set(name, { buf, offset: 2 * T.BYTES_PER_ELEMENT });
         record(w, () => snapshot(a));
-        return a;
+        return marked(a);
       }
       case 'proxyArray': {
         if (typed) break;
@@ -347,10 +496,10 @@ export function build(m: Entry, h: HostileCase): Built {
           midCall.push(() => rab.resize(to * T.BYTES_PER_ELEMENT));
           rabs.push({ name, rab, view: a, index: -1 });
           hostile.push(name);
-          return a; // not compared afterwards: shrunk
+          return marked(a); // not compared afterwards: shrunk
         }
         record(w, () => snapshot(a));
-        return a;
+        return marked(a);
       }
       case 'sab': {
         if (!typed) break;
@@ -359,12 +508,31 @@ export function build(m: Entry, h: HostileCase): Built {
         a.set(data);
         sabs.set(name, { sab, offset: T.BYTES_PER_ELEMENT });
         record(w, () => snapshot(a));
-        return a;
+        return marked(a);
       }
       case 'alloc':
       case 'freedMidCall':
       case 'detachMidCall': {
-        if (index) break;
+        if (index && !typed) break;
+        if (index || half) {
+          if (w === 'detachMidCall') {
+            // a plain buffer detached (transferred) by an option getter
+            const a = T.from(data);
+            hostile.push(name);
+            mustFail = true; // its data are gone: no honest result is possible
+            midCall.push(() => detach(realBuffer(a)));
+            return marked(a);
+          }
+          if (index) break;
+          // float16 bits in alloc memory: a view of it other than alloc's own array, refused by name
+          const block = m.alloc(Float32Array, Math.ceil(n / 2) + 1);
+          allocated.push(block);
+          const a = new Uint16Array(realBuffer(block), realByteOffset(block), n);
+          a.set(data);
+          mustFail = true;
+          hostile.push(name);
+          return marked(a);
+        }
         const a = m.alloc(T, n);
         a.set(data);
         allocated.push(a);
@@ -392,11 +560,25 @@ export function build(m: Entry, h: HostileCase): Built {
         record('alloc', () => (realLength(a) === n ? snapshot(a) : snapshot(m.refresh(a))));
         return a;
       }
+      case 'detached': {
+        if (!typed) break;
+        // detached before the call (its buffer transferred): it holds no data, which is an error
+        const a = T.from(data);
+        detach(realBuffer(a));
+        mustFail = true;
+        hostile.push(name);
+        return marked(a);
+      }
       case 'reentrantElement': {
         if (typed) break;
         const a = data.slice();
         const v0 = a[0];
-        if (n > 0) Object.defineProperty(a, 0, { enumerable: true, get: () => (reenter(m), v0) });
+        if (n > 0) {
+          // the mid-call changes run here (during the call's reading of its arguments, after it has
+          // seen every typed array and read its options), not in an option getter
+          elementTrigger = true;
+          Object.defineProperty(a, 0, { enumerable: true, get: () => (reenter(m), fire(), v0) });
+        }
         record(w, () => data); // the getter itself cannot change
         return a;
       }
@@ -413,7 +595,7 @@ export function build(m: Entry, h: HostileCase): Built {
         Object.defineProperty(S.prototype, 'length', { get: () => lie });
         const a = new S(data);
         record(w, () => snapshot(a));
-        return a;
+        return marked(a);
       }
       case 'lyingBuffer': {
         if (!typed) break;
@@ -425,7 +607,7 @@ export function build(m: Entry, h: HostileCase): Built {
         ][Math.floor(next() * 3)];
         Object.setPrototypeOf(a, Object.create(T.prototype, lies));
         record(w, () => snapshot(a));
-        return a;
+        return marked(a);
       }
       case 'overriddenMethods': {
         if (!typed) break;
@@ -440,13 +622,15 @@ export function build(m: Entry, h: HostileCase): Built {
           Object.defineProperty(S.prototype, k, { value: boom });
         const a = new S(data);
         record(w, () => snapshot(a));
-        return a;
+        return marked(a);
       }
       case 'typedProxy': {
         if (!typed) break;
         const a = T.from(data);
         record(w, () => snapshot(a));
-        return new Proxy(a, {
+        // float16: a Proxy of the marker (float16() refuses a Proxy of the bits themselves)
+        const target = marked(a) as object;
+        return new Proxy(target, {
           get: (t, k) => {
             const v = Reflect.get(t, k, t);
             return typeof v === 'function' ? v.bind(t) : v;
@@ -456,22 +640,29 @@ export function build(m: Entry, h: HostileCase): Built {
       case 'protoSwap': {
         if (!typed) break;
         const a = T.from(data);
-        Object.setPrototypeOf(a, T === Float32Array ? Float64Array.prototype : Float32Array.prototype);
+        Object.setPrototypeOf(a, (T as TypedCtor) === Float32Array ? Float64Array.prototype : Float32Array.prototype);
         record(w, () => snapshot(a));
-        return a;
+        return marked(a);
       }
     }
     // the plain form (and wrappers that do not apply to this kind of array)
     const a = honestOf(data, dtype, index);
-    record('plain', () => (Array.isArray(a) ? a : snapshot(a)));
-    return a;
+    const bits = half && !index ? TypedOf(false).from(data) : null;
+    record('plain', () => (Array.isArray(a) ? a : snapshot(bits ?? a)));
+    return bits ? m.float16(bits as Uint16Array) : a;
   }
 
   const hostileArgs = plain.args.map((a, i) => wrapArray(ARG_NAMES[c.fn][i], a.data, c.dtype, a.index, h.args[i % h.args.length]));
   const honestArgs = plain.args.map((a) => honestOf(a.data, c.dtype, a.index));
   const arrayOptionsHostile: Record<string, unknown> = {};
   const arrayOptionsHonest: Record<string, unknown> = {};
+  /** through an accumulator: the array options fixed at creation (honest, not wrapped) */
+  const creationArrays: Record<string, unknown> = {};
   Object.entries(plain.arrays).forEach(([k, data], i) => {
+    if (accumulate && !batchKeys.includes(k)) {
+      creationArrays[k] = honestOf(data, c.dtype, false);
+      return;
+    }
     arrayOptionsHostile[k] = wrapArray(k, data, c.dtype, false, h.arrayOptions[i % h.arrayOptions.length]);
     arrayOptionsHonest[k] = honestOf(data, c.dtype, false);
   });
@@ -527,9 +718,10 @@ export function build(m: Entry, h: HostileCase): Built {
         break;
       }
       case 'lyingBuffer': {
-        // over the first input's own ArrayBuffer when it is a view at an offset (the overlap is
-        // provable by the engine), its accessors lying; elsewhere only the lie
-        const b = buffers.get(first);
+        // over the own ArrayBuffer of the first input that is a view at an offset (the overlap is
+        // provable by the engine; tokenLogProbs's Int32Array targets too), its accessors lying;
+        // elsewhere only the lie
+        const b = ARG_NAMES[c.fn].map((k) => buffers.get(k)).find((x) => x !== undefined);
         const alias = !!b && b.buf.byteLength >= n * T.BYTES_PER_ELEMENT && n * T.BYTES_PER_ELEMENT > b.offset;
         const a = alias ? new T(b!.buf, 0, n) : new T(n);
         if (alias) mustFail = true;
@@ -560,34 +752,147 @@ export function build(m: Entry, h: HostileCase): Built {
         }
         break;
       }
+      case 'rabGrow': {
+        // a length-tracking view whose buffer grows by two elements mid-call
+        const rab = resizable(n * T.BYTES_PER_ELEMENT, (n + 2) * T.BYTES_PER_ELEMENT);
+        outHostile = new T(rab);
+        mustFail = true;
+        midCall.push(() => rab.resize((n + 2) * T.BYTES_PER_ELEMENT));
+        break;
+      }
+      case 'detached': {
+        // transferred before the call: it has no room for the result, which is an error
+        const a = new T(n);
+        detach(realBuffer(a));
+        outHostile = a;
+        mustFail = true;
+        break;
+      }
       default:
         outHostile = new T(n);
     }
-    if (w !== 'freedMidCall' && w !== 'rabShrink') outputs.push([outHostile, outHonest]);
+    if (!['freedMidCall', 'rabShrink', 'rabGrow', 'detached'].includes(w)) outputs.push([outHostile, outHonest]);
   }
 
-  // options
+  // tokenLogProbs's ranks
+  let ranksHostile: unknown;
+  let ranksHonest: Int32Array | Uint32Array | undefined;
+  if (plain.ranks) {
+    const n = plain.ranks.length;
+    const R = (plain.ranks.dtype === 'i32' ? Int32Array : Uint32Array) as Int32ArrayConstructor;
+    ranksHonest = new R(n);
+    const w = h.ranks;
+    let compare = true;
+    const fallback = () => {
+      ranksHostile = new R(n);
+    };
+    if (w !== 'plain' && w !== 'subclass') hostile.push('ranks');
+    switch (w) {
+      case 'subclass':
+        ranksHostile = new (class extends R {})(n);
+        break;
+      case 'overriddenMethods': {
+        const S = class extends R {};
+        const boom = () => {
+          throw new Error('the library called a method of ranks');
+        };
+        for (const k of ['set', 'subarray', 'fill', 'slice', 'map', 'at', 'values', Symbol.iterator])
+          Object.defineProperty(S.prototype, k, { value: boom });
+        ranksHostile = new S(n);
+        break;
+      }
+      case 'lyingBuffer': {
+        const a = new R(n);
+        Object.setPrototypeOf(a, Object.create(R.prototype, { buffer: { get: () => new ArrayBuffer(8) }, byteOffset: { get: () => 1e9 } }));
+        ranksHostile = a;
+        break;
+      }
+      case 'aliasOut':
+      case 'aliasInput': {
+        // over memory the engine can see is `out`'s, or an input's (the bits of float16 data)
+        const over =
+          w === 'aliasOut'
+            ? [outHostile]
+            : hostileArgs.map((a) => (typeof a === 'object' && a !== null && 'bits' in a ? (a as { bits: unknown }).bits : a));
+        const view = over.map((x) => (x === undefined ? null : overlapping(R, x, n))).find((v) => v !== null);
+        if (view) {
+          ranksHostile = view;
+          mustFail = true;
+          compare = false;
+        } else fallback();
+        break;
+      }
+      case 'sharedAlias': {
+        // over a structuredClone of the targets' SharedArrayBuffer (the logits' when `out` is not there already)
+        const s = sabs.get('targets') ?? (h.output === 'sharedAlias' && plain.output ? undefined : sabs.get('logits'));
+        const which = sabs.get('targets') ? 'targets' : 'logits';
+        const view = s ? overlapping(R, new Uint8Array(structuredClone(s.sab) as unknown as ArrayBuffer), n) : null;
+        if (view) {
+          ranksHostile = view;
+          const at = inputs.findIndex(([k]) => k === which);
+          if (at >= 0) inputs.splice(at, 1); // written through the alias by design
+        } else fallback();
+        break;
+      }
+      case 'allocView': {
+        const block = m.alloc(Float64Array, Math.ceil(n / 2) + 1);
+        allocated.push(block);
+        ranksHostile = new R(realBuffer(block), realByteOffset(block), n);
+        mustFail = true;
+        compare = false;
+        break;
+      }
+      case 'rabShrink':
+      case 'rabGrow': {
+        const grows = w === 'rabGrow';
+        const rab = resizable(n * 4, (n + 2) * 4);
+        ranksHostile = new R(rab);
+        mustFail = true;
+        compare = false;
+        midCall.push(() => rab.resize(grows ? (n + 2) * 4 : 0));
+        break;
+      }
+      case 'detached': {
+        const a = new R(n);
+        detach(realBuffer(a));
+        ranksHostile = a;
+        mustFail = true;
+        compare = false;
+        break;
+      }
+      default:
+        fallback();
+    }
+    if (compare) outputs.push([ranksHostile, ranksHonest]);
+  }
+
+  // options (through an accumulator: the creation options are honest; these are update's batch)
+  const outputOptions = (out: unknown, ranks: unknown) => ({
+    ...(plain.output ? { [plain.output.name]: out } : {}),
+    ...(plain.ranks ? { ranks } : {}),
+  });
+  const creation: Record<string, unknown> = {};
+  const honestScalars: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(plain.scalars)) {
+    if (accumulate && !batchKeys.includes(k)) creation[k] = v;
+    else honestScalars[k] = v;
+  }
+  Object.assign(creation, creationArrays);
   const honestOptions: Record<string, unknown> = {
-    ...plain.scalars,
+    ...honestScalars,
     ...arrayOptionsHonest,
-    ...(plain.output ? { [plain.output.name]: outHonest } : {}),
+    ...outputOptions(outHonest, ranksHonest),
   };
   const values: Record<string, unknown> = {
-    ...plain.scalars,
+    ...honestScalars,
     ...arrayOptionsHostile,
-    ...(plain.output ? { [plain.output.name]: outHostile } : {}),
+    ...outputOptions(outHostile, ranksHostile),
   };
-  const trigger = c.fn === 'binaryCrossEntropy' || c.fn === 'sigmoidFocalLoss' ? 'reduction' : 'classes';
-  let fired = false;
-  const fire = () => {
-    if (fired) return;
-    fired = true;
-    for (const f of midCall) f();
-  };
+  const trigger = accumulate ? null : c.fn === 'binaryCrossEntropy' || c.fn === 'sigmoidFocalLoss' ? 'reduction' : 'classes';
   const reads: Record<string, number> = {};
   const value = (k: string) => {
     reads[k] = (reads[k] ?? 0) + 1;
-    if (k === trigger) fire();
+    if (k === trigger && !elementTrigger) fire();
     if (h.options === 'reentrant') reenter(m);
     const v = values[k];
     if (h.options === 'twoFaced' && reads[k] > 1 && k in arrayOptionsHostile) return new Float64Array(plain.arrays[k].length).fill(1e6);
@@ -605,23 +910,40 @@ export function build(m: Entry, h: HostileCase): Built {
     }
     options = o;
   }
-  if (midCall.length && !(trigger in values)) throw new Error('test bug: no option to trigger the mid-call changes');
+  if (accumulate) {
+    // update's batch object: its keys are listed (Object.keys) before anything else of the batch
+    // is read, and before the function itself runs: the mid-call changes happen there
+    const inner = options as object;
+    options = new Proxy(inner, {
+      ownKeys: (t) => {
+        if (!elementTrigger) fire();
+        if (h.options === 'reentrant') reenter(m);
+        return Reflect.ownKeys(t);
+      },
+    });
+  } else if (midCall.length && !elementTrigger && !(trigger! in values))
+    throw new Error('test bug: no option to trigger the mid-call changes');
 
   const honestAfter = rabs.length
     ? () => {
+        const after = (r: (typeof rabs)[number]) => (half ? m.float16(Uint16Array.from(snapshot(r.view))) : snapshot(r.view));
         const args = plain.args.map((a, i) => {
           const r = rabs.find((x) => x.name === ARG_NAMES[c.fn][i]);
-          return r ? snapshot(r.view) : honestOf(a.data, c.dtype, a.index);
+          if (!r) return honestOf(a.data, c.dtype, a.index);
+          return a.index ? TypedOf(true).from(snapshot(r.view)) : after(r);
         });
         const opts: Record<string, unknown> = { ...honestOptions };
-        for (const r of rabs) if (r.name in opts) opts[r.name] = snapshot(r.view);
+        for (const r of rabs) if (r.name in opts) opts[r.name] = after(r);
         if (plain.output) opts[plain.output.name] = new (plain.output.dtype === 'f32' ? Float32Array : Float64Array)(plain.output.length);
+        if (plain.ranks) opts.ranks = new (plain.ranks.dtype === 'i32' ? Int32Array : Uint32Array)(plain.ranks.length);
         return [...args, opts];
       }
     : null;
 
   return {
     fn: c.fn,
+    prefixes: accumulate ? [c.fn, `accumulator('${c.fn}').update`] : [c.fn],
+    accumulator: accumulate ? { options: creation } : null,
     hostileArgs: [...hostileArgs, options],
     honestArgs: [...honestArgs, honestOptions],
     honestAfter,

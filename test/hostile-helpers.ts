@@ -69,6 +69,25 @@ export function unit(n: number, seed = 4): Float64Array {
   return Float64Array.from({ length: n }, () => next());
 }
 
+/** The float16 bit pattern nearest to v (ties to even; beyond the largest finite, ±∞; NaN: 0x7e00). */
+export function halfBits(v: number): number {
+  if (Number.isNaN(v)) return 0x7e00;
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  const a = Math.abs(v);
+  if (a >= 65520) return sign | 0x7c00;
+  const even = (x: number) => {
+    const f = Math.floor(x);
+    const d = x - f;
+    return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+  };
+  if (a < 2 ** -14) return sign | even(a * 2 ** 24); // subnormal (1024: the least normal, as it should)
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  // the mantissa's carry (2048) moves into the exponent, as it should
+  return sign | (((e + 15) << 10) + even(a * 2 ** (10 - e)) - 1024);
+}
+
 // ---- poison: the scratch region filled with data no test uses ------------------------------------
 
 const P_N = 20_000; // > CHUNK (16384): every per-element slot is written, in two blocks
@@ -133,12 +152,15 @@ const GT = labels(200, 100, 17);
 const GW = Float64Array.from({ length: 100 }, (_, i) => 0.5 + (i % 5) / 4);
 const GL40k = logits(40_000, 18); // one row longer than a chunk: the long-row path
 const GA = probs(300, 19);
+const GH = Uint16Array.from(logits(4000, 20), halfBits); // float16 logits, 40 rows of 100
+const GHT = Int32Array.from(labels(40, 100, 21), (v, i) => (i % 9 === 0 ? -100 : v));
 
 /**
  * A fixed set of calls covering both kernel sets, every slot kind and both streaming paths:
  * cross entropy (8, f64), KL with normalize (300, f32), per-row entropy (20000, classes 100),
  * softmax cross entropy with smoothing, weights and a gradient (20000), a 40000-logit
- * log-sum-exp, and entropy of an `alloc` array. Returned as one flat list of numbers.
+ * log-sum-exp, entropy of an `alloc` array, and token log-probabilities with ranks of float16
+ * logits (4000, widened in scratch; some rows ignored). Returned as one flat list of numbers.
  */
 export function knownGood(m: Entry): number[] {
   const out: number[] = [];
@@ -153,6 +175,9 @@ export function knownGood(m: Entry): number[] {
   a.set(GA);
   out.push(m.entropy(a));
   m.free(a);
+  const ranks = new Int32Array(GHT.length);
+  out.push(...m.tokenLogProbs(m.float16(GH), GHT, { classes: 100, ranks }));
+  out.push(...ranks);
   return out;
 }
 

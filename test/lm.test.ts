@@ -205,6 +205,18 @@ describe.each(entries)('%s: float16 input', (_, m) => {
     expect(() => m.entropy({ bits: new Uint16Array([0x3c00]) } as never)).toThrow(/"p" must be/);
   });
 
+  test('float16 bits over a transferred (detached) buffer are named as such, like any detached array', () => {
+    const bits = new Uint16Array([0x3c00, 0x4000]);
+    structuredClone(bits.buffer, { transfer: [bits.buffer] });
+    expect(() => m.logSumExp(m.float16(bits))).toThrow(
+      /xentropy\.logSumExp: "x" was detached \(its ArrayBuffer was transferred\); it holds no data/,
+    );
+    const w = new Uint16Array([0x3c00, 0x3c00]);
+    structuredClone(w.buffer, { transfer: [w.buffer] });
+    expect(() => m.binaryCrossEntropy([0.5, 0.5], [1, 0], { weight: m.float16(w) })).toThrow(/"weight" was detached/);
+    expect(m.logSumExp(m.float16(new Uint16Array([0x3c00, 0x3c00])))).toBeCloseTo(1 + Math.LN2, 15);
+  });
+
   test('a bad float16 element is named with its index and value; the input is not modified', () => {
     const bits = Uint16Array.from([0x3800, 0xb800, 0x3800]); // 0.5, −0.5, 0.5
     const copy = bits.slice();
@@ -254,6 +266,11 @@ describe.each(entries)('%s: tokenLogProbs and perplexity', (_, m: Entry) => {
     );
     expect(() => m.tokenLogProbs(x, [0, 1], {} as never)).toThrow(/option "classes" is required/);
     expect(() => m.perplexity(x, [0, 1], { classes: 4, out: new Float64Array(2) } as never)).toThrow(/unknown option "out"/);
+    // the two outputs sharing memory (found by the hostile fuzzer: ranks overwrote out)
+    const buf = new ArrayBuffer(16);
+    expect(() =>
+      m.tokenLogProbs([1, 2, 3, 0, 5, 1], [0, 1], { classes: 3, out: new Float64Array(buf, 0, 2), ranks: new Int32Array(buf, 0, 2) }),
+    ).toThrow(/option "ranks" shares memory with option "out"/);
     expect(m.tokenLogProbs([0, 0], [1], { classes: 2 })[0]).toBeCloseTo(-Math.LN2, 15); // still working
   });
 });

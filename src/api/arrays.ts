@@ -5,7 +5,7 @@
 //   2. checks (`lengthOf`, `checkBuffer`, `outputTarget`, `classIndices`): after every argument
 //      is converted, through the engine's own accessors; no caller code runs from here to the
 //      end of the call, so what is checked is what the kernels read.
-import { bufferOf, byteOffsetOf, isArray, isShared, lengthOf, setInto, typedArrayTag } from '../intrinsics.js';
+import { bufferOf, byteOffsetOf, isArray, isDetached, isShared, lengthOf, setInto, typedArrayTag } from '../intrinsics.js';
 import { Half, halfTable } from '../kernels/half.js';
 import type { FloatArray } from '../kernels/types.js';
 import { checkBuffer } from './buffers.js';
@@ -35,7 +35,10 @@ function arrayOf(x: unknown): ArrayBufferView | undefined {
 
 /** Our own plain view of float16 data (a Float16Array, or marked bits): no species, no getters. */
 function halfOf(x: ArrayBufferView): Half {
-  return new Half(new Uint16Array(bufferOf(x), byteOffsetOf(x), lengthOf(x)));
+  // a detached buffer (transferred) cannot be viewed: an empty Half, which settle names as detached
+  const b = bufferOf(x);
+  if (isDetached(b)) return new Half(new Uint16Array(0), x);
+  return new Half(new Uint16Array(b, byteOffsetOf(x), lengthOf(x)), x);
 }
 
 /** Element i of a float argument (float16 decoded): for the API layer's gathers and error messages. */
@@ -175,7 +178,7 @@ export function floatLength(x: unknown): number {
  */
 export function settle(fn: string, name: string, input: ArrayBufferView | Half | null, before: number): number {
   if (input === null) return 0;
-  const x = input instanceof Half ? input.bits : input;
+  const x = input instanceof Half ? input.source : input;
   if (before < 0) return (x as Float64Array).length;
   const n = lengthOf(x);
   if (n !== before) changedLength(fn, name, before, n);

@@ -64,6 +64,8 @@ export function lm(kernels: Kernels) {
         if (input !== null && overlaps(ranks, input instanceof Half ? viewOfInput(input) : input))
           fail(fn, `option "ranks" shares memory with "${name}"; inputs are never overwritten, pass a separate buffer`);
       }
+      // the two outputs: one would overwrite the other
+      if (given !== null && overlaps(ranks, given)) fail(fn, `option "ranks" shares memory with option "out"; pass separate buffers`);
     }
     const { label } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, null, 'targets');
     const max = new Float64Array(rows);

@@ -6,7 +6,14 @@
 
 /** float16 bit patterns, one per element. Made only by the API layer (never taken from a caller). */
 export class Half {
-  constructor(readonly bits: Uint16Array) {}
+  /**
+   * `bits`: our own view of the float16 data; `source`: the caller's view it was made from, whose
+   * length and memory the API layer checks again once no caller code can run any more.
+   */
+  constructor(
+    readonly bits: Uint16Array,
+    readonly source: ArrayBufferView = bits,
+  ) {}
 }
 
 let table: Float32Array | null = null;
