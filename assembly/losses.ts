@@ -3,7 +3,7 @@
 // the glue's chunk arrives in pieces). Pointers that are 0 mean "absent". Descriptors, argument
 // names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
-import { at, exp64, EXP32_K, EXP32_LO, expDiff, expf, expPoly32, f64at, subErr, subErr32, subErr64, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
+import { at, exp64, EXP32_K, EXP32_LO, expDiff, expf, expfc, expPoly32, f64at, subErr, subErr32, subErr64, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 import { bceLogitsRows32, bceRows32 } from './bce32';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
@@ -355,6 +355,133 @@ export function softmaxRows<T>(x: usize, max: usize, rest: usize, rows: i32, cla
       let c = diffErr(v, Mx, L, s, d);
       storePair<T>(out, i + j, log ? f64x2.add(d, c) : expC(d, c), last);
     }
+  }
+}
+
+/** Bits of the f32 NaN that a row holding +∞ or NaN, or only −∞, gives throughout (Math.exp(NaN) rounded). */
+const NAN32: i32 = 0x7fc00000;
+
+/**
+ * Below this difference x − max an f32 softmax is 0 whatever the row's sum (exp(−104) is below half
+ * the least subnormal, and the sum is at least 1): terms between it and EXP32_LO are recomputed.
+ */
+const SOFTMAX_ZERO32: f32 = -104.0;
+
+/**
+ * softmaxFusedRows for f32 data, one exp per element (the scheme of XNNPACK's): pass 1 the row's
+ * max m (pmax) and whether the row holds +∞ or NaN; pass 2 e = exp(x − m) into `out` as f32, then
+ * Σ e (pairs added in f32, widened into f64 lane sums, as lseRows32 adds its terms); pass 3
+ * out = e·(1/Σ) in f64, rounded once to f32. e is expfc of the f32 difference d and its rounding
+ * (subErr32): exp(fl(x − m)) would be off by up to 64 ulp at d = −87. The max's own 1 needs no
+ * keeping apart here: Σ ≥ 1 in f64 holds the other terms to 2^-53 of it, and an f32 output needs
+ * 2^-24. A term whose d is below expf's range (EXP32_LO) is 0 in Σ (below 2^-124 of it); its output,
+ * a normal f32 only for d in [−87.4, −86) and 0 below −104, is exp(d − log Σ) in f64 from x (pass
+ * 3's slower loop, for a row that has such a term). A row holding +∞ or NaN, or only −∞, is NaN
+ * throughout, as softmaxRows of rowShifts's parts gives (PyTorch's softmax). Error: e within an
+ * ulp, then two roundings (e, and the output): 1.8 f32 ulp at worst measured.
+ */
+function softmaxFused32(x: usize, rows: i32, classes: i32, out: usize): void {
+  let n = <usize>classes;
+  let lo = v128.load(LSE_K32), inf = v128.load(LSE_K32, 16), one = v128.load(LSE_K32, 32);
+  let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
+  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96), q3 = v128.load(EXP32_K, 112);
+  let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let start = r * n, end = start + n;
+    // pass 1: the max; fin: every element below +∞ (false for NaN)
+    let Ma = f32x4.splat(-Infinity), Mb = Ma;
+    let fin = i32x4.splat(-1);
+    let i = start;
+    for (; i + 8 <= end; i += 8) {
+      let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
+      fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
+      Ma = f32x4.pmax(Ma, a);
+      Mb = f32x4.pmax(Mb, b);
+    }
+    Ma = f32x4.pmax(Ma, Mb);
+    let m = max(max(f32x4.extract_lane(Ma, 0), f32x4.extract_lane(Ma, 1)), max(f32x4.extract_lane(Ma, 2), f32x4.extract_lane(Ma, 3)));
+    let ok = i32x4.all_true(fin);
+    for (; i < end; i++) {
+      let v = load<f32>(x + (i << 2));
+      ok = ok && v < Infinity;
+      if (v > m) m = v;
+    }
+    if (!ok || m == -Infinity) {
+      for (i = start; i < end; i++) store<i32>(out + (i << 2), NAN32);
+      continue;
+    }
+    // pass 2: e = exp(x − m) into out, then Σ e
+    let M = f32x4.splat(m);
+    let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
+    let s: f64 = 0;
+    let tiny: bool = false;
+    for (i = start; i + 8 <= end; i += 8) {
+      let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
+      let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
+      let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+      let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+      let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
+      // a lane below expf's range (where it gives no meaningful value): 0, and a term for pass 3
+      // to recompute unless its output is 0
+      if (!i32x4.all_true(v128.and(ga, gb))) {
+        ea = v128.and(ea, ga);
+        eb = v128.and(eb, gb);
+        let z = f32x4.splat(SOFTMAX_ZERO32);
+        tiny = tiny || v128.any_true(v128.or(v128.andnot(f32x4.ge(da, z), ga), v128.andnot(f32x4.ge(db, z), gb)));
+      }
+      v128.store(out + (i << 2), ea);
+      v128.store(out + (i << 2) + 16, eb);
+    }
+    for (let j = start; j + 8 <= end; j += 8) {
+      let e = f32x4.add(v128.load(out + (j << 2)), v128.load(out + (j << 2) + 16));
+      S0 = f64x2.add(S0, lo64(e));
+      S1 = f64x2.add(S1, hi64(e));
+    }
+    for (; i < end; i++) {
+      let d = at<f32>(x, i) - <f64>m;
+      let e: f64 = 0;
+      if (d >= <f64>EXP32_LO) e = Math.exp(d);
+      else if (d >= <f64>SOFTMAX_ZERO32) tiny = true;
+      s += e;
+      store<f32>(out + (i << 2), <f32>e);
+    }
+    // pass 3: out = e/Σ
+    let sum = (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1)) + s;
+    let inv = 1 / sum;
+    let I = f64x2.splat(inv);
+    if (!tiny) {
+      for (i = start; i + 4 <= end; i += 4) {
+        let e = v128.load(out + (i << 2));
+        let p0 = f32x4.demote_f64x2_zero(f64x2.mul(lo64(e), I)), p1 = f32x4.demote_f64x2_zero(f64x2.mul(hi64(e), I));
+        v128.store(out + (i << 2), v128.shuffle<u32>(p0, p1, 0, 1, 4, 5));
+      }
+      for (; i < end; i++) store<f32>(out + (i << 2), <f32>(at<f32>(out, i) * inv));
+    } else {
+      let logSum = Math.log(sum);
+      for (i = start; i < end; i++) {
+        let e = at<f32>(out, i);
+        let d = at<f32>(x, i) - <f64>m;
+        store<f32>(out + (i << 2), <f32>(e != 0 ? e * inv : d >= <f64>SOFTMAX_ZERO32 ? Math.exp(d - logSum) : 0));
+      }
+    }
+  }
+}
+
+/** Bytes for the two parts (max, rest) of one row, for softmaxFusedRows's f64 path. */
+const ROW_PARTS: usize = memory.data(16, 16);
+
+/**
+ * The softmax of each whole row. f32: softmaxFused32 (one exp per element); f64: lseRows64 and
+ * softmaxRows per row, as the two-kernel path computes it (a +∞ max made NaN, as rowShifts does).
+ */
+export function softmaxFusedRows<T>(x: usize, rows: i32, classes: i32, out: usize): void {
+  if (sizeof<T>() == 4) return softmaxFused32(x, rows, classes, out);
+  let n = <usize>classes;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let o = (r * n) << 3;
+    lseRows64(x + o, 1, classes, ROW_PARTS, ROW_PARTS + 8);
+    if (load<f64>(ROW_PARTS) == Infinity) store<f64>(ROW_PARTS, NaN);
+    softmaxRows<f64>(x + o, ROW_PARTS, ROW_PARTS + 8, 1, classes, false, out + o);
   }
 }
 

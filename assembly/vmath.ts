@@ -226,6 +226,24 @@ const EXP32_HI: f32 = 88.0;
 }
 
 /**
+ * expf of x + c, c a correction below half x's ulp (the rounding error of x as a difference,
+ * subErr32), taken into the reduced argument: r = (x − k·C1) − (k·C2 − c), whose one rounding is
+ * expf's own (x − k·C1 is exact). The same cost as expf plus one subtraction, and no rounding of
+ * its own, where exp(x)·(1 + c) after expf rounds once more (up to half an ulp of the result).
+ * A lane where c is NaN (x = −∞) gives NaN.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function expfc(
+  x: v128, c: v128, log2e: v128, shift: v128, c1: v128, c2: v128,
+  q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, one: v128,
+): v128 {
+  let kf = f32x4.add(f32x4.mul(x, log2e), shift);
+  let k = f32x4.sub(kf, shift);
+  let r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, c1)), f32x4.sub(f32x4.mul(k, c2), c));
+  return i32x4.add(expPoly32(r, q0, q1, q2, q3, q4, q5, one), i32x4.shl(kf, 23));
+}
+
+/**
  * exp(r) = 1 + r + r²·P(r) for f32 lanes with |r| ≤ ln 2/2, P Cephes' expf polynomial in Estrin
  * form (`q0` … `q5`, `one`: EXP32_K's vectors 4 to 10).
  */

@@ -51,6 +51,11 @@ export interface Descriptor {
   /** 'flag': the kernel returns nonzero (TS: false) when it met a bad element, for the API layer to name. */
   readonly result?: 'flag';
   /**
+   * true: the kernel needs each row whole. For rows longer than the WASM glue's chunk it is not
+   * run and returns false (the caller takes another path); otherwise it returns true.
+   */
+  readonly whole?: true;
+  /**
    * How per-row outputs of the pieces of a long row combine: added (default), or, for 'lse', the
    * two outputs (max, rest) of a log-sum-exp max + log1p(Σ others) merged into one such pair.
    */
@@ -141,6 +146,23 @@ export const KERNELS = {
       ['rows', 'rows'],
       ['classes', 'classes'],
       ['log', 'bool'],
+      ['out', 'out'],
+    ],
+  },
+  /**
+   * out[r, j] = exp(x[r, j]) / Σ_k exp(x[r, k]), the softmax of each whole row: softmaxRows of
+   * lseRows's parts (a row holding +∞ or NaN, or only −∞, is NaN throughout), in one kernel. For
+   * f32 data one exp per element (the max, then exp(x − max) summed while written, then a scaling
+   * pass); for f64 data lseRows and softmaxRows per row. Rows longer than the glue's chunk: false.
+   */
+  softmaxFusedRows: {
+    module: 'losses',
+    crossover: [32, 16],
+    whole: true,
+    args: [
+      ['x', 'elem'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
       ['out', 'out'],
     ],
   },

@@ -4,7 +4,7 @@ import type { LoopFunctions } from './types.js';
 
 type LossKernels = Pick<
   LoopFunctions,
-  'lseRows' | 'countAbove' | 'softmaxRows' | 'softTargetRows' | 'softmaxGradRows' | 'bceRows' | 'bceLogitsRows' | 'klDivRows'
+  'lseRows' | 'countAbove' | 'softmaxRows' | 'softmaxFusedRows' | 'softTargetRows' | 'softmaxGradRows' | 'bceRows' | 'bceLogitsRows' | 'klDivRows'
 >;
 
 export const tsLossKernels: LossKernels = {
@@ -62,6 +62,17 @@ export const tsLossKernels: LossKernels = {
       if (log) for (; i < end; i++) out[i] = x[i] - m - l;
       else for (; i < end; i++) out[i] = expDiff(x[i], m, -l);
     }
+  },
+
+  softmaxFusedRows({ x, rows, classes, out }) {
+    // The two-kernel path (the TS kernels need no fusing): lseRows's parts, a +∞ max made NaN
+    // (PyTorch's softmax of a row holding +∞), softmaxRows.
+    const max = new Float64Array(rows);
+    const rest = new Float64Array(rows);
+    tsLossKernels.lseRows({ x, rows, classes, max, rest });
+    for (let r = 0; r < rows; r++) if (max[r] === Infinity) max[r] = NaN;
+    tsLossKernels.softmaxRows({ x, max, rest, rows, classes, log: false, out });
+    return true;
   },
 
   softTargetRows({ x, target, classWeight, max, rest, targetScale, uniform, rows, classes, loss, mass }) {

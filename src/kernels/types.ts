@@ -46,8 +46,11 @@ export type KernelArgs<K extends KernelName, E = FloatArray | Half> = {
   [A in Arg<K> as A[1] extends keyof RoleTypes<E> ? A[0] : never]: A[1] extends keyof RoleTypes<E> ? RoleTypes<E>[A[1]] : never;
 };
 
-/** A flagging kernel returns false when it met a bad element (the API layer then names it). */
-export type KernelResult<K extends KernelName> = KernelTable[K] extends { result: 'flag' } ? boolean : void;
+/**
+ * A flagging kernel returns false when it met a bad element (the API layer then names it); a
+ * `whole` kernel returns false when it did not run (a row longer than the WASM glue's chunk).
+ */
+export type KernelResult<K extends KernelName> = KernelTable[K] extends { result: 'flag' } | { whole: true } ? boolean : void;
 
 /** One function per kernel of the table. */
 export type KernelFunctions = { [K in KernelName]: (args: KernelArgs<K>) => KernelResult<K> };

@@ -39,6 +39,7 @@ interface Placed {
 interface Plan {
   argc: number;
   flag: boolean;
+  whole: boolean;
   combine: 'add' | 'lse';
   /** Per-element inputs, per-column and per-row inputs, per-element and per-row outputs. */
   elems: Placed[];
@@ -73,6 +74,7 @@ function planOf(name: string, d: Descriptor, slots: number): Plan {
   return {
     argc: placed.length,
     flag: d.result === 'flag',
+    whole: d.whole === true,
     combine: d.combine ?? 'add',
     elems,
     cols: having('col', 'col?'),
@@ -233,8 +235,9 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     const large = (args: Args, n: number) => {
       const single = singleOf(plan, args);
       if (n < (single ? below32 : below64)) return twin(args);
+      if (plan.whole && (args.classes as number) > CHUNK) return false;
       const ok = stream(plan, args, single, single ? f32Export : f64Export);
-      return plan.flag ? ok : undefined;
+      return plan.flag ? ok : plan.whole || undefined;
     };
     kernels[name] = (args: Args) => {
       const n = (args.rows as number) * (args.classes as number);
