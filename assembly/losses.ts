@@ -3,7 +3,7 @@
 // the glue's chunk arrives in pieces). Pointers that are 0 mean "absent". Descriptors, argument
 // names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
-import { at, exp64, EXP32_K, EXP32_LO, expDiff, expf, expfc, expPoly32, f64at, subErr, subErr32, subErr64, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
+import { at, exp64, EXP32_K, EXP32_LO, expDiff, expfc, expPoly32, f64at, subErr, subErr32, subErr64, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 import { bceLogitsRows32, bceRows32 } from './bce32';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
@@ -166,10 +166,84 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 }
 
 /**
- * lseRows for f32 data: as lseRows64 with four f32 lanes (max and count in f32: counts are exact
- * below 2^24), expf (Cephes' polynomial, its constants in locals, < 1 f32 ulp; below −86 not
- * covered: tinyExp adds those terms from the f64 difference), pairs of terms added in f32 and
- * widened into f64 lane sums.
+ * The max of the f32 elements x[start … end), or NaN when one of them is +∞ or NaN (−∞ for an
+ * empty range or one of −∞ alone). pmax: one instruction a vector; the finite test catches NaN.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function rowMax32(x: usize, start: usize, end: usize, inf: v128): f32 {
+  let Ma = f32x4.splat(-Infinity), Mb = Ma;
+  let fin = i32x4.splat(-1);
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
+    fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
+    Ma = f32x4.pmax(Ma, a);
+    Mb = f32x4.pmax(Mb, b);
+  }
+  Ma = f32x4.pmax(Ma, Mb);
+  let m = max(max(f32x4.extract_lane(Ma, 0), f32x4.extract_lane(Ma, 1)), max(f32x4.extract_lane(Ma, 2), f32x4.extract_lane(Ma, 3)));
+  let ok = i32x4.all_true(fin);
+  for (; i < end; i++) {
+    let v = load<f32>(x + (i << 2));
+    ok = ok && v < Infinity;
+    if (v > m) m = v;
+  }
+  return ok ? m : NaN;
+}
+
+/**
+ * Σ exp(x − m) over the f32 elements x[i … end) below their max m (finite), plus the count of
+ * those equal to m less one: the sum of lseRows's other terms. Four f32 lanes at a time: expfc of
+ * the f32 difference with its rounding (subErr32) in the reduced argument (< 1 f32 ulp), pairs of
+ * terms added in f32 and widened into f64 lane sums; the elements equal to m counted (in f32:
+ * exact below 2^24), all but one of them terms of 1 (the max's own 1 is kept apart). Below −86
+ * expfc does not reach: tinyExp adds those terms from the f64 difference. The tail in f64.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function othersSum32(
+  x: usize, i: usize, end: usize, m: f32, lo: v128, one: v128, log2e: v128, shift: v128, c1: v128, c2: v128,
+  q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128,
+): f64 {
+  let M = f32x4.splat(m);
+  let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
+  let C = f32x4.splat(0);
+  for (; i + 8 <= end; i += 8) {
+    let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
+    let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
+    let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+    let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+    let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
+    C = f32x4.add(C, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
+    let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
+    let e = f32x4.add(v128.and(ea, v128.andnot(ga, qa)), v128.and(eb, v128.andnot(gb, qb)));
+    S0 = f64x2.add(S0, lo64(e));
+    S1 = f64x2.add(S1, hi64(e));
+    // a lane below expfc's range (or −∞): its term, if not 0, from tinyExp
+    if (!i32x4.all_true(v128.and(ga, gb))) {
+      // the differences again in f64 (exact for f32 operands of like size)
+      let Mw = lo64(M);
+      let wa0 = f64x2.sub(lo64(a), Mw), wa1 = f64x2.sub(hi64(a), Mw);
+      let wb0 = f64x2.sub(lo64(b), Mw), wb1 = f64x2.sub(hi64(b), Mw);
+      let L = <f64>EXP32_LO;
+      S0 = f64x2.add(S0, f64x2.add(tinyExp(f64x2.extract_lane(wa0, 0), f64x2.extract_lane(wa0, 1), L), tinyExp(f64x2.extract_lane(wb0, 0), f64x2.extract_lane(wb0, 1), L)));
+      S1 = f64x2.add(S1, f64x2.add(tinyExp(f64x2.extract_lane(wa1, 0), f64x2.extract_lane(wa1, 1), L), tinyExp(f64x2.extract_lane(wb1, 0), f64x2.extract_lane(wb1, 1), L)));
+    }
+  }
+  let sum = (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
+  let ones = <f64>(f32x4.extract_lane(C, 0) + f32x4.extract_lane(C, 1)) + <f64>(f32x4.extract_lane(C, 2) + f32x4.extract_lane(C, 3));
+  for (; i < end; i++) {
+    let v = at<f32>(x, i);
+    if (v == <f64>m) ones += 1;
+    else sum += expDiff(v, m);
+  }
+  // ones ≥ 1 (m is an element); the counts are exact integers, so the max's 1 leaves them unrounded
+  return (ones - 1) + sum;
+}
+
+/**
+ * lseRows for f32 data in two reads of each row: its max (rowMax32), then the sum of the other
+ * terms relative to it (othersSum32). A row holding +∞ or NaN, or only −∞, takes the scalar path
+ * (lseScalar).
  */
 function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: usize): void {
   let n = <usize>classes;
@@ -179,81 +253,15 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
   let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n, end = i + n;
-    let M = f32x4.splat(-Infinity);
-    let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
-    let C = f32x4.splat(0);
-    let fin = i32x4.splat(-1);
-    while (i + 8 <= end) {
-      let stop = min(i + LSE_BLOCK, end);
-      let B0 = f64x2.splat(0), B1 = f64x2.splat(0);
-      for (; i + 8 <= stop; i += 8) {
-        let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
-        fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
-        let mx = f32x4.pmax(a, b); // pmax: one instruction; NaN rows are redone by the scalar path (fin)
-        if (v128.any_true(f32x4.gt(mx, M))) {
-          let Mn = f32x4.pmax(M, mx);
-          let grew = f32x4.gt(Mn, M);
-          let f0 = rescale(f32x4.extract_lane(M, 0), f32x4.extract_lane(Mn, 0));
-          let f1 = rescale(f32x4.extract_lane(M, 1), f32x4.extract_lane(Mn, 1));
-          let f2 = rescale(f32x4.extract_lane(M, 2), f32x4.extract_lane(Mn, 2));
-          let f3 = rescale(f32x4.extract_lane(M, 3), f32x4.extract_lane(Mn, 3));
-          let F0 = f64x2.replace_lane(f64x2.splat(f0), 1, f1);
-          let F1 = f64x2.replace_lane(f64x2.splat(f2), 1, f3);
-          let old = v128.and(C, grew);
-          S0 = f64x2.mul(f64x2.add(S0, lo64(old)), F0);
-          S1 = f64x2.mul(f64x2.add(S1, hi64(old)), F1);
-          C = v128.andnot(C, grew);
-          B0 = f64x2.mul(B0, F0);
-          B1 = f64x2.mul(B1, F1);
-          M = Mn;
-        }
-        let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
-        let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
-        C = f32x4.add(C, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
-        // exp(a − M)·(1 + c), c the rounding error of a − M (subErr32)
-        let ea = expf(f32x4.pmax(lo, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-        let eb = expf(f32x4.pmax(lo, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-        ea = f32x4.add(ea, f32x4.mul(ea, subErr32(a, M, da)));
-        eb = f32x4.add(eb, f32x4.mul(eb, subErr32(b, M, db)));
-        let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
-        ea = v128.and(ea, v128.andnot(ga, qa));
-        eb = v128.and(eb, v128.andnot(gb, qb));
-        let e = f32x4.add(ea, eb);
-        B0 = f64x2.add(B0, lo64(e));
-        B1 = f64x2.add(B1, hi64(e));
-        // a lane below exp's fast range (or −∞): its term, if not 0, from tinyExp
-        if (!i32x4.all_true(v128.and(ga, gb))) {
-          // the differences again in f64 (exact for f32 operands of like size)
-          let wa0 = f64x2.sub(lo64(a), lo64(M)), wa1 = f64x2.sub(hi64(a), hi64(M));
-          let wb0 = f64x2.sub(lo64(b), lo64(M)), wb1 = f64x2.sub(hi64(b), hi64(M));
-          let L = <f64>EXP32_LO;
-          B0 = f64x2.add(B0, f64x2.add(tinyExp(f64x2.extract_lane(wa0, 0), f64x2.extract_lane(wa0, 1), L), tinyExp(f64x2.extract_lane(wb0, 0), f64x2.extract_lane(wb0, 1), L)));
-          B1 = f64x2.add(B1, f64x2.add(tinyExp(f64x2.extract_lane(wa1, 0), f64x2.extract_lane(wa1, 1), L), tinyExp(f64x2.extract_lane(wb1, 0), f64x2.extract_lane(wb1, 1), L)));
-        }
-      }
-      S0 = f64x2.add(S0, B0);
-      S1 = f64x2.add(S1, B1);
+    let m = rowMax32(x, i, end, inf);
+    stM = -Infinity;
+    stS = 0;
+    if (!(m > -Infinity)) lseScalar<f32>(x, i, n);
+    else {
+      stM = <f64>m;
+      stS = othersSum32(x, i, end, m, lo, one, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5);
     }
-    if (!i32x4.all_true(fin)) {
-      stM = -Infinity;
-      stS = 0;
-      lseScalar<f32>(x, r * n, n);
-      storeParts(maxOut, restOut, r);
-    } else {
-      unchecked((laneMax[0] = <f64>f32x4.extract_lane(M, 0)));
-      unchecked((laneMax[1] = <f64>f32x4.extract_lane(M, 1)));
-      unchecked((laneMax[2] = <f64>f32x4.extract_lane(M, 2)));
-      unchecked((laneMax[3] = <f64>f32x4.extract_lane(M, 3)));
-      unchecked((laneSum[0] = f64x2.extract_lane(S0, 0)));
-      unchecked((laneSum[1] = f64x2.extract_lane(S0, 1)));
-      unchecked((laneSum[2] = f64x2.extract_lane(S1, 0)));
-      unchecked((laneSum[3] = f64x2.extract_lane(S1, 1)));
-      unchecked((laneCount[0] = <f64>f32x4.extract_lane(C, 0)));
-      unchecked((laneCount[1] = <f64>f32x4.extract_lane(C, 1)));
-      unchecked((laneCount[2] = <f64>f32x4.extract_lane(C, 2)));
-      unchecked((laneCount[3] = <f64>f32x4.extract_lane(C, 3)));
-      finish<f32>(x, i, end - i, 4, maxOut, restOut, r);
-    }
+    storeParts(maxOut, restOut, r);
   }
 }
 
@@ -261,12 +269,6 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 export function lseRows<T>(x: usize, rows: i32, classes: i32, max: usize, rest: usize): void {
   if (sizeof<T>() == 8) lseRows64(x, rows, classes, max, rest);
   else lseRows32(x, rows, classes, max, rest);
-}
-
-/** exp(m − mn) when the lane's max grew from m to mn, else 1 (also for −∞ → −∞). */
-// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function rescale(m: f32, mn: f32): f64 {
-  return mn > m ? Math.exp(<f64>m - <f64>mn) : 1;
 }
 
 /**
@@ -374,11 +376,11 @@ const SOFTMAX_ZERO32: f32 = -104.0;
  * out = e·(1/Σ) in f64, rounded once to f32. e is expfc of the f32 difference d and its rounding
  * (subErr32): exp(fl(x − m)) would be off by up to 64 ulp at d = −87. The max's own 1 needs no
  * keeping apart here: Σ ≥ 1 in f64 holds the other terms to 2^-53 of it, and an f32 output needs
- * 2^-24. A term whose d is below expf's range (EXP32_LO) is 0 in Σ (below 2^-124 of it); its output,
+ * 2^-24. A term whose d is below expfc's range (EXP32_LO) is 0 in Σ (below 2^-124 of it); its output,
  * a normal f32 only for d in [−87.4, −86) and 0 below −104, is exp(d − log Σ) in f64 from x (pass
  * 3's slower loop, for a row that has such a term). A row holding +∞ or NaN, or only −∞, is NaN
  * throughout, as softmaxRows of rowShifts's parts gives (PyTorch's softmax). Error: e within an
- * ulp, then two roundings (e, and the output): 1.8 f32 ulp at worst measured.
+ * ulp, then two roundings (e, and the output): under 2 f32 ulp at worst measured.
  */
 function softmaxFused32(x: usize, rows: i32, classes: i32, out: usize): void {
   let n = <usize>classes;
@@ -388,26 +390,10 @@ function softmaxFused32(x: usize, rows: i32, classes: i32, out: usize): void {
   let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let start = r * n, end = start + n;
-    // pass 1: the max; fin: every element below +∞ (false for NaN)
-    let Ma = f32x4.splat(-Infinity), Mb = Ma;
-    let fin = i32x4.splat(-1);
+    let m = rowMax32(x, start, end, inf);
     let i = start;
-    for (; i + 8 <= end; i += 8) {
-      let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
-      fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
-      Ma = f32x4.pmax(Ma, a);
-      Mb = f32x4.pmax(Mb, b);
-    }
-    Ma = f32x4.pmax(Ma, Mb);
-    let m = max(max(f32x4.extract_lane(Ma, 0), f32x4.extract_lane(Ma, 1)), max(f32x4.extract_lane(Ma, 2), f32x4.extract_lane(Ma, 3)));
-    let ok = i32x4.all_true(fin);
-    for (; i < end; i++) {
-      let v = load<f32>(x + (i << 2));
-      ok = ok && v < Infinity;
-      if (v > m) m = v;
-    }
-    if (!ok || m == -Infinity) {
-      for (i = start; i < end; i++) store<i32>(out + (i << 2), NAN32);
+    if (!(m > -Infinity)) {
+      for (; i < end; i++) store<i32>(out + (i << 2), NAN32);
       continue;
     }
     // pass 2: e = exp(x − m) into out, then Σ e
@@ -421,7 +407,7 @@ function softmaxFused32(x: usize, rows: i32, classes: i32, out: usize): void {
       let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
       let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
       let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
-      // a lane below expf's range (where it gives no meaningful value): 0, and a term for pass 3
+      // a lane below expfc's range (where it gives no meaningful value): 0, and a term for pass 3
       // to recompute unless its output is 0
       if (!i32x4.all_true(v128.and(ga, gb))) {
         ea = v128.and(ea, ga);
