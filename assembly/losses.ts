@@ -371,18 +371,19 @@ const SOFTMAX_ZERO32: f32 = -104.0;
 
 /**
  * softmaxFusedRows for f32 data, one exp per element (the scheme of XNNPACK's): pass 1 the row's
- * max m (pmax) and whether the row holds +∞ or NaN; pass 2 e = exp(x − m) into `out` as f32, then
- * Σ e (pairs added in f32, widened into f64 lane sums, as lseRows32 adds its terms); pass 3
- * out = e·(1/Σ) in f64, rounded once to f32. e is expfc of the f32 difference d and its rounding
- * (subErr32): exp(fl(x − m)) would be off by up to 64 ulp at d = −87. The max's own 1 needs no
- * keeping apart here: Σ ≥ 1 in f64 holds the other terms to 2^-53 of it, and an f32 output needs
- * 2^-24. A term whose d is below expfc's range (EXP32_LO) is 0 in Σ (below 2^-124 of it); its output,
- * a normal f32 only for d in [−87.4, −86) and 0 below −104, is exp(d − log Σ) in f64 from x (pass
- * 3's slower loop, for a row that has such a term). A row holding +∞ or NaN, or only −∞, is NaN
- * throughout, as softmaxRows of rowShifts's parts gives (PyTorch's softmax). Error: e within an
- * ulp, then two roundings (e, and the output): under 2 f32 ulp at worst measured.
+ * max m (rowMax32, which also finds +∞ and NaN); pass 2 e = exp(x − m) into `out` as f32, then
+ * Σ e, each e widened into f64 lane sums; pass 3 out = e·(1/Σ) in f64, rounded once to f32. e is
+ * expfc of the f32 difference d and its rounding (subErr32): exp(fl(x − m)) would be off by up to
+ * 64 ulp at d = −87. The max's own 1 needs no keeping apart here: Σ ≥ 1 in f64 holds the other
+ * terms to 2^-53 of it, and an f32 output needs 2^-24. A term whose d is below expfc's range
+ * (EXP32_LO) is 0 in Σ (below 2^-124 of it); its output, a normal f32 only for d in [−87.4, −86)
+ * and 0 below −104, is exp(d − log Σ) in f64 from x (pass 3's slower loop, for a row that has such
+ * a term). A row holding +∞ or NaN, or only −∞, is NaN throughout, as softmaxRows of rowShifts's
+ * parts gives (PyTorch's softmax). Error: e within an ulp, then two roundings (e, and the output):
+ * 1.8 f32 ulp at worst measured. `log`: pass 2 is lseRows32's sum (othersSum32: the max's 1 kept
+ * apart), pass 3 out = (x − m) − log1p(Σ others) in f64, rounded once, as softmaxRows32 writes it.
  */
-function softmaxFused32(x: usize, rows: i32, classes: i32, out: usize): void {
+function softmaxFused32(x: usize, rows: i32, classes: i32, log: bool, out: usize): void {
   let n = <usize>classes;
   let lo = v128.load(LSE_K32), inf = v128.load(LSE_K32, 16), one = v128.load(LSE_K32, 32);
   let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
@@ -394,6 +395,18 @@ function softmaxFused32(x: usize, rows: i32, classes: i32, out: usize): void {
     let i = start;
     if (!(m > -Infinity)) {
       for (; i < end; i++) store<i32>(out + (i << 2), NAN32);
+      continue;
+    }
+    if (log) {
+      // (x − m) − log1p(Σ others) in f64 (x − m of two f32 values is exact there), rounded once
+      let Mx = f64x2.splat(<f64>m), L = f64x2.splat(Math.log1p(othersSum32(x, start, end, m, lo, one, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5)));
+      for (; i + 4 <= end; i += 4) {
+        let a = v128.load(x + (i << 2));
+        let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx), L), d1 = f64x2.sub(f64x2.sub(hi64(a), Mx), L);
+        v128.store(out + (i << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(d0), f32x4.demote_f64x2_zero(d1), 0, 1, 4, 5));
+      }
+      let l = f64x2.extract_lane(L, 0);
+      for (; i < end; i++) store<f32>(out + (i << 2), <f32>(at<f32>(x, i) - <f64>m - l));
       continue;
     }
     // pass 2: e = exp(x − m) into out, then Σ e
@@ -419,9 +432,9 @@ function softmaxFused32(x: usize, rows: i32, classes: i32, out: usize): void {
       v128.store(out + (i << 2) + 16, eb);
     }
     for (let j = start; j + 8 <= end; j += 8) {
-      let e = f32x4.add(v128.load(out + (j << 2)), v128.load(out + (j << 2) + 16));
-      S0 = f64x2.add(S0, lo64(e));
-      S1 = f64x2.add(S1, hi64(e));
+      let ea = v128.load(out + (j << 2)), eb = v128.load(out + (j << 2) + 16);
+      S0 = f64x2.add(S0, f64x2.add(lo64(ea), lo64(eb)));
+      S1 = f64x2.add(S1, f64x2.add(hi64(ea), hi64(eb)));
     }
     for (; i < end; i++) {
       let d = at<f32>(x, i) - <f64>m;
@@ -457,17 +470,17 @@ function softmaxFused32(x: usize, rows: i32, classes: i32, out: usize): void {
 const ROW_PARTS: usize = memory.data(16, 16);
 
 /**
- * The softmax of each whole row. f32: softmaxFused32 (one exp per element); f64: lseRows64 and
- * softmaxRows per row, as the two-kernel path computes it (a +∞ max made NaN, as rowShifts does).
+ * The softmax (or its log) of each whole row. f32: softmaxFused32; f64: lseRows64 and softmaxRows
+ * per row, as the two-kernel path computes it (a +∞ max made NaN, as rowShifts does).
  */
-export function softmaxFusedRows<T>(x: usize, rows: i32, classes: i32, out: usize): void {
-  if (sizeof<T>() == 4) return softmaxFused32(x, rows, classes, out);
+export function softmaxFusedRows<T>(x: usize, rows: i32, classes: i32, log: bool, out: usize): void {
+  if (sizeof<T>() == 4) return softmaxFused32(x, rows, classes, log, out);
   let n = <usize>classes;
   for (let r: usize = 0; r < <usize>rows; r++) {
     let o = (r * n) << 3;
     lseRows64(x + o, 1, classes, ROW_PARTS, ROW_PARTS + 8);
     if (load<f64>(ROW_PARTS) == Infinity) store<f64>(ROW_PARTS, NaN);
-    softmaxRows<f64>(x + o, ROW_PARTS, ROW_PARTS + 8, 1, classes, false, out + o);
+    softmaxRows<f64>(x + o, ROW_PARTS, ROW_PARTS + 8, 1, classes, log, out + o);
   }
 }
 

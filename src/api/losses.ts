@@ -384,8 +384,8 @@ export function losses(kernels: Kernels): LossApi {
           : v instanceof Half || typedArrayTag(v) === 'Float32Array' // float16 results widen to f32
             ? new Float32Array(n)
             : new Float64Array(n);
-      // softmax in one kernel where it can (rows within the WASM glue's chunk), else in two
-      if (log || !kernels.softmaxFusedRows({ x: v, rows, classes, out }))
+      // one kernel where it can (rows within the WASM glue's chunk), else two
+      if (!kernels.softmaxFusedRows({ x: v, rows, classes, log, out }))
         kernels.softmaxRows({ x: v, ...rowShifts(v, rows, classes), rows, classes, log, out });
       deliver(given, out);
       return given ?? out;

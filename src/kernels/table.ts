@@ -150,19 +150,21 @@ export const KERNELS = {
     ],
   },
   /**
-   * out[r, j] = exp(x[r, j]) / Σ_k exp(x[r, k]), the softmax of each whole row: softmaxRows of
-   * lseRows's parts (a row holding +∞ or NaN, or only −∞, is NaN throughout), in one kernel. For
-   * f32 data one exp per element (the max, then exp(x − max) summed while written, then a scaling
-   * pass); for f64 data lseRows and softmaxRows per row. Rows longer than the glue's chunk: false.
+   * The softmax of each whole row, out[r, j] = exp(x[r, j]) / Σ_k exp(x[r, k]), or its log: what
+   * softmaxRows gives from lseRows's parts (a row holding +∞ or NaN, or only −∞, is NaN
+   * throughout), in one kernel. For f32 data the row's max, then one exp per element (written to
+   * `out` while summed, then scaled; for log, summed as lseRows does, then (x − max) − rest); for
+   * f64 data lseRows and softmaxRows per row. Rows longer than the glue's chunk: false.
    */
   softmaxFusedRows: {
     module: 'losses',
-    crossover: [32, 16],
+    crossover: [32, 128],
     whole: true,
     args: [
       ['x', 'elem'],
       ['rows', 'rows'],
       ['classes', 'classes'],
+      ['log', 'bool'],
       ['out', 'out'],
     ],
   },

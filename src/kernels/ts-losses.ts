@@ -64,14 +64,14 @@ export const tsLossKernels: LossKernels = {
     }
   },
 
-  softmaxFusedRows({ x, rows, classes, out }) {
+  softmaxFusedRows({ x, rows, classes, log, out }) {
     // The two-kernel path (the TS kernels need no fusing): lseRows's parts, a +∞ max made NaN
-    // (PyTorch's softmax of a row holding +∞), softmaxRows.
+    // (PyTorch's softmax and log_softmax of a row holding +∞), softmaxRows.
     const max = new Float64Array(rows);
     const rest = new Float64Array(rows);
     tsLossKernels.lseRows({ x, rows, classes, max, rest });
     for (let r = 0; r < rows; r++) if (max[r] === Infinity) max[r] = NaN;
-    tsLossKernels.softmaxRows({ x, max, rest, rows, classes, log: false, out });
+    tsLossKernels.softmaxRows({ x, max, rest, rows, classes, log, out });
     return true;
   },
 
