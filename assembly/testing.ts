@@ -1,7 +1,7 @@
 // Accuracy sweeps for assembly/vmath.ts, compiled into a separate test-only module
 // (by test/vmath.ts, for test/vmath.log.test.ts and test/vmath.exp.test.ts) so that the published module carries none of it.
 
-import { exp32, exp64, log32, log64, lo64, hi64 } from './vmath';
+import { EXP32_K, exp32, exp64, expfc, log32, log64, lo64, hi64, subErr32 } from './vmath';
 
 const F32_MIN_ULP: f64 = 1.401298464324817e-45; // 2^-149, the f32 ulp below 2^-126
 
@@ -100,6 +100,44 @@ export function randomExp64(n: i32): f64 {
     if (db > worst) worst = db;
   }
   return <f64>worst;
+}
+
+/** Cephes' expf constants (EXP32_K's vectors, as the kernels load them). */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function k32(i: i32): v128 {
+  return v128.load(EXP32_K + (<usize>i << 4));
+}
+
+/**
+ * The largest error, in f32 ulps, of expfc(fl(a − m), subErr32(a, m, ·)) against the f64 exp of
+ * the exact difference a − m (f32 operands: exact in f64), over n random pairs of f32 values: m of
+ * either sign and magnitude 2^-20 to 2^12, a = m + d rounded to f32 for d uniform in [−85.9, 0]
+ * (the kernels' softmax and log-sum-exp terms, whose x − max rounds where x and max differ in
+ * binade).
+ */
+const PAIRS: usize = memory.data(32, 16);
+
+export function randomExpDiff32(n: i32): f64 {
+  let worst = f64x2.splat(0);
+  let log2e = k32(0), shift = k32(1), c1 = k32(2), c2 = k32(3), q0 = k32(4), q1 = k32(5), q2 = k32(6), q3 = k32(7), q4 = k32(8), q5 = k32(9), one = k32(10);
+  for (let i = 0; i < n; i += 4) {
+    for (let l: usize = 0; l < 4; l++) {
+      let u = <f64>(next() >> 11) * 1.1102230246251565e-16; // [0, 1)
+      let e = <i32>(next() % 33) - 20;
+      let m = <f32>((1 + u) * Math.pow(2, e) * ((next() & 1) != 0 ? -1 : 1));
+      let d = -85.9 * (<f64>(next() >> 11) * 1.1102230246251565e-16);
+      let a = <f32>(<f64>m + d);
+      if (<f64>a - <f64>m < -85.9) a = m; // rounded out of the range: exp(0) instead
+      store<f32>(PAIRS + (l << 2), a);
+      store<f32>(PAIRS + 16 + (l << 2), m);
+    }
+    let A = v128.load(PAIRS), M = v128.load(PAIRS, 16);
+    let s = f32x4.sub(A, M);
+    let got = expfc(s, subErr32(A, M, s), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+    worst = f64x2.max(worst, ulps32(lo64(got), exp64(f64x2.sub(lo64(A), lo64(M)))));
+    worst = f64x2.max(worst, ulps32(hi64(got), exp64(f64x2.sub(hi64(A), hi64(M)))));
+  }
+  return Math.max(f64x2.extract_lane(worst, 0), f64x2.extract_lane(worst, 1));
 }
 
 /** log64 / exp64 / log32 / exp32 of one value (lane 0), for the special-value tests. */

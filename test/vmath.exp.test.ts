@@ -1,6 +1,8 @@
 // Accuracy of the SIMD exponentials in assembly/vmath.ts, run inside WASM (see test/vmath.ts):
 // - exp32 (f32x4) on every f32 whose exp is finite and nonzero in f32 (both signs), against the
 //   f64 exp of the same value (fastExp64, < 1 f64 ulp: 2^-29 of an f32 ulp);
+// - expfc (f32x4, the softmax and log-sum-exp kernels' exp of x − max with its rounding carried
+//   in) on 10^6 random pairs against the f64 exp of the exact difference;
 // - exp64 (f64x2) on 10^7 random doubles against musl's exp (< 0.51 ulp): ≤ 1 ulp from it is
 //   ≤ 2 ulp from the correctly rounded value;
 // - exp64 on 5000 doubles against mpmath's correctly rounded exp (test/fixtures/gen_vmath.py);
@@ -37,6 +39,13 @@ describe('f32x4 exp', () => {
     expect(worst).toBeLessThan(4);
     expect(worst).toBeLessThan(1);
   }, 300_000);
+
+  test('expfc of a rounded f32 difference x − m with its rounding error: within 1 ulp of exp of the exact difference (10^6 pairs)', () => {
+    m.seed(424242n);
+    const worst = m.randomExpDiff32(1e6);
+    console.log(`expfc: worst ${worst.toFixed(3)} f32 ulp`);
+    expect(worst).toBeLessThan(1);
+  }, 120_000);
 
   test('overflow, underflow and special values on both paths', () => {
     for (const path of [(x: number) => m.one(3, x), (x: number) => m.oneBeside(3, x, NaN)]) {

@@ -12,6 +12,7 @@ import { decode } from './helpers.js';
 export interface Sweeps {
   sweepLog32(from: number, to: number): number;
   sweepExp32(from: number, to: number): number;
+  randomExpDiff32(n: number): number;
   seed(s: bigint): void;
   randomLog64(n: number): number;
   randomExp64(n: number): number;
