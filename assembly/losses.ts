@@ -42,7 +42,7 @@ function lseScalar<T>(x: usize, i: usize, n: usize): void {
 }
 
 /** Elements summed into a block accumulator before it joins the row's sum (as in rowTerms). */
-const LSE_BLOCK: usize = 64;
+export const LSE_BLOCK: usize = 64;
 
 const laneMax = new StaticArray<f64>(4);
 const laneSum = new StaticArray<f64>(4);
@@ -85,15 +85,15 @@ const laneCount = new StaticArray<f64>(4);
 
 /** exp of the lanes of d (f64) in (−746, lo): the terms the fast exp does not cover; 0 elsewhere. */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function tinyExp(d0: f64, d1: f64, lo: f64): v128 {
+@inline export function tinyExp(d0: f64, d1: f64, lo: f64): v128 {
   let e0 = d0 < lo && d0 > -746 ? Math.exp(d0) : 0;
   let e1 = d1 < lo && d1 > -746 ? Math.exp(d1) : 0;
   return f64x2.replace_lane(f64x2.splat(e0), 1, e1);
 }
 
 /** Constants of the lse kernels, loaded into locals before their loops (see assembly/vlog.ts). */
-const LSE_K64: usize = memory.data<f64>([-708.0, -708.0, Infinity, Infinity, 1.0, 1.0], 16);
-const LSE_K32: usize = memory.data<f32>([EXP32_LO, EXP32_LO, EXP32_LO, EXP32_LO, Infinity, Infinity, Infinity, Infinity, 1.0, 1.0, 1.0, 1.0], 16);
+export const LSE_K64: usize = memory.data<f64>([-708.0, -708.0, Infinity, Infinity, 1.0, 1.0], 16);
+export const LSE_K32: usize = memory.data<f32>([EXP32_LO, EXP32_LO, EXP32_LO, EXP32_LO, Infinity, Infinity, Infinity, Infinity, 1.0, 1.0, 1.0, 1.0], 16);
 
 /**
  * lseRows for f64 data, two f64x2 vectors per step: each lane keeps its own running max M, sum S
@@ -277,14 +277,14 @@ export function lseRows<T>(x: usize, rows: i32, classes: i32, max: usize, rest: 
  * difference (to an ulp or two), where exp(fl(x − m)) would be off by |x − m|·2^-53 relative.
  */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function diffErr(x: v128, m: v128, rest: v128, s: v128, d: v128): v128 {
+@inline export function diffErr(x: v128, m: v128, rest: v128, s: v128, d: v128): v128 {
   let c = f64x2.add(subErr64(x, m, s), subErr64(s, rest, d));
   return v128.and(c, f64x2.eq(c, c));
 }
 
 /** exp(d)·(1 + c): exp of d + c, c a correction below d's ulp. */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function expC(d: v128, c: v128): v128 {
+@inline export function expC(d: v128, c: v128): v128 {
   let e = exp64(d);
   return f64x2.add(e, f64x2.mul(e, c));
 }
@@ -294,7 +294,7 @@ export function lseRows<T>(x: usize, rows: i32, classes: i32, max: usize, rest: 
  * constant at each use): f64 1/ln 2, 1.5·2^52 (adding it rounds to an integer held in the low
  * bits), ln 2, −87 (below it exp is not a normal f32); the f32 polynomial's are EXP32_K's.
  */
-const SOFTMAX_K: usize = memory.data<f64>([
+export const SOFTMAX_K: usize = memory.data<f64>([
   1.4426950408889634, 1.4426950408889634, 6755399441055744.0, 6755399441055744.0,
   0.6931471805599453, 0.6931471805599453, -87.0, -87.0,
 ], 16);

@@ -26,6 +26,14 @@
  *   offset   the class index of the block's first element (nonzero only for pieces of a long
  *            row); WASM only: the TS twin always sees whole rows
  *   i32, f64, bool   a scalar, the same for the whole call (bool passes as 0/1 to WASM)
+ *
+ * Column kernels (module 'columns', K-dimensional inputs: PyTorch's (N, C, d1, …, dk), class axis
+ * 1) have a `positions` argument, S = d1·…·dk: their data are rows × classes × positions, element
+ * (r, c, s) at (r·classes + c)·positions + s, and their "row" arrays (row, row?, rowOut) hold one
+ * f64 per position, rows × positions, (r, s) at r·positions + s. The glue streams them in blocks
+ * (rows, positions [s0, s1), classes [c0, c1)) copied compactly into scratch (./wasm.ts); `offset`
+ * is then the block's first class.
+ *   positions  the number of positions per class in the block
  */
 
 export type Role =
@@ -40,6 +48,7 @@ export type Role =
   | 'rowOut'
   | 'rows'
   | 'classes'
+  | 'positions'
   | 'offset'
   | 'i32'
   | 'f64'
@@ -61,7 +70,7 @@ export interface Descriptor {
    */
   readonly combine?: 'add' | 'lse';
   /** The AssemblyScript module (under assembly/) that defines the generic kernel `<name><T>`. */
-  readonly module: 'measures' | 'losses' | 'grads' | 'focal';
+  readonly module: 'measures' | 'losses' | 'grads' | 'focal' | 'columns';
   /**
    * [f32, f64]: below this many elements (rows × classes) the `xentropy` entry runs the TS twin,
    * since copying into WASM costs more than it saves there. Measured per function and dtype by
@@ -349,6 +358,89 @@ export const KERNELS = {
       ['sum', 'rowOut'],
     ],
   },
+  /** lseRows along the class axis: max[r, s], rest[r, s], the two parts of log Σ_c exp x[r, c, s]. */
+  lseCols: {
+    module: 'columns',
+    crossover: [64, 64],
+    combine: 'lse',
+    args: [
+      ['x', 'elem'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['positions', 'positions'],
+      ['max', 'rowOut'],
+      ['rest', 'rowOut'],
+    ],
+  },
+  /** countAbove along the class axis: count[r, s] = #{c : x[r, c, s] > threshold[r, s]}. */
+  countAboveCols: {
+    module: 'columns',
+    crossover: [256, 256],
+    args: [
+      ['x', 'elem'],
+      ['threshold', 'row'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['positions', 'positions'],
+      ['count', 'rowOut'],
+    ],
+  },
+  /** softmaxRows along the class axis: out[r, c, s] = (x[r, c, s] − max[r, s]) − rest[r, s], or its exp. */
+  softmaxCols: {
+    module: 'columns',
+    crossover: [192, 256],
+    args: [
+      ['x', 'elem'],
+      ['max', 'row'],
+      ['rest', 'row'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['positions', 'positions'],
+      ['log', 'bool'],
+      ['out', 'out'],
+    ],
+  },
+  /** softTargetRows along the class axis: loss[r, s], mass[r, s] (per-position scales). */
+  softTargetCols: {
+    module: 'columns',
+    crossover: [64, 64],
+    args: [
+      ['x', 'elem'],
+      ['target', 'elem?'],
+      ['classWeight', 'col?'],
+      ['max', 'row'],
+      ['rest', 'row'],
+      ['targetScale', 'row'],
+      ['uniform', 'row'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['positions', 'positions'],
+      ['loss', 'rowOut'],
+      ['mass', 'rowOut'],
+    ],
+  },
+  /** softmaxGradRows along the class axis: grad[r, c, s] (per-position scales and labels). */
+  softmaxGradCols: {
+    module: 'columns',
+    crossover: [64, 64],
+    args: [
+      ['x', 'elem'],
+      ['target', 'elem?'],
+      ['classWeight', 'col?'],
+      ['max', 'row'],
+      ['rest', 'row'],
+      ['softmaxScale', 'row'],
+      ['label', 'row?'],
+      ['labelScale', 'row'],
+      ['targetScale', 'row'],
+      ['uniform', 'row'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['positions', 'positions'],
+      ['offset', 'offset'],
+      ['grad', 'out'],
+    ],
+  },
 } as const satisfies Record<string, Descriptor>;
 
 export type KernelTable = typeof KERNELS;
@@ -367,6 +459,7 @@ export const AS_TYPES = {
   rowOut: 'usize',
   rows: 'i32',
   classes: 'i32',
+  positions: 'i32',
   offset: 'i32',
   i32: 'i32',
   f64: 'f64',

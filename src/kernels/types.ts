@@ -34,6 +34,7 @@ interface RoleTypes<E> {
   rowOut: Float64Array;
   rows: number;
   classes: number;
+  positions: number;
   i32: number;
   f64: number;
   bool: boolean;
@@ -77,4 +78,4 @@ export type WasmKernelExports = {
 };
 
 /** Roles whose argument is an array (a scratch slot in the WASM glue). */
-export type ArrayRole = Exclude<Role, 'rows' | 'classes' | 'offset' | 'i32' | 'f64' | 'bool'>;
+export type ArrayRole = Exclude<Role, 'rows' | 'classes' | 'positions' | 'offset' | 'i32' | 'f64' | 'bool'>;

@@ -55,6 +55,8 @@ interface Plan {
   rowsAt: number;
   classesAt: number;
   offsetAt: number;
+  /** A column kernel's `positions` argument (-1: a row kernel). */
+  positionsAt: number;
   /** The export's arguments for the current block, and the in-place addresses of `elems`. */
   argv: number[];
   direct: number[];
@@ -87,6 +89,7 @@ function planOf(name: string, d: Descriptor, slots: number): Plan {
     rowsAt: at('rows'),
     classesAt: at('classes'),
     offsetAt: at('offset'),
+    positionsAt: at('positions'),
     argv: new Array<number>(placed.length).fill(0),
     direct: new Array<number>(elems.length).fill(-1),
   };
@@ -235,14 +238,24 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     const large = (args: Args, n: number) => {
       const single = singleOf(plan, args);
       if (n < (single ? below32 : below64)) return twin(args);
+      if (plan.positionsAt >= 0) {
+        const ok = streamColumns(plan, args, single, single ? f32Export : f64Export);
+        return plan.flag ? ok : undefined;
+      }
       if (plan.whole && (args.classes as number) > CHUNK) return false;
       const ok = stream(plan, args, single, single ? f32Export : f64Export);
       return plan.flag ? ok : plan.whole || undefined;
     };
-    kernels[name] = (args: Args) => {
-      const n = (args.rows as number) * (args.classes as number);
-      return n < least ? twin(args) : large(args, n);
-    };
+    kernels[name] =
+      plan.positionsAt < 0
+        ? (args: Args) => {
+            const n = (args.rows as number) * (args.classes as number);
+            return n < least ? twin(args) : large(args, n);
+          }
+        : (args: Args) => {
+            const n = (args.rows as number) * (args.classes as number) * (args.positions as number);
+            return n < least ? twin(args) : large(args, n);
+          };
   }
 
   /**
@@ -338,6 +351,145 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     } else {
       for (let r = 0; r < rows; r++) {
         for (let off = 0; off < classes; off += CHUNK) block(r, 1, r * classes + off, Math.min(CHUNK, classes - off), off);
+      }
+    }
+    return bad === 0;
+  }
+
+  /**
+   * The per-call set-up both streams share: scalars and slot addresses in `argv` (0 for an absent
+   * array), and `direct`: the byte address of each per-element input read in place (a live
+   * `alloc` block of this memory with the kernel's element type), or -1. (The API layer has
+   * rejected every other view of alloc memory.)
+   */
+  function prepare(plan: Plan, args: Args, single: boolean): void {
+    views();
+    const { argv, direct } = plan;
+    for (const a of plan.scalars) argv[a.index] = a.role === 'bool' ? (args[a.name] ? 1 : 0) : (args[a.name] as number);
+    for (const a of plan.arrays) argv[a.index] = args[a.name] === null ? 0 : slot(a.slot);
+    for (let i = 0; i < plan.elems.length; i++) {
+      direct[i] = -1;
+      const x = args[plan.elems[i].name] as FloatArray | null;
+      if (x === null || x instanceof Half || bufferOf(x) !== buffer || (typedArrayTag(x) === 'Float32Array') !== single) continue;
+      const b = memoryOf(x);
+      if (typeof b === 'object' && b.owner === buffers) direct[i] = byteOffsetOf(x);
+    }
+  }
+
+  /**
+   * Runs a column kernel (rows × classes × positions, class axis in the middle) in blocks that
+   * fit the scratch region, without transposing: a block is rows [r0, r0 + k), positions
+   * [s0, s0 + w) and classes [c0, c0 + cs), copied into scratch compactly as a k × cs × w array
+   * (whole rows: one contiguous copy; otherwise cs runs of w elements), its per-element outputs
+   * copied back the same way. Whole rows when a row (classes × positions) fits in a slot;
+   * otherwise up to max(⌊CHUNK / classes⌋, 16) positions at a time, and the class axis in pieces
+   * when even those do not fit, whose per-position outputs are combined as a long row's are.
+   */
+  function streamColumns(plan: Plan, args: Args, single: boolean, f: Export): boolean {
+    const rows = args.rows as number;
+    const classes = args.classes as number;
+    const S = args.positions as number;
+    const lse = plan.combine === 'lse';
+    for (let i = 0; i < plan.rowOuts.length; i++)
+      (args[plan.rowOuts[i].name] as Float64Array).fill(lse && i === 0 ? -Infinity : 0, 0, rows * S);
+    if (rows === 0 || classes === 0 || S === 0) return true;
+    const width = single ? 4 : 8;
+    prepare(plan, args, single);
+    const { argv, direct } = plan;
+    let bad = 0;
+    let colsAt = -1;
+    let colsLen = -1;
+    const rowSize = classes * S;
+
+    const block = (r0: number, k: number, s0: number, w: number, c0: number, cs: number): void => {
+      const whole = w === S; // every position of classes [c0, c0 + cs) (of k whole rows): contiguous
+      const start = r0 * rowSize + c0 * S + s0; // the block's first element
+      const n = k * cs * w;
+      for (let i = 0; i < plan.elems.length; i++) {
+        const a = plan.elems[i];
+        const x = args[a.name] as FloatArray | Half | null;
+        if (x === null) continue;
+        const at = slot(a.slot);
+        if (x instanceof Half) {
+          if (whole) setInto(u16, new Uint16Array(bufferOf(x.bits), byteOffsetOf(x.bits) + start * 2, n), at >>> 1);
+          else for (let c = 0; c < cs; c++) for (let j = 0; j < w; j++) u16[(at >>> 1) + c * w + j] = x.bits[start + c * S + j];
+          ex.widenHalf(at, n, single ? 0 : 1);
+          argv[a.index] = at;
+        } else if (whole && direct[i] >= 0) argv[a.index] = direct[i] + start * width;
+        else {
+          argv[a.index] = at;
+          const mem = single ? f32 : f64;
+          const d = at / width;
+          if (whole) copy(mem, d, x, start, n);
+          else for (let c = 0; c < cs; c++) copy(mem, d + c * w, x, start + c * S, w);
+        }
+      }
+      if (colsAt !== c0 || colsLen !== cs) {
+        for (const a of plan.cols) {
+          const x = args[a.name] as Float64Array | null;
+          if (x !== null) copy(f64, slot(a.slot) >>> 3, x, c0, cs);
+        }
+        colsAt = c0;
+        colsLen = cs;
+      }
+      const q0 = r0 * S + s0; // the block's first position
+      const m = k * w; // its positions (k = 1 unless w = S)
+      for (const a of plan.rowIns) {
+        const x = args[a.name] as Float64Array | null;
+        if (x !== null) copy(f64, slot(a.slot) >>> 3, x, q0, m);
+      }
+      argv[plan.rowsAt] = k;
+      argv[plan.classesAt] = cs;
+      argv[plan.positionsAt] = w;
+      if (plan.offsetAt >= 0) argv[plan.offsetAt] = c0;
+      bad |= (apply(f, undefined, argv) as number) || 0;
+      for (const a of plan.outs) {
+        const x = args[a.name] as FloatArray | null;
+        if (x === null) continue;
+        const mem = single ? f32 : f64;
+        const d = slot(a.slot) / width;
+        if (whole) copy(x, start, mem, d, n);
+        else for (let c = 0; c < cs; c++) copy(x, start + c * S, mem, d + c * w, w);
+      }
+      if (lse) {
+        const [a, b] = plan.rowOuts;
+        const mx = args[a.name] as Float64Array;
+        const rest = args[b.name] as Float64Array;
+        const oa = slot(a.slot) >>> 3;
+        const ob = slot(b.slot) >>> 3;
+        for (let j = 0; j < m; j++) mergeLse(mx, rest, q0 + j, f64[oa + j], f64[ob + j]);
+      } else {
+        for (const a of plan.rowOuts) {
+          const x = args[a.name] as Float64Array;
+          const o = slot(a.slot) >>> 3;
+          for (let j = 0; j < m; j++) x[q0 + j] += f64[o + j];
+        }
+      }
+    };
+
+    if (rowSize <= CHUNK) {
+      const per = Math.floor(CHUNK / rowSize);
+      for (let r0 = 0; r0 < rows; r0 += per) block(r0, Math.min(per, rows - r0), 0, S, 0, classes);
+      return bad === 0;
+    }
+    // A row does not fit. Runs of at least RUN positions with every class (a copy per run costs
+    // about as much as copying RUN elements: shorter runs cost more than the kernel), else every
+    // position of at least RUN classes (one contiguous copy; per-position outputs merged across
+    // the pieces, which costs about as much as RUN elements per position and piece), else both split.
+    const RUN = 64;
+    let w = Math.floor(CHUNK / classes);
+    let cp = classes;
+    if (w < RUN) {
+      cp = Math.floor(CHUNK / S);
+      w = S;
+      if (cp < RUN) {
+        w = 128;
+        cp = Math.floor(CHUNK / w);
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let s0 = 0; s0 < S; s0 += w) {
+        for (let c0 = 0; c0 < classes; c0 += cp) block(r, 1, s0, Math.min(w, S - s0), c0, Math.min(cp, classes - c0));
       }
     }
     return bad === 0;

@@ -1,0 +1,482 @@
+// Column kernels: the loss kernels of ./losses.ts for K-dimensional inputs, PyTorch's (N, C, d1, …, dk)
+// with the class axis 1. A block is `rows` × `classes` × `positions` elements, element (r, c, s)
+// at (r·classes + c)·positions + s; per-position parameters and results ("row" and "rowOut"
+// arrays of the descriptor) are f64, `rows` × `positions`, element (r, s) at r·positions + s.
+// The SIMD lanes run over consecutive positions s: each lane does, class after class, what the
+// row kernels do along a row, so no horizontal reduction is needed and every access is a
+// contiguous vector. `offset` is the class of the block's first class (a long class axis arrives
+// in pieces). Descriptors, argument names and order: src/kernels/table.ts; TS twins:
+// src/kernels/ts-columns.ts.
+
+import { at, EXP32_K, EXP32_LO, expDiff, expf, expPoly32, f64at, fastExp64, hi64, lo64, pair, storePair, subErr, subErr32, subErr64 } from './vmath';
+import { diffErr, expC, LSE_BLOCK, LSE_K32, LSE_K64, SOFTMAX_K, tinyExp } from './losses';
+
+/** exp(m − mn) when the lane's max grew from m to mn, else 1 (also for −∞ → −∞). */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function rescale(m: f32, mn: f32): f64 {
+  return mn > m ? Math.exp(<f64>m - <f64>mn) : 1;
+}
+
+// ---- lanes ---------------------------------------------------------------------------------------
+
+/** Four f32 elements from ptr; with fewer `lanes` (a block's last positions), the missing lanes repeat lane 0. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function load4(ptr: usize, lanes: usize): v128 {
+  if (lanes >= 4) return v128.load(ptr);
+  let v = f32x4.splat(load<f32>(ptr));
+  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(ptr, 4));
+  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(ptr, 8));
+  return v;
+}
+
+/** Four f64 per-position values from ptr as two f64x2 (lo: lanes 0, 1; hi: 2, 3), missing lanes repeating lane 0. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function lo4(ptr: usize, lanes: usize): v128 {
+  return lanes >= 2 ? v128.load(ptr) : f64x2.splat(load<f64>(ptr));
+}
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function hi4(ptr: usize, lanes: usize): v128 {
+  if (lanes >= 4) return v128.load(ptr, 16);
+  if (lanes == 3) return f64x2.replace_lane(f64x2.splat(load<f64>(ptr, 16)), 1, load<f64>(ptr));
+  return f64x2.splat(load<f64>(ptr));
+}
+
+/** Stores the first `lanes` f32 lanes of v at ptr. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function store4(ptr: usize, v: v128, lanes: usize): void {
+  if (lanes >= 4) {
+    v128.store(ptr, v);
+    return;
+  }
+  store<f32>(ptr, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
+  if (lanes > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
+}
+
+// ---- log-sum-exp over the class axis ---------------------------------------------------------------
+
+/** The state of one position's log-sum-exp in progress: max m, sum s of the others (lseScalar's). */
+let stM: f64 = -Infinity;
+let stS: f64 = 0;
+
+/**
+ * Adds n elements, from element i on, `stride` apart, to the state (stM, stS): lseScalar of
+ * ./losses.ts along a column. The scalar path: a block's odd last class, and positions holding
+ * +∞ or NaN.
+ */
+function lseStrided<T>(x: usize, i: usize, n: usize, stride: usize): void {
+  let m = stM, s = stS;
+  for (let j: usize = 0; j < n; j++) {
+    let v = at<T>(x, i + j * stride);
+    if (v > m) {
+      s = (s + 1) * expDiff(m, v);
+      m = v;
+    } else if (v == m) {
+      s += 1;
+    } else {
+      s += expDiff(v, m);
+    }
+  }
+  stM = m;
+  stS = s;
+}
+
+const laneMax = new StaticArray<f64>(4);
+const laneSum = new StaticArray<f64>(4);
+const laneCount = new StaticArray<f64>(4);
+const laneFin = new StaticArray<i32>(4);
+
+/**
+ * Each lane's state — max M, sum S of the terms below M, count C of the elements equal to M —
+ * as one position's parts: (M, log1p((C − 1) + S)), what lseRows's `finish` makes of one lane,
+ * after the classes from `done` on (the odd last one) are added by the scalar path. A lane that met
+ * +∞ or NaN is redone on the scalar path.
+ */
+function finishLanes<T>(x: usize, base: usize, s: usize, lanes: usize, classes: usize, W: usize, done: usize, maxOut: usize, restOut: usize, q: usize): void {
+  for (let k = 0; k < <i32>lanes; k++) {
+    let l = <usize>k;
+    if (unchecked(laneFin[k]) == 0) {
+      stM = -Infinity;
+      stS = 0;
+      lseStrided<T>(x, base + s + l, classes, W);
+    } else {
+      let m = unchecked(laneMax[k]);
+      stM = m;
+      stS = m == -Infinity ? 0 : unchecked(laneCount[k]) - 1 + unchecked(laneSum[k]);
+      lseStrided<T>(x, base + done * W + s + l, classes - done, W);
+    }
+    store<f64>(maxOut + ((q + l) << 3), stM);
+    store<f64>(restOut + ((q + l) << 3), Math.log1p(stS));
+  }
+}
+
+/**
+ * lseCols for f32 data: lseRows32's step with its lanes over four consecutive positions, its two
+ * vectors two consecutive classes (so each lane sees its position's classes in order, two at a
+ * time, as a row lane sees every fourth element): the same exp (expf with the TwoSum carry), the
+ * same pairs of terms added in f32 and widened into f64 sums, blocks of LSE_BLOCK classes.
+ */
+function lseCols32(x: usize, rows: i32, classes: i32, positions: i32, maxOut: usize, restOut: usize): void {
+  let C = <usize>classes, W = <usize>positions;
+  let lo = v128.load(LSE_K32), inf = v128.load(LSE_K32, 16), one = v128.load(LSE_K32, 32);
+  let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
+  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96), q3 = v128.load(EXP32_K, 112);
+  let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
+  let step = W << 2;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let base = r * C * W;
+    for (let s: usize = 0; s < W; s += 4) {
+      let lanes = min(W - s, 4);
+      let M = f32x4.splat(-Infinity);
+      let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
+      let Cn = f32x4.splat(0);
+      let fin = i32x4.splat(-1);
+      let c: usize = 0;
+      let p = x + ((base + s) << 2);
+      while (c + 2 <= C) {
+        let stop = min(c + LSE_BLOCK, C);
+        let B0 = f64x2.splat(0), B1 = f64x2.splat(0);
+        for (; c + 2 <= stop; c += 2, p += step << 1) {
+          let a = load4(p, lanes), b = load4(p + step, lanes);
+          fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
+          let mx = f32x4.pmax(a, b);
+          if (v128.any_true(f32x4.gt(mx, M))) {
+            let Mn = f32x4.pmax(M, mx);
+            let grew = f32x4.gt(Mn, M);
+            let f0 = rescale(f32x4.extract_lane(M, 0), f32x4.extract_lane(Mn, 0));
+            let f1 = rescale(f32x4.extract_lane(M, 1), f32x4.extract_lane(Mn, 1));
+            let f2 = rescale(f32x4.extract_lane(M, 2), f32x4.extract_lane(Mn, 2));
+            let f3 = rescale(f32x4.extract_lane(M, 3), f32x4.extract_lane(Mn, 3));
+            let F0 = f64x2.replace_lane(f64x2.splat(f0), 1, f1);
+            let F1 = f64x2.replace_lane(f64x2.splat(f2), 1, f3);
+            let old = v128.and(Cn, grew);
+            S0 = f64x2.mul(f64x2.add(S0, lo64(old)), F0);
+            S1 = f64x2.mul(f64x2.add(S1, hi64(old)), F1);
+            Cn = v128.andnot(Cn, grew);
+            B0 = f64x2.mul(B0, F0);
+            B1 = f64x2.mul(B1, F1);
+            M = Mn;
+          }
+          let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
+          let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
+          Cn = f32x4.add(Cn, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
+          let ea = expf(f32x4.pmax(lo, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+          let eb = expf(f32x4.pmax(lo, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+          ea = f32x4.add(ea, f32x4.mul(ea, subErr32(a, M, da)));
+          eb = f32x4.add(eb, f32x4.mul(eb, subErr32(b, M, db)));
+          let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
+          ea = v128.and(ea, v128.andnot(ga, qa));
+          eb = v128.and(eb, v128.andnot(gb, qb));
+          let e = f32x4.add(ea, eb);
+          B0 = f64x2.add(B0, lo64(e));
+          B1 = f64x2.add(B1, hi64(e));
+          if (!i32x4.all_true(v128.and(ga, gb))) {
+            let wa0 = f64x2.sub(lo64(a), lo64(M)), wa1 = f64x2.sub(hi64(a), hi64(M));
+            let wb0 = f64x2.sub(lo64(b), lo64(M)), wb1 = f64x2.sub(hi64(b), hi64(M));
+            let L = <f64>EXP32_LO;
+            B0 = f64x2.add(B0, f64x2.add(tinyExp(f64x2.extract_lane(wa0, 0), f64x2.extract_lane(wa0, 1), L), tinyExp(f64x2.extract_lane(wb0, 0), f64x2.extract_lane(wb0, 1), L)));
+            B1 = f64x2.add(B1, f64x2.add(tinyExp(f64x2.extract_lane(wa1, 0), f64x2.extract_lane(wa1, 1), L), tinyExp(f64x2.extract_lane(wb1, 0), f64x2.extract_lane(wb1, 1), L)));
+          }
+        }
+        S0 = f64x2.add(S0, B0);
+        S1 = f64x2.add(S1, B1);
+      }
+      unchecked((laneMax[0] = <f64>f32x4.extract_lane(M, 0)));
+      unchecked((laneMax[1] = <f64>f32x4.extract_lane(M, 1)));
+      unchecked((laneMax[2] = <f64>f32x4.extract_lane(M, 2)));
+      unchecked((laneMax[3] = <f64>f32x4.extract_lane(M, 3)));
+      unchecked((laneSum[0] = f64x2.extract_lane(S0, 0)));
+      unchecked((laneSum[1] = f64x2.extract_lane(S0, 1)));
+      unchecked((laneSum[2] = f64x2.extract_lane(S1, 0)));
+      unchecked((laneSum[3] = f64x2.extract_lane(S1, 1)));
+      unchecked((laneCount[0] = <f64>f32x4.extract_lane(Cn, 0)));
+      unchecked((laneCount[1] = <f64>f32x4.extract_lane(Cn, 1)));
+      unchecked((laneCount[2] = <f64>f32x4.extract_lane(Cn, 2)));
+      unchecked((laneCount[3] = <f64>f32x4.extract_lane(Cn, 3)));
+      unchecked((laneFin[0] = i32x4.extract_lane(fin, 0)));
+      unchecked((laneFin[1] = i32x4.extract_lane(fin, 1)));
+      unchecked((laneFin[2] = i32x4.extract_lane(fin, 2)));
+      unchecked((laneFin[3] = i32x4.extract_lane(fin, 3)));
+      finishLanes<f32>(x, base, s, lanes, C, W, c, maxOut, restOut, r * W + s);
+    }
+  }
+}
+
+/**
+ * lseCols for f64 data: lseRows64's step with its two lanes over two consecutive positions, its
+ * two vectors two consecutive classes (fastExp64 with the TwoSum carry, tinyExp below −708).
+ */
+function lseCols64(x: usize, rows: i32, classes: i32, positions: i32, maxOut: usize, restOut: usize): void {
+  let C = <usize>classes, W = <usize>positions;
+  let lo = v128.load(LSE_K64), inf = v128.load(LSE_K64, 16), one = v128.load(LSE_K64, 32);
+  let step = W << 3;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let base = r * C * W;
+    for (let s: usize = 0; s < W; s += 2) {
+      let lanes = min(W - s, 2);
+      let M = f64x2.splat(-Infinity);
+      let S = f64x2.splat(0), Cn = f64x2.splat(0);
+      let fin = i64x2.splat(-1);
+      let c: usize = 0;
+      let p = x + ((base + s) << 3);
+      while (c + 2 <= C) {
+        let stop = min(c + LSE_BLOCK, C);
+        let B = f64x2.splat(0);
+        for (; c + 2 <= stop; c += 2, p += step << 1) {
+          let a = lo4(p, lanes), b = lo4(p + step, lanes);
+          fin = v128.and(fin, v128.and(f64x2.lt(a, inf), f64x2.lt(b, inf)));
+          let mx = f64x2.pmax(a, b);
+          if (v128.any_true(f64x2.gt(mx, M))) {
+            let Mn = f64x2.pmax(M, mx);
+            let grew = f64x2.gt(Mn, M);
+            let m0 = f64x2.extract_lane(M, 0), n0 = f64x2.extract_lane(Mn, 0);
+            let m1 = f64x2.extract_lane(M, 1), n1 = f64x2.extract_lane(Mn, 1);
+            let f = f64x2.replace_lane(f64x2.splat(n0 > m0 ? expDiff(m0, n0) : 1), 1, n1 > m1 ? expDiff(m1, n1) : 1);
+            S = f64x2.mul(f64x2.add(S, v128.and(Cn, grew)), f);
+            Cn = v128.andnot(Cn, grew);
+            B = f64x2.mul(B, f);
+            M = Mn;
+          }
+          let da = f64x2.sub(a, M), db = f64x2.sub(b, M);
+          let qa = f64x2.eq(a, M), qb = f64x2.eq(b, M);
+          Cn = f64x2.add(Cn, f64x2.add(v128.and(qa, one), v128.and(qb, one)));
+          let ea = fastExp64(f64x2.pmax(lo, da)), eb = fastExp64(f64x2.pmax(lo, db));
+          ea = f64x2.add(ea, f64x2.mul(ea, subErr64(a, M, da)));
+          eb = f64x2.add(eb, f64x2.mul(eb, subErr64(b, M, db)));
+          let ga = f64x2.ge(da, lo), gb = f64x2.ge(db, lo);
+          ea = v128.and(ea, v128.andnot(ga, qa));
+          eb = v128.and(eb, v128.andnot(gb, qb));
+          B = f64x2.add(B, f64x2.add(ea, eb));
+          if (!i64x2.all_true(v128.and(ga, gb))) {
+            B = f64x2.add(B, tinyExp(f64x2.extract_lane(da, 0), f64x2.extract_lane(da, 1), -708));
+            B = f64x2.add(B, tinyExp(f64x2.extract_lane(db, 0), f64x2.extract_lane(db, 1), -708));
+          }
+        }
+        S = f64x2.add(S, B);
+      }
+      unchecked((laneMax[0] = f64x2.extract_lane(M, 0)));
+      unchecked((laneMax[1] = f64x2.extract_lane(M, 1)));
+      unchecked((laneSum[0] = f64x2.extract_lane(S, 0)));
+      unchecked((laneSum[1] = f64x2.extract_lane(S, 1)));
+      unchecked((laneCount[0] = f64x2.extract_lane(Cn, 0)));
+      unchecked((laneCount[1] = f64x2.extract_lane(Cn, 1)));
+      unchecked((laneFin[0] = <i32>i64x2.extract_lane(fin, 0)));
+      unchecked((laneFin[1] = <i32>i64x2.extract_lane(fin, 1)));
+      finishLanes<f64>(x, base, s, lanes, C, W, c, maxOut, restOut, r * W + s);
+    }
+  }
+}
+
+/** lseRows along the class axis: max[r, s] and rest[r, s], the two parts of log Σ_c exp x[r, c, s]. */
+export function lseCols<T>(x: usize, rows: i32, classes: i32, positions: i32, max: usize, rest: usize): void {
+  if (sizeof<T>() == 8) lseCols64(x, rows, classes, positions, max, rest);
+  else lseCols32(x, rows, classes, positions, max, rest);
+}
+
+// ---- softmax and log-softmax -----------------------------------------------------------------------
+
+/**
+ * softmaxCols for f32 data: softmaxRows32's arithmetic, element for element (d in f64, the range
+ * reduction in f64, Cephes' f32 polynomial; a vector with a lane outside exp's normal range takes
+ * Math.exp per lane), with max and rest per lane.
+ */
+function softmaxCols32(x: usize, max: usize, rest: usize, rows: i32, classes: i32, positions: i32, log: bool, out: usize): void {
+  let C = <usize>classes, W = <usize>positions;
+  let invLn2 = v128.load(SOFTMAX_K), shift = v128.load(SOFTMAX_K, 16), ln2 = v128.load(SOFTMAX_K, 32), floor = v128.load(SOFTMAX_K, 48);
+  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96);
+  let q3 = v128.load(EXP32_K, 112), q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144), one = v128.load(EXP32_K, 160);
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let base = r * C * W;
+    for (let c: usize = 0; c < C; c++) {
+      for (let s: usize = 0; s < W; s += 4) {
+        let lanes = min(W - s, 4);
+        let pq = (r * W + s) << 3;
+        let Mx0 = lo4(max + pq, lanes), Mx1 = hi4(max + pq, lanes);
+        let L0 = lo4(rest + pq, lanes), L1 = hi4(rest + pq, lanes);
+        let i = base + c * W + s;
+        let a = load4(x + (i << 2), lanes);
+        let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx0), L0);
+        let d1 = f64x2.sub(f64x2.sub(hi64(a), Mx1), L1);
+        if (log) {
+          store4(out + (i << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(d0), f32x4.demote_f64x2_zero(d1), 0, 1, 4, 5), lanes);
+          continue;
+        }
+        if (!i64x2.all_true(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
+          for (let j: usize = 0; j < lanes; j++) {
+            store<f32>(out + ((i + j) << 2), <f32>Math.exp(at<f32>(x, i + j) - f64at(max, r * W + s + j) - f64at(rest, r * W + s + j)));
+          }
+          continue;
+        }
+        let k0 = f64x2.add(f64x2.mul(d0, invLn2), shift), k1 = f64x2.add(f64x2.mul(d1, invLn2), shift);
+        let r0 = f64x2.sub(d0, f64x2.mul(f64x2.sub(k0, shift), ln2));
+        let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
+        let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
+        let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6);
+        store4(out + (i << 2), i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23)), lanes);
+      }
+    }
+  }
+}
+
+/** out[r, c, s] = (x − max[r, s]) − rest[r, s] (log) or its exp: softmaxRows along the class axis. */
+export function softmaxCols<T>(x: usize, max: usize, rest: usize, rows: i32, classes: i32, positions: i32, log: bool, out: usize): void {
+  if (sizeof<T>() == 4) return softmaxCols32(x, max, rest, rows, classes, positions, log, out);
+  let C = <usize>classes, W = <usize>positions;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let base = r * C * W;
+    for (let c: usize = 0; c < C; c++) {
+      for (let s: usize = 0; s < W; s += 2) {
+        let last = s + 1 == W;
+        let Mx = pair<f64>(max, r * W + s, last), L = pair<f64>(rest, r * W + s, last);
+        let i = base + c * W + s;
+        let v = pair<T>(x, i, last);
+        let s1 = f64x2.sub(v, Mx);
+        let d = f64x2.sub(s1, L);
+        let e = diffErr(v, Mx, L, s1, d);
+        storePair<T>(out, i, log ? f64x2.add(d, e) : expC(d, e), last);
+      }
+    }
+  }
+}
+
+// ---- soft targets and the gradient --------------------------------------------------------------------
+
+/** Stores both lanes of v at element q of an f64 array, or lane 0 alone when `last`. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function storeF64(ptr: usize, q: usize, v: v128, last: bool): void {
+  if (last) store<f64>(ptr + (q << 3), f64x2.extract_lane(v, 0));
+  else v128.store(ptr + (q << 3), v);
+}
+
+/**
+ * softTargetRows along the class axis: with c = classWeight[c]·(targetScale[r, s]·target[r, c, s] + uniform[r, s]),
+ * loss[r, s] = Σ_c c·((max − x) + rest), mass[r, s] = Σ_c c, summed class after class as the row
+ * kernel does; both 0 at a position whose targetScale and uniform are 0.
+ */
+export function softTargetCols<T>(
+  x: usize, target: usize, classWeight: usize, max: usize, rest: usize, targetScale: usize, uniform: usize,
+  rows: i32, classes: i32, positions: i32, loss: usize, mass: usize,
+): void {
+  let C = <usize>classes, W = <usize>positions;
+  let zero = f64x2.splat(0);
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let base = r * C * W;
+    for (let s: usize = 0; s < W; s += 2) {
+      let last = s + 1 == W;
+      let q = r * W + s;
+      let Mx = pair<f64>(max, q, last), L = pair<f64>(rest, q, last);
+      let A = pair<f64>(targetScale, q, last), B = pair<f64>(uniform, q, last);
+      let S = zero, Cs = zero;
+      for (let c: usize = 0; c < C; c++) {
+        let i = base + c * W + s;
+        let cj = B;
+        if (target) cj = f64x2.add(cj, f64x2.mul(A, pair<T>(target, i, last)));
+        if (classWeight) cj = f64x2.mul(cj, f64x2.splat(f64at(classWeight, c)));
+        S = f64x2.add(S, f64x2.mul(cj, f64x2.add(f64x2.sub(Mx, pair<T>(x, i, last)), L)));
+        Cs = f64x2.add(Cs, cj);
+      }
+      // a position with no target mass (an ignored one): 0, as PyTorch masks it (0·∞ would be NaN)
+      let dead = v128.and(f64x2.eq(A, zero), f64x2.eq(B, zero));
+      storeF64(loss, q, v128.andnot(S, dead), last);
+      storeF64(mass, q, v128.andnot(Cs, dead), last);
+    }
+  }
+}
+
+/**
+ * softmaxGradRows along the class axis, element for element the row kernel's arithmetic:
+ * grad = softmaxScale·p − classWeight[c]·(targetScale·target + uniform) − [offset + c = label]·labelScale;
+ * the label's element formed again with its p − 1 part as expm1; exactly 0 at a position whose
+ * four scales are 0; class weights read only at positions with a target or uniform term.
+ */
+export function softmaxGradCols<T>(
+  x: usize, target: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
+  targetScale: usize, uniform: usize, rows: i32, classes: i32, positions: i32, offset: i32, grad: usize,
+): void {
+  let C = <usize>classes, W = <usize>positions;
+  let zero = f64x2.splat(0);
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let base = r * C * W;
+    // every element, class after class, the positions innermost (the input's own order) …
+    for (let c: usize = 0; c < C; c++) {
+      let w = classWeight ? f64x2.splat(f64at(classWeight, c)) : zero;
+      for (let s: usize = 0; s < W; s += 2) {
+        let last = s + 1 == W;
+        let q = r * W + s;
+        let Mx = pair<f64>(max, q, last), L = pair<f64>(rest, q, last), G = pair<f64>(softmaxScale, q, last);
+        let A = pair<f64>(targetScale, q, last), B = pair<f64>(uniform, q, last);
+        let weighted = v128.not(v128.and(f64x2.eq(A, zero), f64x2.eq(B, zero)));
+        let i = base + c * W + s;
+        let cc = B;
+        if (target) cc = f64x2.add(cc, f64x2.mul(A, pair<T>(target, i, last)));
+        if (classWeight) cc = v128.bitselect(f64x2.mul(cc, w), cc, weighted);
+        let v = pair<T>(x, i, last);
+        let s1 = f64x2.sub(v, Mx);
+        let d = f64x2.sub(s1, L);
+        storePair<T>(grad, i, f64x2.sub(f64x2.mul(G, expC(d, diffErr(v, Mx, L, s1, d))), cc), last);
+      }
+    }
+    // … then each position's label element, or its zeros
+    for (let s: usize = 0; s < W; s++) {
+      let p = r * W + s;
+      let g0 = f64at(softmaxScale, p), a0 = f64at(targetScale, p), b0 = f64at(uniform, p), ls = f64at(labelScale, p);
+      if (g0 == 0 && a0 == 0 && b0 == 0 && (!label || ls == 0)) {
+        // a position that carries no weight (an ignored one): exactly 0 (0·exp(NaN) would be NaN)
+        for (let c: usize = 0; c < C; c++) {
+          let i = base + c * W + s;
+          if (sizeof<T>() == 8) store<f64>(grad + (i << 3), 0);
+          else store<f32>(grad + (i << 2), 0);
+        }
+        continue;
+      }
+      if (!label) continue;
+      let col = <i64>f64at(label, p) - <i64>offset;
+      if (col < 0 || col >= <i64>classes) continue;
+      let k = base + <usize>col * W + s;
+      let cv = b0;
+      if (target) cv += a0 * at<T>(target, k);
+      if (classWeight && (a0 != 0 || b0 != 0)) cv *= f64at(classWeight, <usize>col);
+      let xk = at<T>(x, k), m = f64at(max, p), lr = f64at(rest, p);
+      let s1 = xk - m, d = s1 - lr;
+      let e = subErr(xk, m, s1) + subErr(s1, lr, d);
+      if (e - e != 0) e = 0;
+      let pk = Math.exp(d);
+      let g = (g0 - ls) * (pk + pk * e) + ls * (Math.expm1(d) + pk * e) - cv;
+      if (sizeof<T>() == 8) store<f64>(grad + (k << 3), g);
+      else store<f32>(grad + (k << 2), <f32>g);
+    }
+  }
+}
+
+// ---- ranks ----------------------------------------------------------------------------------------
+
+/** count[r, s] = the number of classes c with x[r, c, s] > threshold[r, s] (countAbove along the class axis). */
+export function countAboveCols<T>(x: usize, threshold: usize, rows: i32, classes: i32, positions: i32, count: usize): void {
+  let C = <usize>classes, W = <usize>positions;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let base = r * C * W;
+    if (sizeof<T>() == 4) {
+      for (let s: usize = 0; s < W; s += 4) {
+        let lanes = min(W - s, 4);
+        let pq = threshold + ((r * W + s) << 3);
+        let t = v128.shuffle<u32>(f32x4.demote_f64x2_zero(lo4(pq, lanes)), f32x4.demote_f64x2_zero(hi4(pq, lanes)), 0, 1, 4, 5);
+        let acc = i32x4.splat(0);
+        for (let c: usize = 0; c < C; c++) acc = i32x4.sub(acc, f32x4.gt(load4(x + ((base + c * W + s) << 2), lanes), t));
+        let o = count + ((r * W + s) << 3);
+        store<f64>(o, <f64>i32x4.extract_lane(acc, 0));
+        if (lanes > 1) store<f64>(o, <f64>i32x4.extract_lane(acc, 1), 8);
+        if (lanes > 2) store<f64>(o, <f64>i32x4.extract_lane(acc, 2), 16);
+        if (lanes > 3) store<f64>(o, <f64>i32x4.extract_lane(acc, 3), 24);
+      }
+    } else {
+      for (let s: usize = 0; s < W; s += 2) {
+        let last = s + 1 == W;
+        let q = r * W + s;
+        let t = pair<f64>(threshold, q, last);
+        let acc = i64x2.splat(0);
+        for (let c: usize = 0; c < C; c++) acc = i64x2.sub(acc, f64x2.gt(pair<f64>(x, base + c * W + s, last), t));
+        storeF64(count, q, f64x2.convert_low_i32x4_s(v128.shuffle<u32>(acc, acc, 0, 2, 0, 2)), last);
+      }
+    }
+  }
+}
