@@ -11,9 +11,13 @@ import type { Input } from './arrays.js';
  * 1/Σ w[y], a divisor of 0 gives NaN at the targets of counted rows (weight 0 times ∞) and 0 when
  * every row is ignored (nothing is written), as torch.autograd does.
  */
-export function nllGrad(grad: FloatArray, label: Float64Array, labelWeight: Float64Array, classes: number, scale: number): void {
+export function nllGrad(grad: FloatArray, label: Float64Array, labelWeight: Float64Array, classes: number, scale: number, positions = 1): void {
   fillInto(grad, 0, 0, label.length * classes);
-  for (let r = 0; r < label.length; r++) if (label[r] >= 0) grad[r * classes + label[r]] = -labelWeight[r] * scale;
+  // item r = n·positions + s (K-dimensional input, the `shape` option) has class c at (n·classes + c)·positions + s
+  for (let r = 0; r < label.length; r++) {
+    const s = r % positions;
+    if (label[r] >= 0) grad[(r - s) * classes + label[r] * positions + s] = -labelWeight[r] * scale;
+  }
 }
 
 /**

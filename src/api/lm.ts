@@ -5,7 +5,8 @@ import { Half } from '../kernels/half.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import { classIndices, deliver, floats, labels, output, outputTarget, overlaps, seen, settle, valueAt, viewOfInput } from './arrays.js';
 import { fail, show } from './errors.js';
-import { integerOf, readOptions, requiredShape } from './options.js';
+import { classAxisKernels, indexOf } from './layout.js';
+import { integerOf, layoutOf, readOptions, shapeOption } from './options.js';
 import { reduced, sum } from './reductions.js';
 import type {
   Labels,
@@ -39,6 +40,7 @@ export function lm(kernels: Kernels) {
     const seenX = seen(logits);
     const seenT = seen(targets);
     const o = readOptions(fn, options, known) as TokenLogProbsOptions;
+    const shape = shapeOption(fn, o.shape);
     const seenO = seen(o.out);
     const seenR = seen(o.ranks);
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
@@ -48,9 +50,11 @@ export function lm(kernels: Kernels) {
     const given = output(fn, 'out', o.out);
     const ranks = ranksOutput(fn, o.ranks);
     // No caller code runs from here on (src/api/arrays.ts).
-    const { rows, classes } = requiredShape(fn, settle(fn, 'logits', x, seenX), o.classes);
+    const L = layoutOf(fn, settle(fn, 'logits', x, seenX), o.classes, shape, true);
+    const { rows, classes } = L;
+    const k = classAxisKernels(kernels, L);
     const n = settle(fn, 'targets', tgt.array as unknown as ArrayBufferView, seenT);
-    if (n !== rows) fail(fn, `"targets" must hold one class index per row (${rows}); got length ${n}`);
+    if (n !== rows) fail(fn, `"targets" must hold one class index per ${L.item} (${rows}); got length ${n}`);
     settle(fn, 'out', given, seenO);
     settle(fn, 'ranks', ranks, seenR);
     const inputs = [
@@ -59,7 +63,7 @@ export function lm(kernels: Kernels) {
     ] as const;
     const out = given === null ? new Float64Array(rows) : outputTarget(fn, 'out', given, rows, inputs);
     if (ranks !== null) {
-      if (lengthOf(ranks) !== rows) fail(fn, `option "ranks" must have one entry per row (${rows}); got length ${lengthOf(ranks)}`);
+      if (lengthOf(ranks) !== rows) fail(fn, `option "ranks" must have one entry per ${L.item} (${rows}); got length ${lengthOf(ranks)}`);
       for (const [name, input] of inputs) {
         if (input !== null && overlaps(ranks, input instanceof Half ? viewOfInput(input) : input))
           fail(fn, `option "ranks" shares memory with "${name}"; inputs are never overwritten, pass a separate buffer`);
@@ -70,34 +74,34 @@ export function lm(kernels: Kernels) {
     const { label } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, null, 'targets');
     const max = new Float64Array(rows);
     const rest = new Float64Array(rows);
-    kernels.lseRows({ x, rows, classes, max, rest });
+    k.lseRows({ x, rows, classes, max, rest });
     const picked = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       if (label[r] < 0) {
         out[r] = 0; // an ignored row: documented as 0 (a given `out` is overwritten there too)
         continue;
       }
-      const v = valueAt(x, r * classes + label[r]);
+      const v = valueAt(x, indexOf(L, r, label[r]));
       picked[r] = v;
       // PyTorch's log_softmax of a row holding +∞ is NaN throughout (x − max is NaN there)
       out[r] = max[r] === Infinity ? NaN : v - max[r] - rest[r];
     }
     if (ranks !== null) {
       const count = new Float64Array(rows);
-      kernels.countAbove({ x, threshold: picked, rows, classes, count });
+      k.countAbove({ x, threshold: picked, rows, classes, count });
       for (let r = 0; r < rows; r++) ranks[r] = label[r] < 0 ? -1 : count[r];
     }
     return { out, given, label, rows };
   }
 
   function tokenLogProbs(logits: Values, targets: Labels, options: TokenLogProbsOptions) {
-    const { out, given } = score('tokenLogProbs', logits, targets, options, ['classes', 'ignoreIndex', 'out', 'ranks']);
+    const { out, given } = score('tokenLogProbs', logits, targets, options, ['classes', 'shape', 'ignoreIndex', 'out', 'ranks']);
     deliver(given, out as FloatArray);
     return given ?? out;
   }
 
   function perplexity(logits: Values, targets: Labels, options: PerplexityOptions) {
-    const { out, label, rows } = score('perplexity', logits, targets, options, ['classes', 'ignoreIndex']);
+    const { out, label, rows } = score('perplexity', logits, targets, options, ['classes', 'shape', 'ignoreIndex']);
     let tokens = 0;
     for (let r = 0; r < rows; r++) if (label[r] >= 0) tokens++;
     // exp of the mean negative log-likelihood over the tokens that count (NaN when none does, as

@@ -19,7 +19,8 @@ import {
 } from './arrays.js';
 import { fail, rejectFirst, show } from './errors.js';
 import { nllGrad } from './grads.js';
-import { booleanOf, integerOf, numberIn, readOptions, reductionOf, requiredShape, shapeOf } from './options.js';
+import { classAxisKernels, indexOf } from './layout.js';
+import { booleanOf, integerOf, type Layout, layoutOf, numberIn, readOptions, reductionOf, shapeOf, shapeOption } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
 import type {
   BinaryCrossEntropyOptions,
@@ -30,6 +31,7 @@ import type {
   KlDivReduction,
   Labels,
   LogSumExp,
+  LogSumExpOptions,
   LossApi,
   NllLoss,
   NllLossOptions,
@@ -47,10 +49,11 @@ export function losses(kernels: Kernels): LossApi {
    * log Σ exp of each row in lseRows's two parts, max + rest (rest = log1p of the other terms
    * relative to the max, so that a dominant term keeps them).
    */
-  function lseParts(x: Input, rows: number, classes: number): { max: Float64Array; rest: Float64Array } {
+  function lseParts(x: Input, L: Layout): { max: Float64Array; rest: Float64Array } {
+    const { rows, classes } = L;
     const max = new Float64Array(rows);
     const rest = new Float64Array(rows);
-    kernels.lseRows({ x, rows, classes, max, rest });
+    classAxisKernels(kernels, L).lseRows({ x, rows, classes, max, rest });
     return { max, rest };
   }
 
@@ -58,9 +61,9 @@ export function losses(kernels: Kernels): LossApi {
    * The parts as log_softmax and cross_entropy use them: PyTorch's log_softmax of a row holding
    * +∞ is NaN throughout (x − max is NaN there), so such a row's max is NaN.
    */
-  function rowShifts(x: Input, rows: number, classes: number): { max: Float64Array; rest: Float64Array } {
-    const parts = lseParts(x, rows, classes);
-    for (let r = 0; r < rows; r++) if (parts.max[r] === Infinity) parts.max[r] = NaN;
+  function rowShifts(x: Input, L: Layout): { max: Float64Array; rest: Float64Array } {
+    const parts = lseParts(x, L);
+    for (let r = 0; r < L.rows; r++) if (parts.max[r] === Infinity) parts.max[r] = NaN;
     return parts;
   }
 
@@ -159,7 +162,8 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'softmaxCrossEntropy';
     const seenX = seen(logits);
     const seenT = seen(target);
-    const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'labelSmoothing', 'reduction', 'grad']);
+    const o = readOptions(fn, options, ['classes', 'shape', 'weight', 'ignoreIndex', 'labelSmoothing', 'reduction', 'grad']);
+    const shape = shapeOption(fn, o.shape);
     const seenW = seen(o.weight);
     const seenG = seen(o.grad);
     const reduction = reductionOf(fn, o.reduction);
@@ -176,14 +180,19 @@ export function losses(kernels: Kernels): LossApi {
       'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, float16, number[])',
     );
     // No caller code runs from here on (src/api/arrays.ts).
-    const { rows, classes } = requiredShape(fn, settle(fn, 'logits', x, seenX), o.classes);
+    const L = layoutOf(fn, settle(fn, 'logits', x, seenX), o.classes, shape, true);
+    const { rows, classes } = L;
+    const k = classAxisKernels(kernels, L);
     checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, classes, 'one weight per class');
     settle(fn, 'grad', gradOut, seenG);
     const n = settle(fn, 'target', tgt.array as unknown as ArrayBufferView, seenT);
     const classWeight = toF64(weight);
     const asIndices = n === rows && !tgt.float;
     if (!asIndices && n !== rows * classes) {
-      fail(fn, `"target" must hold one class index per row (${rows}) or one probability per logit (${rows * classes}); got length ${n}`);
+      fail(
+        fn,
+        `"target" must hold one class index per ${L.item} (${rows}) or one probability per logit (${rows * classes}); got length ${n}`,
+      );
     }
     if (!asIndices && !tgt.float && !tgt.plain) {
       fail(
@@ -201,7 +210,7 @@ export function losses(kernels: Kernels): LossApi {
         ['weight', weight],
       ]);
 
-    const { max, rest } = rowShifts(x, rows, classes);
+    const { max, rest } = rowShifts(x, L);
     const loss = new Float64Array(rows);
     const mass = new Float64Array(rows);
 
@@ -212,7 +221,7 @@ export function losses(kernels: Kernels): LossApi {
       const smooth = new Float64Array(rows);
       if (eps > 0) {
         const counts = label.map((v) => (v < 0 ? 0 : 1));
-        kernels.softTargetRows({
+        k.softTargetRows({
           x,
           target: null,
           classWeight,
@@ -228,7 +237,7 @@ export function losses(kernels: Kernels): LossApi {
       }
       for (let r = 0; r < rows; r++) {
         // lse − x as (max − x) + rest: two parts of one sign (a confident correct class does not cancel)
-        const nll = label[r] < 0 ? 0 : labelWeight[r] * (max[r] - valueAt(x, r * classes + label[r]) + rest[r]);
+        const nll = label[r] < 0 ? 0 : labelWeight[r] * (max[r] - valueAt(x, indexOf(L, r, label[r])) + rest[r]);
         loss[r] = eps > 0 ? (1 - eps) * nll + (eps / classes) * smooth[r] : nll;
       }
       // PyTorch's mean divides both parts by Σ w[y] over the rows that are not ignored.
@@ -236,7 +245,7 @@ export function losses(kernels: Kernels): LossApi {
       if (grad !== null) {
         const g = gradScale(reduction, divisor);
         const labelScale = labelWeight.map((v) => g * (1 - eps) * v);
-        kernels.softmaxGradRows({
+        k.softmaxGradRows({
           x,
           target: null,
           classWeight,
@@ -259,10 +268,10 @@ export function losses(kernels: Kernels): LossApi {
     // Probabilities: t' = (1−ε)·t + ε/classes; loss_r = Σ_c w_c·t'_rc·(lse_r − x_rc); mean over rows.
     const targetScale = new Float64Array(rows).fill(1 - eps);
     const uniform = new Float64Array(rows).fill(eps / classes);
-    kernels.softTargetRows({ x, target: t!, classWeight, max, rest, targetScale, uniform, rows, classes, loss, mass });
+    k.softTargetRows({ x, target: t!, classWeight, max, rest, targetScale, uniform, rows, classes, loss, mass });
     if (grad !== null) {
       const g = gradScale(reduction, rows);
-      kernels.softmaxGradRows({
+      k.softmaxGradRows({
         x,
         target: t!,
         classWeight,
@@ -286,7 +295,8 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'nllLoss';
     const seenX = seen(logProbs);
     const seenT = seen(target);
-    const o = readOptions(fn, options, ['classes', 'weight', 'ignoreIndex', 'reduction', 'grad']);
+    const o = readOptions(fn, options, ['classes', 'shape', 'weight', 'ignoreIndex', 'reduction', 'grad']);
+    const shape = shapeOption(fn, o.shape);
     const seenW = seen(o.weight);
     const seenG = seen(o.grad);
     const reduction = reductionOf(fn, o.reduction);
@@ -297,12 +307,13 @@ export function losses(kernels: Kernels): LossApi {
     const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array or number[])');
     if (tgt.float) fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
     // No caller code runs from here on (src/api/arrays.ts).
-    const { rows, classes } = requiredShape(fn, settle(fn, 'logProbs', x, seenX), o.classes);
+    const L = layoutOf(fn, settle(fn, 'logProbs', x, seenX), o.classes, shape, true);
+    const { rows, classes } = L;
     checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, classes, 'one weight per class');
     settle(fn, 'grad', gradOut, seenG);
     const n = settle(fn, 'target', tgt.array as unknown as ArrayBufferView, seenT);
     const classWeight = toF64(weight);
-    if (n !== rows) fail(fn, `"target" must hold one class index per row (${rows}); got length ${n}`);
+    if (n !== rows) fail(fn, `"target" must hold one class index per ${L.item} (${rows}); got length ${n}`);
     const grad =
       gradOut &&
       outputTarget(fn, 'grad', gradOut, rows * classes, [
@@ -313,11 +324,11 @@ export function losses(kernels: Kernels): LossApi {
     const { label, labelWeight } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, classWeight);
     // A gather of one element per row: O(rows), the same for both kernel sets.
     const loss = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) loss[r] = label[r] < 0 ? 0 : -labelWeight[r] * valueAt(x, r * classes + label[r]);
+    for (let r = 0; r < rows; r++) loss[r] = label[r] < 0 ? 0 : -labelWeight[r] * valueAt(x, indexOf(L, r, label[r]));
     const divisor = sum(labelWeight);
     if (grad !== null) {
       // PyTorch's 'mean' scale is 1/Σ w[y] even when that is 1/0 (src/api/grads.ts)
-      nllGrad(grad, label, labelWeight, classes, reduction === 'mean' ? 1 / divisor : 1);
+      nllGrad(grad, label, labelWeight, classes, reduction === 'mean' ? 1 / divisor : 1, L.positions);
       deliver(gradOut, grad);
     }
     return reduced(loss, sum(loss), reduction, divisor);
@@ -356,37 +367,40 @@ export function losses(kernels: Kernels): LossApi {
     return reduced(loss ?? perRow, sum(perRow), reduction, divisor);
   }
 
-  function logSumExp(x: Values, options?: { classes?: number }) {
+  function logSumExp(x: Values, options?: LogSumExpOptions) {
     const fn = 'logSumExp';
     const seenX = seen(x);
-    const o = readOptions(fn, options, ['classes']);
+    const o = readOptions(fn, options, ['classes', 'shape']);
+    const shape = shapeOption(fn, o.shape);
     const v = floats(fn, 'x', x);
-    const { rows, classes } = shapeOf(fn, settle(fn, 'x', v, seenX), o.classes);
-    const { max, rest } = lseParts(v, rows, classes);
+    const L = layoutOf(fn, settle(fn, 'x', v, seenX), o.classes, shape, false);
+    const { max, rest } = lseParts(v, L);
     const lse = max.map((m, r) => m + rest[r]);
-    return o.classes === undefined ? lse[0] : lse;
+    return o.classes === undefined && shape === undefined ? lse[0] : lse;
   }
 
   function softmaxes(fn: string, log: boolean) {
     return (x: Values, options?: SoftmaxOptions) => {
       const seenX = seen(x);
-      const o = readOptions(fn, options, ['classes', 'out']);
+      const o = readOptions(fn, options, ['classes', 'shape', 'out']);
+      const shape = shapeOption(fn, o.shape);
       const seenO = seen(o.out);
       const v = floats(fn, 'x', x);
       const given = output(fn, 'out', o.out);
       // No caller code runs from here on (src/api/arrays.ts).
       const n = settle(fn, 'x', v, seenX);
       settle(fn, 'out', given, seenO);
-      const { rows, classes } = shapeOf(fn, n, o.classes);
+      const L = layoutOf(fn, n, o.classes, shape, false);
       const out: FloatArray =
         given !== null
           ? outputTarget(fn, 'out', given, n, [['x', v]])
           : v instanceof Half || typedArrayTag(v) === 'Float32Array' // float16 results widen to f32
             ? new Float32Array(n)
             : new Float64Array(n);
-      // one kernel where it can (rows within the WASM glue's chunk), else two
-      if (!kernels.softmaxFusedRows({ x: v, rows, classes, log, out }))
-        kernels.softmaxRows({ x: v, ...rowShifts(v, rows, classes), rows, classes, log, out });
+      // rows × classes: one kernel where it can (rows within the WASM glue's chunk), else two;
+      // (N, C, d1, …, dk): the column kernels' log-sum-exp, then their softmax
+      if (L.positions > 1 || !kernels.softmaxFusedRows({ x: v, rows: L.rows, classes: L.classes, log, out }))
+        classAxisKernels(kernels, L).softmaxRows({ x: v, ...rowShifts(v, L), rows: L.rows, classes: L.classes, log, out });
       deliver(given, out);
       return given ?? out;
     };

@@ -135,3 +135,67 @@ export function integerOf(fn: string, name: string, value: unknown, dflt: number
     fail(fn, `option "${name}" must be an integer; got ${show(value)}`, kindOf(value, 'number'));
   return value;
 }
+
+/**
+ * The layout of logits for the losses with a class axis: `rows` items (N·d1·…·dk: one target,
+ * one loss, one log-sum-exp each) of `classes` elements, in `batch` = N blocks of `positions` =
+ * d1·…·dk items each. Item r = n·positions + s has its classes at (n·classes + c)·positions + s
+ * (PyTorch's row-major (N, C, d1, …, dk)); with positions 1 that is the rows × classes layout.
+ */
+export interface Layout extends Shape {
+  batch: number;
+  positions: number;
+  /** What an item is called in messages: 'row', or 'position' for a shape with more than two entries. */
+  item: 'row' | 'position';
+}
+
+/**
+ * Phase 1: the `shape` option, read once into a new array (a Proxy's traps or getters run here,
+ * never later). Its entries are checked against the input in phase 2 (`layoutOf`).
+ */
+export function shapeOption(fn: string, shape: unknown): number[] | undefined {
+  if (shape === undefined) return undefined;
+  const what = "an array of integers [N, C, d1, …, dk] (PyTorch's shape: the class axis is 1)";
+  let entries: unknown[] = [];
+  let ok = false;
+  try {
+    ok = isArray(shape);
+    if (ok) {
+      const n = (shape as unknown[]).length;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n > 64) ok = false;
+      else entries = Array.from({ length: n }, (_, i) => (shape as unknown[])[i]);
+    }
+  } catch {
+    ok = false;
+  }
+  if (!ok) fail(fn, `option "shape" must be ${what}; got ${show(shape)}`, TypeError);
+  if (entries.length < 2) fail(fn, `option "shape" must have at least two entries [N, C, …]; got ${show(shape)}`);
+  entries.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (i === 1 ? 1 : 0)) {
+      const which = i === 1 ? ' (the number of classes) must be a positive integer' : ' must be a non-negative integer';
+      fail(fn, `option "shape"[${i}]${which}; got ${show(v)}`, kindOf(v, 'number'));
+    }
+  });
+  return entries as number[];
+}
+
+/**
+ * Phase 2: the layout of an input of `length` elements, from `classes` (rows × classes) or
+ * `shape` ([N, C, d1, …, dk]); given both, they must agree. Neither: one row, or, when
+ * `required`, an error.
+ */
+export function layoutOf(fn: string, length: number, classes: number | undefined, shape: number[] | undefined, required: boolean): Layout {
+  if (shape === undefined) {
+    const s = required ? requiredShape(fn, length, classes) : shapeOf(fn, length, classes);
+    return { ...s, batch: s.rows, positions: 1, item: 'row' };
+  }
+  const C = shape[1];
+  const positions = shape.slice(2).reduce((a, b) => a * b, 1);
+  const total = shape[0] * C * positions;
+  const text = `[${shape.join(', ')}]`;
+  if (classes !== undefined && classes !== C) {
+    fail(fn, `options "classes" (${show(classes)}) and "shape" (${text}, whose class axis has ${C}) disagree; give one of them`);
+  }
+  if (total !== length) fail(fn, `option "shape" ${text} holds ${total} elements; the input has length ${length}`);
+  return { rows: shape[0] * positions, classes: C, batch: shape[0], positions, item: shape.length > 2 ? 'position' : 'row' };
+}

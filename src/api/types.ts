@@ -123,8 +123,15 @@ export interface BufferApi {
 }
 
 export interface TokenLogProbsOptions<O extends FloatArray = FloatArray> {
-  /** Vocabulary size: logits are rows × classes (tokens × vocabulary), row-major. Required. */
-  classes: number;
+  /** Vocabulary size: logits are rows × classes (tokens × vocabulary), row-major. Required unless `shape` is given. */
+  classes?: number;
+  /**
+   * PyTorch's shape of K-dimensional logits, [N, C, d1, …, dk], class axis 1, row-major: the
+   * element of class c at position (n, d1, …, dk) is at (n·C + c)·d1·…·dk + (d1, …, dk)'s index.
+   * Each position is one item (a target, a loss, a log-sum-exp), in (n, d1, …, dk) order.
+   * Instead of (or agreeing with) `classes`; [N, C] is `classes: C`.
+   */
+  shape?: readonly number[];
   /** A target that marks a row not to score (it gets 0, and rank −1). Default −100. */
   ignoreIndex?: number;
   /** Filled with the log-probabilities (one per row) and returned. */
@@ -137,8 +144,15 @@ export interface TokenLogProbsOptions<O extends FloatArray = FloatArray> {
 }
 
 export interface PerplexityOptions {
-  /** Vocabulary size: logits are rows × classes. Required. */
-  classes: number;
+  /** Vocabulary size: logits are rows × classes. Required unless `shape` is given. */
+  classes?: number;
+  /**
+   * PyTorch's shape of K-dimensional logits, [N, C, d1, …, dk], class axis 1, row-major: the
+   * element of class c at position (n, d1, …, dk) is at (n·C + c)·d1·…·dk + (d1, …, dk)'s index.
+   * Each position is one item (a target, a loss, a log-sum-exp), in (n, d1, …, dk) order.
+   * Instead of (or agreeing with) `classes`; [N, C] is `classes: C`.
+   */
+  shape?: readonly number[];
   /** A target that marks a row not to count. Default −100. */
   ignoreIndex?: number;
 }
@@ -185,18 +199,18 @@ export interface Accumulated {
   };
   softmaxCrossEntropy: {
     args: [logits: Values, target: Labels | Values];
-    options: Omit<SoftmaxCrossEntropyOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' };
+    options: Omit<SoftmaxCrossEntropyOptions, 'grad' | 'reduction' | 'shape'> & { reduction?: 'mean' | 'sum' };
   };
   nllLoss: {
     args: [logProbs: Values, target: Labels];
-    options: Omit<NllLossOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' };
+    options: Omit<NllLossOptions, 'grad' | 'reduction' | 'shape'> & { reduction?: 'mean' | 'sum' };
   };
   klDiv: {
     args: [input: Values, target: Values];
     options: Omit<KlDivOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' | 'batchmean' };
   };
   sigmoidFocalLoss: { args: [input: Values, target: Values]; options: { alpha?: number; gamma?: number; reduction?: 'mean' | 'sum' } };
-  perplexity: { args: [logits: Values, targets: Labels, batch?: { bytes?: number; words?: number }]; options: PerplexityOptions };
+  perplexity: { args: [logits: Values, targets: Labels, batch?: { bytes?: number; words?: number }]; options: Omit<PerplexityOptions, 'shape'> };
 }
 
 export type AccumulatedName = keyof Accumulated;
@@ -332,8 +346,15 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
 }
 
 export interface SoftmaxCrossEntropyOptions {
-  /** Classes per row (logits are rows × classes). Required. */
-  classes: number;
+  /** Classes per row (logits are rows × classes). Required unless `shape` is given. */
+  classes?: number;
+  /**
+   * PyTorch's shape of K-dimensional logits, [N, C, d1, …, dk], class axis 1, row-major: the
+   * element of class c at position (n, d1, …, dk) is at (n·C + c)·d1·…·dk + (d1, …, dk)'s index.
+   * Each position is one item (a target, a loss), in (n, d1, …, dk) order.
+   * Instead of (or agreeing with) `classes`; [N, C] is `classes: C`.
+   */
+  shape?: readonly number[];
   /** Per-class weight, length classes. */
   weight?: Values;
   /** A target index whose rows are skipped (index targets only). Default −100. */
@@ -347,8 +368,15 @@ export interface SoftmaxCrossEntropyOptions {
 }
 
 export interface NllLossOptions {
-  /** Classes per row (logProbs are rows × classes). Required. */
-  classes: number;
+  /** Classes per row (logProbs are rows × classes). Required unless `shape` is given. */
+  classes?: number;
+  /**
+   * PyTorch's shape of K-dimensional logits, [N, C, d1, …, dk], class axis 1, row-major: the
+   * element of class c at position (n, d1, …, dk) is at (n·C + c)·d1·…·dk + (d1, …, dk)'s index.
+   * Each position is one item (a target, a loss), in (n, d1, …, dk) order.
+   * Instead of (or agreeing with) `classes`; [N, C] is `classes: C`.
+   */
+  shape?: readonly number[];
   weight?: Values;
   ignoreIndex?: number;
   reduction?: Reduction;
@@ -372,6 +400,12 @@ export interface KlDivOptions {
 export interface SoftmaxOptions<O extends FloatArray = FloatArray> {
   /** Row length. Omitted: one row. */
   classes?: number;
+  /**
+   * PyTorch's shape of K-dimensional logits, [N, C, d1, …, dk], class axis 1, row-major: the
+   * element of class c at position (n, d1, …, dk) is at (n·C + c)·d1·…·dk + (d1, …, dk)'s index.
+   * Instead of (or agreeing with) `classes`; [N, C] is `classes: C`.
+   */
+  shape?: readonly number[];
   /** Filled with the result (and returned). */
   out?: O;
 }
@@ -400,10 +434,16 @@ export interface KlDiv {
   (input: Values, target: Values, options?: KlDivOptions): number | Float64Array;
 }
 
+/** logSumExp's options: `classes` (rows × classes), or `shape` [N, C, d1, …, dk] (one value per position (n, d1, …, dk)). */
+export interface LogSumExpOptions {
+  classes?: number;
+  shape?: readonly number[];
+}
+
 export interface LogSumExp {
-  (x: Values, options: { classes: number }): Float64Array;
-  (x: Values, options?: { classes?: undefined }): number;
-  (x: Values, options?: { classes?: number }): number | Float64Array;
+  (x: Values, options: { classes: number; shape?: readonly number[] } | { classes?: number; shape: readonly number[] }): Float64Array;
+  (x: Values, options?: { classes?: undefined; shape?: undefined }): number;
+  (x: Values, options?: LogSumExpOptions): number | Float64Array;
 }
 
 export interface Softmax {
