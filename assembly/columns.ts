@@ -19,6 +19,13 @@ import { diffErr, expC, LSE_BLOCK, LSE_K32, LSE_K64, SOFTMAX_K, tinyExp } from '
 
 // ---- lanes ---------------------------------------------------------------------------------------
 
+/**
+ * Classes per tile of the elementwise kernels (softmax, gradient): a tile of TILE classes × all
+ * positions is walked position group by position group, each group's per-position parameters
+ * loaded once for its TILE classes; the tile (TILE·positions elements) stays in L1.
+ */
+const TILE: usize = 8;
+
 /** Four f32 elements from ptr; with fewer `lanes` (a block's last positions), the missing lanes repeat lane 0. */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function load4(ptr: usize, lanes: usize): v128 {
@@ -125,7 +132,8 @@ function lseCols32(x: usize, rows: i32, classes: i32, positions: i32, maxOut: us
   let step = W << 2;
   for (let r: usize = 0; r < <usize>rows; r++) {
     let base = r * C * W;
-    for (let s: usize = 0; s < W; s += 4) {
+    for (let s0: usize = 0; s0 < W; s0 += 4) {
+      let s = W >= 4 ? min(s0, W - 4) : s0; // the last group overlaps the one before: full vectors
       let lanes = min(W - s, 4);
       let M = f32x4.splat(-Infinity);
       let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
@@ -212,7 +220,8 @@ function lseCols64(x: usize, rows: i32, classes: i32, positions: i32, maxOut: us
   let step = W << 3;
   for (let r: usize = 0; r < <usize>rows; r++) {
     let base = r * C * W;
-    for (let s: usize = 0; s < W; s += 2) {
+    for (let s0: usize = 0; s0 < W; s0 += 2) {
+      let s = W >= 2 ? min(s0, W - 2) : s0; // the last pair overlaps the one before
       let lanes = min(W - s, 2);
       let M = f64x2.splat(-Infinity);
       let S = f64x2.splat(0), Cn = f64x2.splat(0);
@@ -285,14 +294,40 @@ function softmaxCols32(x: usize, max: usize, rest: usize, rows: i32, classes: i3
   let invLn2 = v128.load(SOFTMAX_K), shift = v128.load(SOFTMAX_K, 16), ln2 = v128.load(SOFTMAX_K, 32), floor = v128.load(SOFTMAX_K, 48);
   let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96);
   let q3 = v128.load(EXP32_K, 112), q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144), one = v128.load(EXP32_K, 160);
+  if (log && W >= 4) {
+    // log-softmax is a few instructions an element: its own loop, with whole-vector loads and stores
+    for (let r: usize = 0; r < <usize>rows; r++) {
+      let base = r * C * W;
+      for (let c0: usize = 0; c0 < C; c0 += TILE) {
+        let c1 = min(c0 + TILE, C);
+        for (let s0: usize = 0; s0 < W; s0 += 4) {
+          let s = min(s0, W - 4);
+          let pq = (r * W + s) << 3;
+          let Mx0 = v128.load(max + pq), Mx1 = v128.load(max + pq, 16);
+          let L0 = v128.load(rest + pq), L1 = v128.load(rest + pq, 16);
+          for (let c = c0; c < c1; c++) {
+            let p = (base + c * W + s) << 2;
+            let a = v128.load(x + p);
+            let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx0), L0);
+            let d1 = f64x2.sub(f64x2.sub(hi64(a), Mx1), L1);
+            v128.store(out + p, v128.shuffle<u32>(f32x4.demote_f64x2_zero(d0), f32x4.demote_f64x2_zero(d1), 0, 1, 4, 5));
+          }
+        }
+      }
+    }
+    return;
+  }
   for (let r: usize = 0; r < <usize>rows; r++) {
     let base = r * C * W;
-    for (let c: usize = 0; c < C; c++) {
-      for (let s: usize = 0; s < W; s += 4) {
+    for (let c0: usize = 0; c0 < C; c0 += TILE) {
+      let c1 = min(c0 + TILE, C);
+      for (let s0: usize = 0; s0 < W; s0 += 4) {
+        let s = W >= 4 ? min(s0, W - 4) : s0; // the last group overlaps the one before: full vectors
         let lanes = min(W - s, 4);
         let pq = (r * W + s) << 3;
         let Mx0 = lo4(max + pq, lanes), Mx1 = hi4(max + pq, lanes);
         let L0 = lo4(rest + pq, lanes), L1 = hi4(rest + pq, lanes);
+        for (let c = c0; c < c1; c++) {
         let i = base + c * W + s;
         let a = load4(x + (i << 2), lanes);
         let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx0), L0);
@@ -313,6 +348,7 @@ function softmaxCols32(x: usize, max: usize, rest: usize, rows: i32, classes: i3
         let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
         let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6);
         store4(out + (i << 2), i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23)), lanes);
+        }
       }
     }
   }
@@ -324,16 +360,20 @@ export function softmaxCols<T>(x: usize, max: usize, rest: usize, rows: i32, cla
   let C = <usize>classes, W = <usize>positions;
   for (let r: usize = 0; r < <usize>rows; r++) {
     let base = r * C * W;
-    for (let c: usize = 0; c < C; c++) {
-      for (let s: usize = 0; s < W; s += 2) {
+    for (let c0: usize = 0; c0 < C; c0 += TILE) {
+      let c1 = min(c0 + TILE, C);
+      for (let s0: usize = 0; s0 < W; s0 += 2) {
+        let s = W >= 2 ? min(s0, W - 2) : s0; // the last pair overlaps the one before
         let last = s + 1 == W;
         let Mx = pair<f64>(max, r * W + s, last), L = pair<f64>(rest, r * W + s, last);
-        let i = base + c * W + s;
-        let v = pair<T>(x, i, last);
-        let s1 = f64x2.sub(v, Mx);
-        let d = f64x2.sub(s1, L);
-        let e = diffErr(v, Mx, L, s1, d);
-        storePair<T>(out, i, log ? f64x2.add(d, e) : expC(d, e), last);
+        for (let c = c0; c < c1; c++) {
+          let i = base + c * W + s;
+          let v = pair<T>(x, i, last);
+          let s1 = f64x2.sub(v, Mx);
+          let d = f64x2.sub(s1, L);
+          let e = diffErr(v, Mx, L, s1, d);
+          storePair<T>(out, i, log ? f64x2.add(d, e) : expC(d, e), last);
+        }
       }
     }
   }
@@ -361,7 +401,8 @@ export function softTargetCols<T>(
   let zero = f64x2.splat(0);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let base = r * C * W;
-    for (let s: usize = 0; s < W; s += 2) {
+    for (let s0: usize = 0; s0 < W; s0 += 2) {
+      let s = W >= 2 ? min(s0, W - 2) : s0; // the last pair overlaps the one before
       let last = s + 1 == W;
       let q = r * W + s;
       let Mx = pair<f64>(max, q, last), L = pair<f64>(rest, q, last);
@@ -397,23 +438,27 @@ export function softmaxGradCols<T>(
   let zero = f64x2.splat(0);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let base = r * C * W;
-    // every element, class after class, the positions innermost (the input's own order) …
-    for (let c: usize = 0; c < C; c++) {
-      let w = classWeight ? f64x2.splat(f64at(classWeight, c)) : zero;
-      for (let s: usize = 0; s < W; s += 2) {
+    // every element, in tiles of TILE classes × all positions (the input's own order, each
+    // position's parameters loaded once per tile) …
+    for (let c0: usize = 0; c0 < C; c0 += TILE) {
+      let c1 = min(c0 + TILE, C);
+      for (let s0: usize = 0; s0 < W; s0 += 2) {
+        let s = W >= 2 ? min(s0, W - 2) : s0; // the last pair overlaps the one before
         let last = s + 1 == W;
         let q = r * W + s;
         let Mx = pair<f64>(max, q, last), L = pair<f64>(rest, q, last), G = pair<f64>(softmaxScale, q, last);
         let A = pair<f64>(targetScale, q, last), B = pair<f64>(uniform, q, last);
         let weighted = v128.not(v128.and(f64x2.eq(A, zero), f64x2.eq(B, zero)));
-        let i = base + c * W + s;
-        let cc = B;
-        if (target) cc = f64x2.add(cc, f64x2.mul(A, pair<T>(target, i, last)));
-        if (classWeight) cc = v128.bitselect(f64x2.mul(cc, w), cc, weighted);
-        let v = pair<T>(x, i, last);
-        let s1 = f64x2.sub(v, Mx);
-        let d = f64x2.sub(s1, L);
-        storePair<T>(grad, i, f64x2.sub(f64x2.mul(G, expC(d, diffErr(v, Mx, L, s1, d))), cc), last);
+        for (let c = c0; c < c1; c++) {
+          let i = base + c * W + s;
+          let cc = B;
+          if (target) cc = f64x2.add(cc, f64x2.mul(A, pair<T>(target, i, last)));
+          if (classWeight) cc = v128.bitselect(f64x2.mul(cc, f64x2.splat(f64at(classWeight, c))), cc, weighted);
+          let v = pair<T>(x, i, last);
+          let s1 = f64x2.sub(v, Mx);
+          let d = f64x2.sub(s1, L);
+          storePair<T>(grad, i, f64x2.sub(f64x2.mul(G, expC(d, diffErr(v, Mx, L, s1, d))), cc), last);
+        }
       }
     }
     // … then each position's label element, or its zeros
@@ -456,7 +501,8 @@ export function countAboveCols<T>(x: usize, threshold: usize, rows: i32, classes
   for (let r: usize = 0; r < <usize>rows; r++) {
     let base = r * C * W;
     if (sizeof<T>() == 4) {
-      for (let s: usize = 0; s < W; s += 4) {
+      for (let s0: usize = 0; s0 < W; s0 += 4) {
+        let s = W >= 4 ? min(s0, W - 4) : s0; // the last group overlaps the one before: full vectors
         let lanes = min(W - s, 4);
         let pq = threshold + ((r * W + s) << 3);
         let t = v128.shuffle<u32>(f32x4.demote_f64x2_zero(lo4(pq, lanes)), f32x4.demote_f64x2_zero(hi4(pq, lanes)), 0, 1, 4, 5);
@@ -469,7 +515,8 @@ export function countAboveCols<T>(x: usize, threshold: usize, rows: i32, classes
         if (lanes > 3) store<f64>(o, <f64>i32x4.extract_lane(acc, 3), 24);
       }
     } else {
-      for (let s: usize = 0; s < W; s += 2) {
+      for (let s0: usize = 0; s0 < W; s0 += 2) {
+        let s = W >= 2 ? min(s0, W - 2) : s0; // the last pair overlaps the one before
         let last = s + 1 == W;
         let q = r * W + s;
         let t = pair<f64>(threshold, q, last);
