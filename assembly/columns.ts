@@ -95,11 +95,11 @@ const laneFin = new StaticArray<i32>(4);
 
 /**
  * Each lane's state — max M, sum S of the terms below M, count C of the elements equal to M —
- * as one position's parts: (M, log1p((C − 1) + S)), what lseRows's `finish` makes of one lane,
+ * as one position's parts: (M, (C − 1) + S), what lseRows's `finish` makes of one lane (before its log1p),
  * after the classes from `done` on (the odd last one) are added by the scalar path. A lane that met
  * +∞ or NaN is redone on the scalar path.
  */
-function finishLanes<T>(x: usize, base: usize, s: usize, lanes: usize, classes: usize, W: usize, done: usize, maxOut: usize, restOut: usize, q: usize): void {
+function finishLanes<T>(x: usize, base: usize, s: usize, lanes: usize, classes: usize, W: usize, done: usize, maxOut: usize, sumOut: usize, q: usize): void {
   for (let k = 0; k < <i32>lanes; k++) {
     let l = <usize>k;
     if (unchecked(laneFin[k]) == 0) {
@@ -113,7 +113,7 @@ function finishLanes<T>(x: usize, base: usize, s: usize, lanes: usize, classes: 
       lseStrided<T>(x, base + done * W + s + l, classes - done, W);
     }
     store<f64>(maxOut + ((q + l) << 3), stM);
-    store<f64>(restOut + ((q + l) << 3), Math.log1p(stS));
+    store<f64>(sumOut + ((q + l) << 3), stS);
   }
 }
 
@@ -123,7 +123,7 @@ function finishLanes<T>(x: usize, base: usize, s: usize, lanes: usize, classes: 
  * time, as a row lane sees every fourth element): the same exp (expf with the TwoSum carry), the
  * same pairs of terms added in f32 and widened into f64 sums, blocks of LSE_BLOCK classes.
  */
-function lseCols32(x: usize, rows: i32, classes: i32, positions: i32, maxOut: usize, restOut: usize): void {
+function lseCols32(x: usize, rows: i32, classes: i32, positions: i32, maxOut: usize, sumOut: usize): void {
   let C = <usize>classes, W = <usize>positions;
   let lo = v128.load(LSE_K32), inf = v128.load(LSE_K32, 16), one = v128.load(LSE_K32, 32);
   let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
@@ -205,7 +205,7 @@ function lseCols32(x: usize, rows: i32, classes: i32, positions: i32, maxOut: us
       unchecked((laneFin[1] = i32x4.extract_lane(fin, 1)));
       unchecked((laneFin[2] = i32x4.extract_lane(fin, 2)));
       unchecked((laneFin[3] = i32x4.extract_lane(fin, 3)));
-      finishLanes<f32>(x, base, s, lanes, C, W, c, maxOut, restOut, r * W + s);
+      finishLanes<f32>(x, base, s, lanes, C, W, c, maxOut, sumOut, r * W + s);
     }
   }
 }
@@ -214,7 +214,7 @@ function lseCols32(x: usize, rows: i32, classes: i32, positions: i32, maxOut: us
  * lseCols for f64 data: lseRows64's step with its two lanes over two consecutive positions, its
  * two vectors two consecutive classes (fastExp64 with the TwoSum carry, tinyExp below −708).
  */
-function lseCols64(x: usize, rows: i32, classes: i32, positions: i32, maxOut: usize, restOut: usize): void {
+function lseCols64(x: usize, rows: i32, classes: i32, positions: i32, maxOut: usize, sumOut: usize): void {
   let C = <usize>classes, W = <usize>positions;
   let lo = v128.load(LSE_K64), inf = v128.load(LSE_K64, 16), one = v128.load(LSE_K64, 32);
   let step = W << 3;
@@ -271,15 +271,15 @@ function lseCols64(x: usize, rows: i32, classes: i32, positions: i32, maxOut: us
       unchecked((laneCount[1] = f64x2.extract_lane(Cn, 1)));
       unchecked((laneFin[0] = <i32>i64x2.extract_lane(fin, 0)));
       unchecked((laneFin[1] = <i32>i64x2.extract_lane(fin, 1)));
-      finishLanes<f64>(x, base, s, lanes, C, W, c, maxOut, restOut, r * W + s);
+      finishLanes<f64>(x, base, s, lanes, C, W, c, maxOut, sumOut, r * W + s);
     }
   }
 }
 
-/** lseRows along the class axis: max[r, s] and rest[r, s], the two parts of log Σ_c exp x[r, c, s]. */
-export function lseCols<T>(x: usize, rows: i32, classes: i32, positions: i32, max: usize, rest: usize): void {
-  if (sizeof<T>() == 8) lseCols64(x, rows, classes, positions, max, rest);
-  else lseCols32(x, rows, classes, positions, max, rest);
+/** lseRows along the class axis: max[r, s] and sum[r, s], log Σ_c exp x[r, c, s] = max + log1p(sum). */
+export function lseCols<T>(x: usize, rows: i32, classes: i32, positions: i32, max: usize, sum: usize): void {
+  if (sizeof<T>() == 8) lseCols64(x, rows, classes, positions, max, sum);
+  else lseCols32(x, rows, classes, positions, max, sum);
 }
 
 // ---- softmax and log-softmax -----------------------------------------------------------------------

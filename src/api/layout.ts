@@ -11,7 +11,10 @@ export function classAxisKernels(kernels: Kernels, L: Layout): ClassAxisKernels 
   if (L.positions === 1) return kernels;
   const strided = { rows: L.batch, positions: L.positions };
   return {
-    lseRows: (a: KernelArgs<'lseRows'>) => kernels.lseCols({ ...a, ...strided }),
+    lseRows: ({ x, classes, max, rest }: KernelArgs<'lseRows'>) => {
+      kernels.lseCols({ x, classes, max, sum: rest, ...strided });
+      for (let i = 0; i < L.rows; i++) rest[i] = Math.log1p(rest[i]);
+    },
     softmaxRows: (a: KernelArgs<'softmaxRows'>) => kernels.softmaxCols({ ...a, ...strided }),
     softTargetRows: (a: KernelArgs<'softTargetRows'>) => kernels.softTargetCols({ ...a, ...strided }),
     softmaxGradRows: (a: KernelArgs<'softmaxGradRows'>) => kernels.softmaxGradCols({ ...a, ...strided }),

@@ -65,10 +65,12 @@ export interface Descriptor {
    */
   readonly whole?: true;
   /**
-   * How per-row outputs of the pieces of a long row combine: added (default), or, for 'lse', the
+   * How per-row outputs of the pieces of a long row combine: added (default); for 'lseSum', the
+   * two outputs (max, sum) of a log-sum-exp max + log1p(sum), sum = Σ others e^(x − max), merged
+   * into one such pair (sums, not their log1p: no log1p/expm1 round trip per piece); or, for 'lse', the
    * two outputs (max, rest) of a log-sum-exp max + log1p(Σ others) merged into one such pair.
    */
-  readonly combine?: 'add' | 'lse';
+  readonly combine?: 'add' | 'lse' | 'lseSum';
   /** The AssemblyScript module (under assembly/) that defines the generic kernel `<name><T>`. */
   readonly module: 'measures' | 'losses' | 'grads' | 'focal' | 'columns';
   /**
@@ -358,18 +360,23 @@ export const KERNELS = {
       ['sum', 'rowOut'],
     ],
   },
-  /** lseRows along the class axis: max[r, s], rest[r, s], the two parts of log Σ_c exp x[r, c, s]. */
+  /**
+   * lseRows along the class axis, its second part before its log1p: log Σ_c exp x[r, c, s] =
+   * max[r, s] + log1p(sum[r, s]), sum the Σ over the other classes of exp(x − max) (the max's own
+   * 1 kept apart). The pieces of a long class axis (many in the column glue) merge their sums
+   * directly; the API layer takes the log1p once.
+   */
   lseCols: {
     module: 'columns',
     crossover: [64, 64],
-    combine: 'lse',
+    combine: 'lseSum',
     args: [
       ['x', 'elem'],
       ['rows', 'rows'],
       ['classes', 'classes'],
       ['positions', 'positions'],
       ['max', 'rowOut'],
-      ['rest', 'rowOut'],
+      ['sum', 'rowOut'],
     ],
   },
   /** countAbove along the class axis: count[r, s] = #{c : x[r, c, s] > threshold[r, s]}. */

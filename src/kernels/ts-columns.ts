@@ -10,7 +10,7 @@ import type { LoopFunctions } from './types.js';
 type ColumnKernels = Pick<LoopFunctions, 'lseCols' | 'countAboveCols' | 'softmaxCols' | 'softTargetCols' | 'softmaxGradCols'>;
 
 export const tsColumnKernels: ColumnKernels = {
-  lseCols({ x, rows, classes, positions: W, max, rest }) {
+  lseCols({ x, rows, classes, positions: W, max, sum }) {
     // lseRows's state per position: max m, sum s of the blocks, compensation c, block sum b
     // (blocks of 64 classes, Neumaier's compensation between them).
     const m = new Float64Array(W);
@@ -52,7 +52,7 @@ export const tsColumnKernels: ColumnKernels = {
       }
       for (let p = 0; p < W; p++) {
         max[r * W + p] = m[p];
-        rest[r * W + p] = Math.log1p(s[p] + c[p]);
+        sum[r * W + p] = s[p] + c[p]; // lseRows's rest is log1p of this (taken by the API layer)
       }
     }
   },

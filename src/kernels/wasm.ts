@@ -40,7 +40,7 @@ interface Plan {
   argc: number;
   flag: boolean;
   whole: boolean;
-  combine: 'add' | 'lse';
+  combine: 'add' | 'lse' | 'lseSum';
   /** Per-element inputs, per-column and per-row inputs, per-element and per-row outputs. */
   elems: Placed[];
   cols: Placed[];
@@ -142,6 +142,31 @@ function mergeLse(mx: Float64Array, rest: Float64Array, r: number, m: number, q:
   // M ≥ m: nothing to add from an empty (−∞) piece; a +∞ max is the result whatever the rest.
   mx[r] = M;
   rest[r] = m === -Infinity || M === Infinity ? R : Math.log1p(Math.expm1(R) + expDiff(m, M, q));
+}
+
+/**
+ * mergeLse for the parts (max, sum) of a column kernel, sum = Σ others e^(x − max) before its
+ * log1p: the piece with the smaller max adds all of its terms, its own max included,
+ * e^(m − max)·(1 + q), formed as e + e·q (1 + q would round q's low bits away).
+ */
+function mergeSum(mx: Float64Array, sum: Float64Array, r: number, m: number, q: number): void {
+  let M = mx[r];
+  let R = sum[r];
+  if (Number.isNaN(m + q) || Number.isNaN(M + R)) {
+    mx[r] = Number.NaN;
+    sum[r] = Number.NaN;
+    return;
+  }
+  if (m > M) {
+    [M, m] = [m, M];
+    [R, q] = [q, R];
+  }
+  mx[r] = M;
+  if (m === -Infinity || M === Infinity) sum[r] = R;
+  else {
+    const e = expDiff(m, M);
+    sum[r] = R + (e + e * q);
+  }
 }
 
 /**
@@ -272,21 +297,8 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
       (args[plan.rowOuts[i].name] as Float64Array).fill(lse && i === 0 ? -Infinity : 0, 0, rows);
     if (rows === 0 || classes === 0) return true;
     const width = single ? 4 : 8;
-    views();
-    // Scalars and slot addresses (0 for an absent array). Per-element inputs that are live
-    // `alloc` blocks of this memory, with the kernel's element type, are read in place: `direct`
-    // holds the byte address of their first element, or -1. (The API layer has rejected every
-    // other view of alloc memory.)
+    prepare(plan, args, single);
     const { argv, direct } = plan;
-    for (const a of plan.scalars) argv[a.index] = a.role === 'bool' ? (args[a.name] ? 1 : 0) : (args[a.name] as number);
-    for (const a of plan.arrays) argv[a.index] = args[a.name] === null ? 0 : slot(a.slot);
-    for (let i = 0; i < plan.elems.length; i++) {
-      direct[i] = -1;
-      const x = args[plan.elems[i].name] as FloatArray | null;
-      if (x === null || x instanceof Half || bufferOf(x) !== buffer || (typedArrayTag(x) === 'Float32Array') !== single) continue;
-      const b = memoryOf(x);
-      if (typeof b === 'object' && b.owner === buffers) direct[i] = byteOffsetOf(x);
-    }
     let bad = 0;
     let colsAt = -1; // the column offset whose per-column inputs are in scratch
 
@@ -389,7 +401,8 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     const rows = args.rows as number;
     const classes = args.classes as number;
     const S = args.positions as number;
-    const lse = plan.combine === 'lse';
+    const lse = plan.combine !== 'add';
+    const merge = plan.combine === 'lseSum' ? mergeSum : mergeLse;
     for (let i = 0; i < plan.rowOuts.length; i++)
       (args[plan.rowOuts[i].name] as Float64Array).fill(lse && i === 0 ? -Infinity : 0, 0, rows * S);
     if (rows === 0 || classes === 0 || S === 0) return true;
@@ -457,7 +470,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
         const rest = args[b.name] as Float64Array;
         const oa = slot(a.slot) >>> 3;
         const ob = slot(b.slot) >>> 3;
-        for (let j = 0; j < m; j++) mergeLse(mx, rest, q0 + j, f64[oa + j], f64[ob + j]);
+        for (let j = 0; j < m; j++) merge(mx, rest, q0 + j, f64[oa + j], f64[ob + j]);
       } else {
         for (const a of plan.rowOuts) {
           const x = args[a.name] as Float64Array;
