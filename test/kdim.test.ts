@@ -34,6 +34,8 @@ interface Case {
   probs?: string;
   soft?: { none: string; mean: string; sum: string; gradMean: string };
   nll: { none: string; mean: string; sum: string };
+  nllGrad?: string;
+  nllGradAt?: string;
   lse: string;
   logProbs: string;
   ranks: number[];
@@ -238,6 +240,18 @@ describe.each(entries)('%s: shape [N, C, d1, …, dk] against PyTorch', (name, m
           const want = scalar(c.nll[red]);
           if (!near(got, want, reducedTol(red, want))) expect.fail(`nll ${red}: got ${got}, want ${want}`);
         }
+        // its gradient: −w[y]/Σ w[y] at each counted position's target, 0 elsewhere (a scatter:
+        // the only rounding is the division, hence 1e-15 relative)
+        const nllGrad = new Float64Array(n);
+        api.nllLoss(lp64, t, { ...nllOptions, grad: nllGrad });
+        if (c.nllGrad) expectArray('nll grad', nllGrad, f64(c.nllGrad), (w) => 1e-15 * Math.abs(w));
+        else
+          expectArray(
+            'nll grad at',
+            c.at!.map((i) => nllGrad[i]),
+            f64(c.nllGradAt!),
+            (w) => 1e-15 * Math.abs(w),
+          );
 
         // tokenLogProbs (N × S), ranks, perplexity (ignoreIndex only: it takes no weights or smoothing)
         const ranks = new Int32Array(items);
@@ -385,11 +399,16 @@ describe.each(entries)('%s: shape equals the transposed rows × classes computat
         check('soft ce grad', rows(ps), psr, false, 'grad');
 
         const lp = api.logSoftmax(Float64Array.from(x), { shape }) as Float64Array;
+        const ng = new Float64Array(x.length);
+        const ngr = new Float64Array(x.length);
         check(
           'nll none',
           api.nllLoss(lp, t, { shape, weight, reduction: 'none' }) as Float64Array,
           api.nllLoss(rows(lp), t, { classes: C, weight, reduction: 'none' }) as Float64Array,
         );
+        api.nllLoss(lp, t, { shape, weight, grad: ng });
+        api.nllLoss(rows(lp), t, { classes: C, weight, grad: ngr });
+        expect(Array.from(rows(ng)), 'nll grad (a scatter: equal on every binding)').toEqual(Array.from(ngr));
 
         const ranks = new Int32Array(items);
         const ranksR = new Int32Array(items);
