@@ -3,12 +3,14 @@
 // the ratio (shape / rows; the issue asks ≤ 1.5). Pairs: (64, 1000, 16) vs (1024, 1000); the GPT-2
 // vocabulary (1, 50257, 7) vs (7, 50257); a long spatial axis (2, 21, 64, 64) vs (8192, 21).
 //
-//   node bench/kdim.mjs            (after npm run build): f32 and f64, 7 rounds, the best of each
+//   node bench/kdim.mjs            (after npm run build): f32 and f64, 15 rounds of 3 calls, the best of each
+//                                  (the least disturbed: on a shared machine the others are noise)
 //   node bench/kdim.mjs --quick    one round of small sizes (for a smoke test)
 import * as x from 'xentropy';
 
 const quick = process.argv.includes('--quick');
-const ROUNDS = quick ? 1 : 7;
+const ROUNDS = quick ? 1 : 15;
+const CALLS = quick ? 1 : 3; // calls per sample
 if (x.backend !== 'wasm') throw new Error('xentropy did not load its WASM kernels');
 
 const pairs = quick
@@ -74,14 +76,14 @@ for (const T of [Float32Array, Float64Array]) {
       for (const [name, f] of Object.entries(fns)) {
         f(c); // warm
         const t0 = performance.now();
-        f(c);
-        const ns = ((performance.now() - t0) * 1e6) / c.n;
+        for (let k = 0; k < CALLS; k++) f(c);
+        const ns = ((performance.now() - t0) * 1e6) / (CALLS * c.n);
         const key = `${name}|${c.label}`;
         best.set(key, Math.min(best.get(key) ?? Infinity, ns));
       }
     }
   }
-  console.log(`\n${T.name}: ns per element (best of ${ROUNDS} interleaved rounds); ratio = shape / rows`);
+  console.log(`\n${T.name}: ns per element (best of ${ROUNDS} interleaved rounds of ${CALLS} calls); ratio = shape / rows`);
   for (let i = 0; i < cases.length; i += 2) {
     const [a, b] = [cases[i], cases[i + 1]];
     console.log(`  ${a.label} vs ${b.label}`);

@@ -8,6 +8,8 @@
 //      every blocking of the WASM glue (whole rows, class pieces, runs of positions, both) and on
 //      rows holding ±∞, NaN and a dominant class;
 //   3. errors, named like the library's others.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { type Entry, entries } from './entries.js';
 import { decode, F32_MATH, loadFixture, num } from './helpers.js';
@@ -621,4 +623,21 @@ describe.each(entries)('%s: errors of the shape option', (_, m) => {
     api.softmaxCrossEntropy(x, t, { shape });
     expect(reads).toBe(1);
   });
+});
+
+// ---- 4. the benchmark runs ---------------------------------------------------------------------
+
+test('node bench/kdim.mjs --quick times every function with shape and with rows × classes, and prints the ratios', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = execFileSync(process.execPath, ['bench/kdim.mjs', '--quick'], { cwd: root, encoding: 'utf8' });
+  for (const name of [
+    'softmaxCrossEntropy + grad',
+    'softmaxCrossEntropy, probabilities',
+    'logSoftmax',
+    'logSumExp',
+    'tokenLogProbs + ranks',
+  ]) {
+    expect(out).toMatch(new RegExp(`${name.replace(/[+]/g, '\\+')} +[0-9.]+ +[0-9.]+ +[0-9.]+×`));
+  }
+  expect(out).toContain('[4, 100, 16] vs [64, 100]');
 });
