@@ -48,18 +48,6 @@ const TILE: usize = 8;
   return f64x2.splat(load<f64>(ptr));
 }
 
-/** Stores the first `lanes` f32 lanes of v at ptr. */
-// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function store4(ptr: usize, v: v128, lanes: usize): void {
-  if (lanes >= 4) {
-    v128.store(ptr, v);
-    return;
-  }
-  store<f32>(ptr, f32x4.extract_lane(v, 0));
-  if (lanes > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
-  if (lanes > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
-}
-
 // ---- log-sum-exp over the class axis ---------------------------------------------------------------
 
 /** The state of one position's log-sum-exp in progress: max m, sum s of the others (lseScalar's). */
@@ -287,15 +275,16 @@ export function lseCols<T>(x: usize, rows: i32, classes: i32, positions: i32, ma
 /**
  * softmaxCols for f32 data: softmaxRows32's arithmetic, element for element (d in f64, the range
  * reduction in f64, Cephes' f32 polynomial; a vector with a lane outside exp's normal range takes
- * Math.exp per lane), with max and rest per lane.
+ * Math.exp per lane), with max and rest per lane. At least 4 positions: every vector is whole
+ * (the last group of positions overlaps the one before).
  */
 function softmaxCols32(x: usize, max: usize, rest: usize, rows: i32, classes: i32, positions: i32, log: bool, out: usize): void {
   let C = <usize>classes, W = <usize>positions;
   let invLn2 = v128.load(SOFTMAX_K), shift = v128.load(SOFTMAX_K, 16), ln2 = v128.load(SOFTMAX_K, 32), floor = v128.load(SOFTMAX_K, 48);
   let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96);
   let q3 = v128.load(EXP32_K, 112), q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144), one = v128.load(EXP32_K, 160);
-  if (log && W >= 4) {
-    // log-softmax is a few instructions an element: its own loop, with whole-vector loads and stores
+  if (log) {
+    // log-softmax is a few instructions an element: its own loop
     for (let r: usize = 0; r < <usize>rows; r++) {
       let base = r * C * W;
       for (let c0: usize = 0; c0 < C; c0 += TILE) {
@@ -322,22 +311,17 @@ function softmaxCols32(x: usize, max: usize, rest: usize, rows: i32, classes: i3
     for (let c0: usize = 0; c0 < C; c0 += TILE) {
       let c1 = min(c0 + TILE, C);
       for (let s0: usize = 0; s0 < W; s0 += 4) {
-        let s = W >= 4 ? min(s0, W - 4) : s0; // the last group overlaps the one before: full vectors
-        let lanes = min(W - s, 4);
+        let s = min(s0, W - 4); // the last group overlaps the one before: whole vectors
         let pq = (r * W + s) << 3;
-        let Mx0 = lo4(max + pq, lanes), Mx1 = hi4(max + pq, lanes);
-        let L0 = lo4(rest + pq, lanes), L1 = hi4(rest + pq, lanes);
+        let Mx0 = v128.load(max + pq), Mx1 = v128.load(max + pq, 16);
+        let L0 = v128.load(rest + pq), L1 = v128.load(rest + pq, 16);
         for (let c = c0; c < c1; c++) {
         let i = base + c * W + s;
-        let a = load4(x + (i << 2), lanes);
+        let a = v128.load(x + (i << 2));
         let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx0), L0);
         let d1 = f64x2.sub(f64x2.sub(hi64(a), Mx1), L1);
-        if (log) {
-          store4(out + (i << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(d0), f32x4.demote_f64x2_zero(d1), 0, 1, 4, 5), lanes);
-          continue;
-        }
         if (!i64x2.all_true(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
-          for (let j: usize = 0; j < lanes; j++) {
+          for (let j: usize = 0; j < 4; j++) {
             store<f32>(out + ((i + j) << 2), <f32>Math.exp(at<f32>(x, i + j) - f64at(max, r * W + s + j) - f64at(rest, r * W + s + j)));
           }
           continue;
@@ -347,7 +331,7 @@ function softmaxCols32(x: usize, max: usize, rest: usize, rows: i32, classes: i3
         let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
         let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
         let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6);
-        store4(out + (i << 2), i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23)), lanes);
+        v128.store(out + (i << 2), i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23)));
         }
       }
     }
@@ -356,7 +340,8 @@ function softmaxCols32(x: usize, max: usize, rest: usize, rows: i32, classes: i3
 
 /** out[r, c, s] = (x − max[r, s]) − rest[r, s] (log) or its exp: softmaxRows along the class axis. */
 export function softmaxCols<T>(x: usize, max: usize, rest: usize, rows: i32, classes: i32, positions: i32, log: bool, out: usize): void {
-  if (sizeof<T>() == 4) return softmaxCols32(x, max, rest, rows, classes, positions, log, out);
+  // f32 data with fewer than 4 positions (a vector's width) takes the two-lane path below, in f64
+  if (sizeof<T>() == 4 && positions >= 4) return softmaxCols32(x, max, rest, rows, classes, positions, log, out);
   let C = <usize>classes, W = <usize>positions;
   for (let r: usize = 0; r < <usize>rows; r++) {
     let base = r * C * W;
