@@ -72,9 +72,11 @@ export const binaryCrossEntropy: Api['binaryCrossEntropy'] = api.binaryCrossEntr
 export const binaryCrossEntropyWithLogits: Api['binaryCrossEntropyWithLogits'] = api.binaryCrossEntropyWithLogits;
 
 /**
- * PyTorch's `F.cross_entropy` on logits (rows × `classes`, row-major) with class-index or
- * probability targets, `weight`, `ignoreIndex`, `labelSmoothing`, and an optional gradient.
+ * PyTorch's `F.cross_entropy` on logits (rows × `classes`, row-major, or `shape: [N, C, d1, …, dk]`
+ * with the class axis 1) with class-index or probability targets, `weight`, `ignoreIndex`,
+ * `labelSmoothing`, and an optional gradient.
  * @example softmaxCrossEntropy([2, 0.5, -1, 0.1, 0.2, 3], [0, 2], { classes: 3 }) // 0.1754…
+ * @example softmaxCrossEntropy(logits, pixelClasses, { shape: [1, 3, 64, 64] }) // (N, C, H, W): one class per pixel
  */
 export const softmaxCrossEntropy: Api['softmaxCrossEntropy'] = api.softmaxCrossEntropy;
 
@@ -92,8 +94,10 @@ export const nllLoss: Api['nllLoss'] = api.nllLoss;
 export const klDiv: Api['klDiv'] = api.klDiv;
 
 /**
- * log Σ exp x per row of `classes` (a number when `classes` is omitted), without overflow.
+ * log Σ exp x per row of `classes` (a number when `classes` is omitted), or over the class axis
+ * of `shape: [N, C, d1, …, dk]` (N·d1·…·dk values), without overflow.
  * @example logSumExp([1000, 1000]) // 1000.6931…
+ * @example logSumExp(x, { shape: [2, 3, 4] }) // torch.logsumexp(x, 1): 2 × 4 values
  */
 export const logSumExp: Api['logSumExp'] = api.logSumExp;
 

@@ -516,6 +516,12 @@ describe.each(entries)('%s: errors of the shape option', (_, m) => {
       /logSumExp: option "shape" must be an array/,
     ],
     [
+      '65 entries',
+      () => api.logSumExp(x, { shape: [24, 1, ...new Array(63).fill(1)] }),
+      RangeError,
+      /logSumExp: option "shape" must have at most 64 entries; got an array of length 65/,
+    ],
+    [
       'one entry',
       () => api.softmax(x, { shape: [24] }),
       RangeError,

@@ -156,19 +156,20 @@ export interface Layout extends Shape {
 export function shapeOption(fn: string, shape: unknown): number[] | undefined {
   if (shape === undefined) return undefined;
   const what = "an array of integers [N, C, d1, …, dk] (PyTorch's shape: the class axis is 1)";
-  let entries: unknown[] = [];
-  let ok = false;
+  let entries: unknown[] | null = null;
+  let n: unknown;
   try {
-    ok = isArray(shape);
-    if (ok) {
-      const n = (shape as unknown[]).length;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n > 64) ok = false;
-      else entries = Array.from({ length: n }, (_, i) => (shape as unknown[])[i]);
+    if (isArray(shape)) {
+      n = (shape as unknown[]).length;
+      if (typeof n === 'number' && Number.isInteger(n) && n <= 64) entries = Array.from({ length: n }, (_, i) => (shape as unknown[])[i]);
     }
   } catch {
-    ok = false;
+    entries = null; // a revoked Proxy, or a getter that threw
   }
-  if (!ok) fail(fn, `option "shape" must be ${what}; got ${show(shape)}`, TypeError);
+  if (entries === null) {
+    if (typeof n === 'number' && n > 64) fail(fn, `option "shape" must have at most 64 entries; got an array of length ${n}`);
+    return fail(fn, `option "shape" must be ${what}; got ${show(shape)}`, TypeError);
+  }
   if (entries.length < 2) fail(fn, `option "shape" must have at least two entries [N, C, …]; got ${show(shape)}`);
   entries.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (i === 1 ? 1 : 0)) {
