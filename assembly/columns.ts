@@ -8,14 +8,8 @@
 // in pieces). Descriptors, argument names and order: src/kernels/table.ts; TS twins:
 // src/kernels/ts-columns.ts.
 
-import { at, EXP32_K, EXP32_LO, expDiff, expf, expPoly32, f64at, fastExp64, hi64, lo64, pair, storePair, subErr, subErr32, subErr64 } from './vmath';
+import { at, EXP32_K, EXP32_LO, expDiff, expfc, expPoly32, f64at, fastExp64, hi64, lo64, pair, storePair, subErr, subErr32, subErr64 } from './vmath';
 import { diffErr, expC, LSE_BLOCK, LSE_K32, LSE_K64, SOFTMAX_K, tinyExp } from './losses';
-
-/** exp(m − mn) when the lane's max grew from m to mn, else 1 (also for −∞ → −∞). */
-// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function rescale(m: f32, mn: f32): f64 {
-  return mn > m ? Math.exp(<f64>m - <f64>mn) : 1;
-}
 
 // ---- lanes ---------------------------------------------------------------------------------------
 
@@ -106,10 +100,12 @@ function finishLanes<T>(x: usize, base: usize, s: usize, lanes: usize, classes: 
 }
 
 /**
- * lseCols for f32 data: lseRows32's step with its lanes over four consecutive positions, its two
- * vectors two consecutive classes (so each lane sees its position's classes in order, two at a
- * time, as a row lane sees every fourth element): the same exp (expf with the TwoSum carry), the
- * same pairs of terms added in f32 and widened into f64 sums, blocks of LSE_BLOCK classes.
+ * lseCols for f32 data, as lseRows32 now does it, in two reads of a block's classes: first each
+ * position's max (four positions a vector, f32x4.pmax over the classes), then, with the max fixed,
+ * the sum of the other terms: expfc of the f32 difference with its rounding (subErr32) in the
+ * reduced argument, two classes a step added in f32 and widened into f64 lane sums, the elements
+ * equal to the max counted (all but one of them terms of 1), tinyExp below −86. A position whose
+ * max is not finite (+∞, NaN, or every class −∞) is redone on the scalar path.
  */
 function lseCols32(x: usize, rows: i32, classes: i32, positions: i32, maxOut: usize, sumOut: usize): void {
   let C = <usize>classes, W = <usize>positions;
@@ -123,59 +119,40 @@ function lseCols32(x: usize, rows: i32, classes: i32, positions: i32, maxOut: us
     for (let s0: usize = 0; s0 < W; s0 += 4) {
       let s = W >= 4 ? min(s0, W - 4) : s0; // the last group overlaps the one before: full vectors
       let lanes = min(W - s, 4);
+      let first = x + ((base + s) << 2);
+      // 1. the max of each lane's classes; fin: every element below +∞ (NaN included in "not")
       let M = f32x4.splat(-Infinity);
+      let fin = i32x4.splat(-1);
+      let p = first;
+      for (let c: usize = 0; c < C; c++, p += step) {
+        let a = load4(p, lanes);
+        fin = v128.and(fin, f32x4.lt(a, inf));
+        M = f32x4.pmax(M, a);
+      }
+      // 2. the other terms, relative to the fixed max
       let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
       let Cn = f32x4.splat(0);
-      let fin = i32x4.splat(-1);
+      let Mw0 = lo64(M), Mw1 = hi64(M);
       let c: usize = 0;
-      let p = x + ((base + s) << 2);
-      while (c + 2 <= C) {
-        let stop = min(c + LSE_BLOCK, C);
-        let B0 = f64x2.splat(0), B1 = f64x2.splat(0);
-        for (; c + 2 <= stop; c += 2, p += step << 1) {
-          let a = load4(p, lanes), b = load4(p + step, lanes);
-          fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
-          let mx = f32x4.pmax(a, b);
-          if (v128.any_true(f32x4.gt(mx, M))) {
-            let Mn = f32x4.pmax(M, mx);
-            let grew = f32x4.gt(Mn, M);
-            let f0 = rescale(f32x4.extract_lane(M, 0), f32x4.extract_lane(Mn, 0));
-            let f1 = rescale(f32x4.extract_lane(M, 1), f32x4.extract_lane(Mn, 1));
-            let f2 = rescale(f32x4.extract_lane(M, 2), f32x4.extract_lane(Mn, 2));
-            let f3 = rescale(f32x4.extract_lane(M, 3), f32x4.extract_lane(Mn, 3));
-            let F0 = f64x2.replace_lane(f64x2.splat(f0), 1, f1);
-            let F1 = f64x2.replace_lane(f64x2.splat(f2), 1, f3);
-            let old = v128.and(Cn, grew);
-            S0 = f64x2.mul(f64x2.add(S0, lo64(old)), F0);
-            S1 = f64x2.mul(f64x2.add(S1, hi64(old)), F1);
-            Cn = v128.andnot(Cn, grew);
-            B0 = f64x2.mul(B0, F0);
-            B1 = f64x2.mul(B1, F1);
-            M = Mn;
-          }
-          let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
-          let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
-          Cn = f32x4.add(Cn, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
-          let ea = expf(f32x4.pmax(lo, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-          let eb = expf(f32x4.pmax(lo, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-          ea = f32x4.add(ea, f32x4.mul(ea, subErr32(a, M, da)));
-          eb = f32x4.add(eb, f32x4.mul(eb, subErr32(b, M, db)));
-          let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
-          ea = v128.and(ea, v128.andnot(ga, qa));
-          eb = v128.and(eb, v128.andnot(gb, qb));
-          let e = f32x4.add(ea, eb);
-          B0 = f64x2.add(B0, lo64(e));
-          B1 = f64x2.add(B1, hi64(e));
-          if (!i32x4.all_true(v128.and(ga, gb))) {
-            let wa0 = f64x2.sub(lo64(a), lo64(M)), wa1 = f64x2.sub(hi64(a), hi64(M));
-            let wb0 = f64x2.sub(lo64(b), lo64(M)), wb1 = f64x2.sub(hi64(b), hi64(M));
-            let L = <f64>EXP32_LO;
-            B0 = f64x2.add(B0, f64x2.add(tinyExp(f64x2.extract_lane(wa0, 0), f64x2.extract_lane(wa0, 1), L), tinyExp(f64x2.extract_lane(wb0, 0), f64x2.extract_lane(wb0, 1), L)));
-            B1 = f64x2.add(B1, f64x2.add(tinyExp(f64x2.extract_lane(wa1, 0), f64x2.extract_lane(wa1, 1), L), tinyExp(f64x2.extract_lane(wb1, 0), f64x2.extract_lane(wb1, 1), L)));
-          }
+      p = first;
+      for (; c + 2 <= C; c += 2, p += step << 1) {
+        let a = load4(p, lanes), b = load4(p + step, lanes);
+        let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
+        let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+        let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+        let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
+        Cn = f32x4.add(Cn, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
+        let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
+        let e = f32x4.add(v128.and(ea, v128.andnot(ga, qa)), v128.and(eb, v128.andnot(gb, qb)));
+        S0 = f64x2.add(S0, lo64(e));
+        S1 = f64x2.add(S1, hi64(e));
+        if (!i32x4.all_true(v128.and(ga, gb))) {
+          let wa0 = f64x2.sub(lo64(a), Mw0), wa1 = f64x2.sub(hi64(a), Mw1);
+          let wb0 = f64x2.sub(lo64(b), Mw0), wb1 = f64x2.sub(hi64(b), Mw1);
+          let L = <f64>EXP32_LO;
+          S0 = f64x2.add(S0, f64x2.add(tinyExp(f64x2.extract_lane(wa0, 0), f64x2.extract_lane(wa0, 1), L), tinyExp(f64x2.extract_lane(wb0, 0), f64x2.extract_lane(wb0, 1), L)));
+          S1 = f64x2.add(S1, f64x2.add(tinyExp(f64x2.extract_lane(wa1, 0), f64x2.extract_lane(wa1, 1), L), tinyExp(f64x2.extract_lane(wb1, 0), f64x2.extract_lane(wb1, 1), L)));
         }
-        S0 = f64x2.add(S0, B0);
-        S1 = f64x2.add(S1, B1);
       }
       unchecked((laneMax[0] = <f64>f32x4.extract_lane(M, 0)));
       unchecked((laneMax[1] = <f64>f32x4.extract_lane(M, 1)));
@@ -193,7 +170,26 @@ function lseCols32(x: usize, rows: i32, classes: i32, positions: i32, maxOut: us
       unchecked((laneFin[1] = i32x4.extract_lane(fin, 1)));
       unchecked((laneFin[2] = i32x4.extract_lane(fin, 2)));
       unchecked((laneFin[3] = i32x4.extract_lane(fin, 3)));
-      finishLanes<f32>(x, base, s, lanes, C, W, c, maxOut, sumOut, r * W + s);
+      for (let k = 0; k < <i32>lanes; k++) {
+        let l = <usize>k;
+        let m = unchecked(laneMax[k]);
+        stM = -Infinity;
+        stS = 0;
+        if (unchecked(laneFin[k]) == 0 || !(m > -Infinity)) lseStrided<f32>(x, base + s + l, C, W);
+        else {
+          // the odd last class, then (ones − 1) + sum as othersSum32 (the counts are exact integers)
+          let ones = unchecked(laneCount[k]), sum = unchecked(laneSum[k]);
+          if (c < C) {
+            let v = at<f32>(x, base + c * W + s + l);
+            if (v == m) ones += 1;
+            else sum += expDiff(v, m);
+          }
+          stM = m;
+          stS = ones - 1 + sum;
+        }
+        store<f64>(maxOut + ((r * W + s + l) << 3), stM);
+        store<f64>(sumOut + ((r * W + s + l) << 3), stS);
+      }
     }
   }
 }
