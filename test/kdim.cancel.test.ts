@@ -4,7 +4,7 @@
 // logSumExp per position, logSoftmax and softmax per element, softmaxCrossEntropy per position
 // and its gradient, each within the same 4 ulp of mpmath's exact value (test/fixtures/cancel.json,
 // written by test/fixtures/gen_cancel.py; the bounds and their reasons are cancel.test.ts's).
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { type Entry, entries } from './entries.js';
 import { decode, loadFixture, rng } from './helpers.js';
 
@@ -63,6 +63,10 @@ function ulpError(got: number, exact: number, dtype: Dtype, scale = Math.abs(exa
   return Number.isFinite(e) ? e / ulp(scale, dtype) : Infinity;
 }
 
+/** The worst errors, printed at the end (in ulps of the data's format). */
+const report: string[] = [];
+afterAll(() => console.log(`worst errors with shape, in ulps of the data's format:\n${report.join('\n')}`));
+
 /** The 4 ulp of cancel.test.ts's BOUND (lse, softmax, sce): the issue's bound. */
 const BOUND = 4;
 
@@ -80,6 +84,7 @@ class Worst {
     }
   }
   check(what: string): void {
+    report.push(`${this.ulps.toFixed(2).padStart(6)} ulp  ${what} (${this.compared} compared; worst at ${this.at})`);
     expect.soft(this.compared, `${what}: nothing compared`).toBeGreaterThan(0);
     expect.soft(this.ulps, `${what}: worst ${this.ulps} ulp at ${this.at}`).toBeLessThanOrEqual(BOUND);
   }
@@ -189,7 +194,7 @@ const data = { f64: columnSets('f64'), f32: columnSets('f32') };
 // ---- the tests -----------------------------------------------------------------------------------
 
 type Fn = (...a: unknown[]) => unknown;
-describe.each(entries)('%s: cancel.json rows as positions of (1, C, rows)', (_, m: Entry) => {
+describe.each(entries)('%s: cancel.json rows as positions of (1, C, rows)', (binding, m: Entry) => {
   const api = m as unknown as Record<'logSumExp' | 'logSoftmax' | 'softmax' | 'softmaxCrossEntropy', Fn>;
   for (const dtype of ['f64', 'f32'] as const) {
     test(`${dtype}: logSumExp, logSoftmax, softmax, softmaxCrossEntropy and its gradient within ${BOUND} ulp`, () => {
@@ -228,13 +233,14 @@ describe.each(entries)('%s: cancel.json rows as positions of (1, C, rows)', (_, 
           }
         }
       }
-      w.lse.check('logSumExp per position (4 ulp of |m| + log1p(Σ others))');
-      w.logSoftmax.check('logSoftmax per element');
-      w.softmax.check('softmax per element');
-      w.argmax.check('softmaxCrossEntropy, target = argmax');
-      w.other.check('softmaxCrossEntropy, target = another class');
-      w.gradLabel.check('gradient at the label = argmax (−Σ/(1+Σ))');
-      w.grad.check('gradient elsewhere (p_j)');
+      const tag = (what: string) => `${what} | ${dtype} | ${binding}`;
+      w.lse.check(tag('logSumExp per position (of |m| + log1p(Σ others))'));
+      w.logSoftmax.check(tag('logSoftmax per element'));
+      w.softmax.check(tag('softmax per element'));
+      w.argmax.check(tag('softmaxCrossEntropy, target = argmax'));
+      w.other.check(tag('softmaxCrossEntropy, target = another class'));
+      w.gradLabel.check(tag('gradient at the label = argmax (−Σ/(1+Σ))'));
+      w.grad.check(tag('gradient elsewhere (p_j)'));
     });
   }
 });
