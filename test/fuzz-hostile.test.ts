@@ -10,8 +10,9 @@
 //     change), or the library's named TypeError/RangeError ("xentropy.<fn>: …" naming an argument
 //     or option, never an element of valid data); a freed or detached array, and an output that
 //     provably shares memory with an input or with the other output, must be a named error;
-// and leave its inputs unmodified; and a known-good call afterwards must still give exactly what it
-// gave when the file started (no scratch, allocator or view state leaked).
+// and leave its inputs unmodified (and, when it fails, its `grad` as it was: `grad` is written only
+// when the call succeeds); and a known-good call afterwards must still give exactly what it gave
+// when the file started (no scratch, allocator or view state leaked).
 //
 // A function with an accumulator is called through one in some cases: created with honest
 // options, primed with the honest data, then `update` with the hostile arrays (and a hostile
@@ -127,7 +128,10 @@ function check(entry: string, m: Entry, h: HostileCase): void {
     const honestOut = b.outputs.map(([, o]) => snapshot(o));
     run.prepare();
     poison(m); // the hostile call runs on scratch full of data no call here uses
+    const gradBefore = b.grad === null ? null : b.grad();
     const got = outcome(run.hostile);
+    // `grad` is written only when the call succeeds (README, Loss semantics)
+    if (!got.ok && gradBefore !== null && !sameValue(b.grad!(), gradBefore)) problems.push(`the failed call wrote "grad"`);
     if (!got.ok && !run.unchanged()) problems.push(`the failed update changed the accumulator's state`);
     const after = b.honestAfter ? outcome(() => run.honest(b.honestAfter!())) : null;
     const outputsHonest = () => b.outputs.every(([o], i) => sameValue(snapshot(o), honestOut[i]));

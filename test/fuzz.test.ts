@@ -7,7 +7,8 @@
 // (with no crossover, so that every size reaches WASM) and to the pure-TS entry. They must both
 // return results that agree (see `agree`), or both throw the same error class with the same
 // message; inputs must come back unmodified, and `grad`/`out` buffers must agree too (`ranks`,
-// tokenLogProbs's integer output, exactly).
+// tokenLogProbs's integer output, exactly); a call with `grad` must give, on each side, the value it
+// gives without it, bit for bit, and a failed call must leave its output buffers unwritten.
 //
 //   npm test          a seeded quick mode: QUICK_RUNS calls
 //   npm run fuzz      FUZZ_RUNS (default 10^5) calls from a random seed, printed for replay
@@ -203,6 +204,11 @@ function arb(): fc.Arbitrary<Call> {
           if (u(13) < 0.5) options.ranks = { dtype: u(18) < 0.5 ? 'i32' : 'u32', length: u(23) < 0.04 ? rows + 1 : rows };
         }
       }
+      // the `grad` of binaryCrossEntropy, nllLoss, klDiv (∂/∂input) and of crossEntropy,
+      // klDivergence (∂/∂q): of the first (second) array's length n, sometimes n + 1 (an error);
+      // drawn from lmSeed (unbiased bits these functions use for nothing else)
+      if (['binaryCrossEntropy', 'nllLoss', 'klDiv', 'crossEntropy', 'klDivergence'].includes(fn) && u(12) < 0.5)
+        options.grad = { dtype: u(17) < 0.5 ? 'f32' : 'f64', length: u(22) < 0.04 ? n + 1 : n };
       const native = half && u(25) < 0.25;
       // no options drawn: sometimes none given at all (the measures' path for that common call)
       const omit = u(27) < 0.5;
@@ -278,6 +284,9 @@ function run(m: Entry, c: Call): Outcome {
     out = { ok: true, value, buffers };
   } catch (e) {
     out = { ok: false, error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
+    // `grad` is written only when the call succeeds (README, Loss semantics): a failed call leaves it as made (zeros)
+    for (const [k, buf] of Object.entries(buffers))
+      if (buf.some((v) => !Object.is(v, 0))) throw new Error(`${c.fn} failed (${out.error}) but wrote its "${k}"`);
   }
   data.forEach((a, i) => {
     if (!Object.is(JSON.stringify(Array.from(a).map(enc)), JSON.stringify(copies[i].map(enc))))
@@ -321,6 +330,34 @@ function check(c: Call): void {
   if (!a.ok || !b.ok) {
     expect(a.ok ? 'no error' : a.error).toBe(b.ok ? 'no error' : b.error);
     return;
+  }
+  if (c.options && 'grad' in c.options) {
+    // asking for `grad` leaves the value as it was, bit for bit (README, Loss semantics)
+    const { grad: _, ...rest } = c.options;
+    for (const [m, got] of [
+      [wasmOnly, a],
+      [js, b],
+    ] as const) {
+      // The README's one exception: binaryCrossEntropyWithLogits and sigmoidFocalLoss compute
+      // value and gradient in one kernel whose element type the outputs decide, so f32 or float16
+      // data with a Float64Array `grad` runs the f64 kernel on WASM, whose value differs from the
+      // f32 kernel's within the f32 bound (found here: sigmoidFocalLoss(float16([0, 0, 0, 865]),
+      // float16([0, 9713, 5666, 0]), { grad: Float64Array(4) }) 0.12943282953722013 against
+      // 0.1294328295372201 without grad). A Float32Array grad keeps the f32 kernel: checked.
+      const f64Grad = (c.options.grad as { dtype: string }).dtype === 'f64';
+      if (
+        m === wasmOnly &&
+        f64Grad &&
+        ['binaryCrossEntropyWithLogits', 'sigmoidFocalLoss'].includes(c.fn) &&
+        !['f64', 'array'].includes(c.dtype)
+      )
+        continue;
+      const plain = run(m, { ...c, options: rest });
+      const x = plain.ok ? (typeof plain.value === 'number' ? [plain.value] : Array.from(plain.value)) : [];
+      const y = typeof got.value === 'number' ? [got.value] : Array.from(got.value);
+      if (!plain.ok || x.length !== y.length || x.some((v, i) => !Object.is(v, y[i])))
+        expect.fail(`${c.fn} (${m === js ? 'js' : 'wasm'}): the value with grad differs from the value without it`);
+    }
   }
   const scale = scaleOf(c);
   const values = (v: number | ArrayLike<number>) => (typeof v === 'number' ? [v] : Array.from(v));

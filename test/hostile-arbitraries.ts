@@ -9,7 +9,9 @@
 // buffer detached, a view of alloc memory) marked by float16(). tokenLogProbs and perplexity take
 // their targets as an Int32Array or Uint32Array (wrapped too) unless the dtype is 'array';
 // tokenLogProbs has a second output, `ranks`, with wrappers of its own (aliasing `out` or an
-// input, shared, resized, detached, a view of alloc memory). With `accumulate`, a function that
+// input, shared, resized, detached, a view of alloc memory). Every `grad` and `out` has the output
+// wrappers, among them 'aliasInput': an honest view of an input's memory (in-place use), which
+// must be a named error. With `accumulate`, a function that
 // has an accumulator is called through one instead: created with honest options, then `update`
 // with the hostile arrays (and a hostile batch object: `weight`, or `bytes` and `words`).
 //
@@ -131,6 +133,7 @@ export const OUTPUT_WRAPS = [
   'noopSet',
   'reentrantSet',
   'sharedAlias',
+  'aliasInput',
   'lyingBuffer',
   'freedMidCall',
   'rabShrink',
@@ -241,6 +244,9 @@ export function materialise(c: ValidCall): Plain {
       scalars.reduction = pick(0, reductions);
       if (c.o[1] % 3 === 0) scalars.base = pick(2, [2, 10, 0.5]);
       if (c.o[3] % 2 === 0) scalars.normalize = true;
+      // crossEntropy's and klDivergence's ∂/∂q (q's length)
+      if ((c.fn === 'crossEntropy' || c.fn === 'klDivergence') && c.o[5] % 2 === 0)
+        output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
       break;
     case 'binaryCrossEntropy':
       delete scalars.classes;
@@ -250,6 +256,7 @@ export function materialise(c: ValidCall): Plain {
       ];
       scalars.reduction = pick(0, reductions);
       if (c.o[1] % 2 === 0) arrays.weight = weight(n);
+      if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
       break;
     case 'binaryCrossEntropyWithLogits':
       args = [
@@ -283,6 +290,7 @@ export function materialise(c: ValidCall): Plain {
       scalars.reduction = pick(0, reductions);
       if (c.o[1] % 2 === 0) arrays.weight = weight(c.classes);
       if (c.o[6] % 3 === 0) scalars.ignoreIndex = 0;
+      if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
       break;
     case 'klDiv':
       args = [
@@ -291,6 +299,7 @@ export function materialise(c: ValidCall): Plain {
       ];
       scalars.reduction = pick(0, [...reductions, 'batchmean']);
       if (c.o[1] % 2 === 0) scalars.logTarget = true;
+      if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
       break;
     case 'logSumExp':
       args = [{ data: logit(n), index: false }];
@@ -305,6 +314,7 @@ export function materialise(c: ValidCall): Plain {
       if (c.o[1] % 2 === 0) scalars.alpha = pick(2, [-1, 0, 0.25, 1]);
       if (c.o[2] % 2 === 0) scalars.gamma = pick(5, [0, 0.5, 2, 7]);
       if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
+      break; // (it fell through to tokenLogProbs's case: class-index targets, a length error in nearly every call)
     case 'tokenLogProbs':
     case 'perplexity':
       args = [
@@ -356,6 +366,8 @@ export interface Built {
   inputs: [string, () => ArrayLike<number> | null, number[]][];
   /** [hostile output, honest output] */
   outputs: [unknown, Typed][];
+  /** reads the hostile `grad`, when it is in `outputs` (readable afterwards): a failed call must leave it as it was */
+  grad: (() => Float64Array | Float32Array) | null;
   cleanup: () => void;
 }
 
@@ -671,6 +683,7 @@ export function build(m: Entry, h: HostileCase): Built {
   const outputs: Built['outputs'] = [];
   let outHostile: unknown;
   let outHonest: Float64Array | Float32Array | undefined;
+  let grad: Built['grad'] = null;
   if (plain.output) {
     const { name, length: n } = plain.output;
     const T: FloatCtor = plain.output.dtype === 'f32' ? Float32Array : Float64Array;
@@ -714,6 +727,18 @@ export function build(m: Entry, h: HostileCase): Built {
             inputs.findIndex(([k]) => k === first),
             1,
           ); // written through the alias by design
+        } else outHostile = new T(n);
+        break;
+      }
+      case 'aliasInput': {
+        // an honest view of an input's memory (the bits of float16 data; in-place use, `grad: q`
+        // when the dtypes match): provable, so an error; the inputs tried in either order
+        const over = hostileArgs.map((a) => (typeof a === 'object' && a !== null && 'bits' in a ? (a as { bits: unknown }).bits : a));
+        if (next() < 0.5) over.reverse();
+        const view = over.map((x) => overlapping(T as Float64ArrayConstructor, x, n)).find((v) => v !== null);
+        if (view) {
+          outHostile = view;
+          mustFail = true;
         } else outHostile = new T(n);
         break;
       }
@@ -771,7 +796,12 @@ export function build(m: Entry, h: HostileCase): Built {
       default:
         outHostile = new T(n);
     }
-    if (!['freedMidCall', 'rabShrink', 'rabGrow', 'detached'].includes(w)) outputs.push([outHostile, outHonest]);
+    if (!['freedMidCall', 'rabShrink', 'rabGrow', 'detached'].includes(w) && !(w === 'aliasInput' && mustFail)) {
+      outputs.push([outHostile, outHonest]);
+      // (an alloc array detached by memory growth, another argument's wrapper, is read through refresh)
+      const o = outHostile;
+      if (name === 'grad') grad = () => (w === 'alloc' && realLength(o) !== n ? snapshot(m.refresh(o as Float64Array)) : snapshot(o));
+    }
   }
 
   // tokenLogProbs's ranks
@@ -952,6 +982,7 @@ export function build(m: Entry, h: HostileCase): Built {
     names,
     inputs,
     outputs,
+    grad,
     cleanup: () => {
       for (const a of allocated) {
         try {
