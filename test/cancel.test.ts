@@ -12,7 +12,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { type Entry, entries } from './entries.js';
 import { decode, loadFixture, rng } from './helpers.js';
 
-type Dtype = 'f64' | 'f32';
+import { type Dtype, type RowGroup, ulpError, type VocabRow } from './ulps.js';
+
 type Floats = Float64Array | Float32Array;
 
 // ---- the fixture ---------------------------------------------------------------------------
@@ -24,32 +25,6 @@ interface MeasureSet {
   js: string;
   ce?: string;
   ent?: string;
-}
-interface RowGroup {
-  classes: number;
-  rows: number;
-  x: string;
-  lse: string;
-  scale: string;
-  argmax: number[];
-  other: number[];
-  logSoftmax: string;
-  softmax: string;
-  gradLabel: string;
-}
-interface VocabRow {
-  name: string;
-  classes: number;
-  levels: string;
-  counts: number[];
-  seed: number;
-  maxAt: number;
-  other: number;
-  lse: number;
-  scale: number;
-  logSoftmax: string;
-  softmax: string;
-  gradLabel: number;
 }
 interface DtypeSets {
   measures: { near: MeasureSet; wide: MeasureSet; spread: MeasureSet };
@@ -64,37 +39,6 @@ const fixture = loadFixture<Record<Dtype, DtypeSets>>('cancel.json');
 const f64 = (b64: string) => decode(b64, 'f64') as Float64Array;
 
 // ---- ulps ----------------------------------------------------------------------------------
-
-/** The smallest normal and largest finite number of each format, and its mantissa bits. */
-const FORMAT = {
-  f64: { minNormal: 2 ** -1022, max: Number.MAX_VALUE, mantissa: 52 },
-  f32: { minNormal: 2 ** -126, max: (2 - 2 ** -23) * 2 ** 127, mantissa: 23 },
-} as const;
-
-/** One ulp of a normal |x| in the format: 2^(exponent of x − mantissa bits), the binade exactly. */
-function ulp(x: number, dtype: Dtype): number {
-  const a = Math.abs(x);
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  return 2 ** (e - FORMAT[dtype].mantissa);
-}
-
-/** Whether the format has `x` as a normal number. */
-function normal(x: number, dtype: Dtype): boolean {
-  const a = Math.abs(x);
-  return a >= FORMAT[dtype].minNormal && a <= FORMAT[dtype].max;
-}
-
-/**
- * |got − exact| in ulps of `scale` (|exact| unless a bound says otherwise), in the format of
- * `dtype`; NaN when the comparison is skipped (exact not normal), ∞ for a non-finite result.
- */
-function ulpError(got: number, exact: number, dtype: Dtype, scale = Math.abs(exact)): number {
-  if (!normal(exact, dtype)) return NaN;
-  const e = Math.abs(got - exact);
-  return Number.isFinite(e) ? e / ulp(scale, dtype) : Infinity;
-}
 
 interface Worst {
   ulps: number;

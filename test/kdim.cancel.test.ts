@@ -8,60 +8,14 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { type Entry, entries } from './entries.js';
 import { decode, loadFixture, rng } from './helpers.js';
 
-type Dtype = 'f64' | 'f32';
+import { type Dtype, type RowGroup, ulpError, type VocabRow } from './ulps.js';
+
 type Floats = Float64Array | Float32Array;
 
-interface RowGroup {
-  classes: number;
-  rows: number;
-  x: string;
-  lse: string;
-  scale: string;
-  argmax: number[];
-  other: number[];
-  logSoftmax: string;
-  softmax: string;
-  gradLabel: string;
-}
-interface VocabRow {
-  name: string;
-  classes: number;
-  levels: string;
-  counts: number[];
-  seed: number;
-  maxAt: number;
-  other: number;
-  lse: number;
-  scale: number;
-  logSoftmax: string;
-  softmax: string;
-  gradLabel: number;
-}
 const fixture = loadFixture<Record<Dtype, { rows: RowGroup[]; vocab: VocabRow[] }>>('cancel.json');
 const f64 = (b64: string) => decode(b64, 'f64') as Float64Array;
 
 // ---- ulps (as test/cancel.test.ts) ---------------------------------------------------------------
-
-const FORMAT = {
-  f64: { minNormal: 2 ** -1022, max: Number.MAX_VALUE, mantissa: 52 },
-  f32: { minNormal: 2 ** -126, max: (2 - 2 ** -23) * 2 ** 127, mantissa: 23 },
-} as const;
-
-function ulp(x: number, dtype: Dtype): number {
-  const a = Math.abs(x);
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  return 2 ** (e - FORMAT[dtype].mantissa);
-}
-
-/** |got − exact| in ulps of `scale` (|exact| by default); NaN (skipped) where exact is not a normal number of the format. */
-function ulpError(got: number, exact: number, dtype: Dtype, scale = Math.abs(exact)): number {
-  const a = Math.abs(exact);
-  if (!(a >= FORMAT[dtype].minNormal && a <= FORMAT[dtype].max)) return NaN;
-  const e = Math.abs(got - exact);
-  return Number.isFinite(e) ? e / ulp(scale, dtype) : Infinity;
-}
 
 /** The worst errors, printed at the end (in ulps of the data's format). */
 const report: string[] = [];
