@@ -41,7 +41,7 @@ function toHalf(v) {
   const sign = (u >>> 16) & 0x8000;
   const e = ((u >>> 23) & 0xff) - 127 + 15;
   if (e <= 0) return sign; // (not reached: no value here is below 2^-14 in magnitude… except near 0, flushed)
-  let m = u & 0x7fffff;
+  const m = u & 0x7fffff;
   let h = (e << 10) | (m >>> 13);
   const rest = m & 0x1fff;
   if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
@@ -97,7 +97,8 @@ for (const [name, got, tol] of [
   ['TF.js', tfjs(), 1e-3],
   ['float16', x.tokenLogProbs(half, targets, { classes: V }), 0.05],
 ]) {
-  for (let r = 0; r < ROWS; r++) if (!(Math.abs(got[r] - want[r]) <= tol * (1 + Math.abs(want[r])))) throw new Error(`${name} row ${r}: ${got[r]} vs ${want[r]}`);
+  for (let r = 0; r < ROWS; r++)
+    if (!(Math.abs(got[r] - want[r]) <= tol * (1 + Math.abs(want[r])))) throw new Error(`${name} row ${r}: ${got[r]} vs ${want[r]}`);
 }
 if (Math.abs(x.softmaxCrossEntropy(logits, targets, { classes: V, reduction: 'sum' }) + want.reduce((a, b) => a + b, 0)) > 1e-6 * ROWS * 20)
   throw new Error('softmaxCrossEntropy and tokenLogProbs disagree');

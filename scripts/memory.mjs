@@ -62,5 +62,7 @@ for (const [label, input] of [
     if ((batch + 1) % Math.ceil(TOKENS / B / 4) === 0) show(`LM ${label}: after ${Math.min(done + B, TOKENS)} tokens`, read());
   }
   const r = acc.compute();
-  console.log(`LM ${label}: ${r.tokens} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s, perplexity ${r.perplexity.toFixed(3)}, state ${JSON.stringify(acc).length} bytes of JSON`);
+  console.log(
+    `LM ${label}: ${r.tokens} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s, perplexity ${r.perplexity.toFixed(3)}, state ${JSON.stringify(acc).length} bytes of JSON`,
+  );
 }

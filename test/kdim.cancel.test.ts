@@ -119,7 +119,9 @@ function columnSets(dtype: Dtype): Columns[] {
   const C = vs[0].classes;
   const cat = (f: (r: (typeof rows)[number]) => Float64Array) => {
     const out = new Float64Array(C * rows.length);
-    rows.forEach((r, k) => out.set(f(r), k * C));
+    rows.forEach((r, k) => {
+      out.set(f(r), k * C);
+    });
     return out;
   };
   sets.push(

@@ -11,7 +11,14 @@ import type { Input } from './arrays.js';
  * 1/Σ w[y], a divisor of 0 gives NaN at the targets of counted rows (weight 0 times ∞) and 0 when
  * every row is ignored (nothing is written), as torch.autograd does.
  */
-export function nllGrad(grad: FloatArray, label: Float64Array, labelWeight: Float64Array, classes: number, scale: number, positions = 1): void {
+export function nllGrad(
+  grad: FloatArray,
+  label: Float64Array,
+  labelWeight: Float64Array,
+  classes: number,
+  scale: number,
+  positions = 1,
+): void {
   fillInto(grad, 0, 0, label.length * classes);
   // item r = n·positions + s (K-dimensional input, the `shape` option) has class c at (n·classes + c)·positions + s
   for (let r = 0; r < label.length; r++) {

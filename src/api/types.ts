@@ -210,7 +210,10 @@ export interface Accumulated {
     options: Omit<KlDivOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' | 'batchmean' };
   };
   sigmoidFocalLoss: { args: [input: Values, target: Values]; options: { alpha?: number; gamma?: number; reduction?: 'mean' | 'sum' } };
-  perplexity: { args: [logits: Values, targets: Labels, batch?: { bytes?: number; words?: number }]; options: Omit<PerplexityOptions, 'shape'> };
+  perplexity: {
+    args: [logits: Values, targets: Labels, batch?: { bytes?: number; words?: number }];
+    options: Omit<PerplexityOptions, 'shape'>;
+  };
 }
 
 export type AccumulatedName = keyof Accumulated;

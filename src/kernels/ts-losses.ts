@@ -4,7 +4,15 @@ import type { LoopFunctions } from './types.js';
 
 type LossKernels = Pick<
   LoopFunctions,
-  'lseRows' | 'countAbove' | 'softmaxRows' | 'softmaxFusedRows' | 'softTargetRows' | 'softmaxGradRows' | 'bceRows' | 'bceLogitsRows' | 'klDivRows'
+  | 'lseRows'
+  | 'countAbove'
+  | 'softmaxRows'
+  | 'softmaxFusedRows'
+  | 'softTargetRows'
+  | 'softmaxGradRows'
+  | 'bceRows'
+  | 'bceLogitsRows'
+  | 'klDivRows'
 >;
 
 export const tsLossKernels: LossKernels = {
