@@ -341,20 +341,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
           else copy(x, start, f64, slot(a.slot) >>> 3, n);
         }
       }
-      if (lse) {
-        const [a, b] = plan.rowOuts;
-        const mx = args[a.name] as Float64Array;
-        const rest = args[b.name] as Float64Array;
-        const oa = slot(a.slot) >>> 3;
-        const ob = slot(b.slot) >>> 3;
-        for (let j = 0; j < k; j++) mergeLse(mx, rest, r0 + j, f64[oa + j], f64[ob + j]);
-      } else {
-        for (const a of plan.rowOuts) {
-          const x = args[a.name] as Float64Array;
-          const o = slot(a.slot) >>> 3;
-          for (let j = 0; j < k; j++) x[r0 + j] += f64[o + j];
-        }
-      }
+      collect(plan, args, r0, k, lse ? mergeLse : null);
     };
 
     if (classes <= CHUNK) {
@@ -385,6 +372,27 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
       if (x === null || x instanceof Half || bufferOf(x) !== buffer || (typedArrayTag(x) === 'Float32Array') !== single) continue;
       const b = memoryOf(x);
       if (typeof b === 'object' && b.owner === buffers) direct[i] = byteOffsetOf(x);
+    }
+  }
+
+  /**
+   * The block's per-row (or per-position) outputs, `count` of them from scratch, into the caller's
+   * arrays from index `to`: added, or for log-sum-exp parts combined pair by pair with `merge`.
+   */
+  function collect(plan: Plan, args: Args, to: number, count: number, merge: typeof mergeLse | null): void {
+    if (merge !== null) {
+      const [a, b] = plan.rowOuts;
+      const mx = args[a.name] as Float64Array;
+      const rest = args[b.name] as Float64Array;
+      const oa = slot(a.slot) >>> 3;
+      const ob = slot(b.slot) >>> 3;
+      for (let j = 0; j < count; j++) merge(mx, rest, to + j, f64[oa + j], f64[ob + j]);
+      return;
+    }
+    for (const a of plan.rowOuts) {
+      const x = args[a.name] as Float64Array;
+      const o = slot(a.slot) >>> 3;
+      for (let j = 0; j < count; j++) x[to + j] += f64[o + j];
     }
   }
 
@@ -464,20 +472,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
         if (whole) copy(x, start, mem, d, n);
         else for (let c = 0; c < cs; c++) copy(x, start + c * S, mem, d + c * w, w);
       }
-      if (lse) {
-        const [a, b] = plan.rowOuts;
-        const mx = args[a.name] as Float64Array;
-        const rest = args[b.name] as Float64Array;
-        const oa = slot(a.slot) >>> 3;
-        const ob = slot(b.slot) >>> 3;
-        for (let j = 0; j < m; j++) merge(mx, rest, q0 + j, f64[oa + j], f64[ob + j]);
-      } else {
-        for (const a of plan.rowOuts) {
-          const x = args[a.name] as Float64Array;
-          const o = slot(a.slot) >>> 3;
-          for (let j = 0; j < m; j++) x[q0 + j] += f64[o + j];
-        }
-      }
+      collect(plan, args, q0, m, lse ? merge : null);
     };
 
     if (rowSize <= CHUNK) {
