@@ -39,6 +39,9 @@ const FNS = [
 ] as const;
 type Fn = (typeof FNS)[number];
 
+/** The functions that take a K-dimensional `shape` ([N, C, d1, …, dk], class axis 1). */
+const SHAPED: readonly Fn[] = ['softmaxCrossEntropy', 'nllLoss', 'logSumExp', 'logSoftmax', 'softmax', 'tokenLogProbs', 'perplexity'];
+
 /** The functions whose second argument is always class indices (one per row). */
 const INDEXED: readonly Fn[] = ['tokenLogProbs', 'perplexity'];
 
@@ -53,7 +56,7 @@ interface Call {
   dtype: 'f64' | 'f32' | 'array' | 'mixed' | 'f16';
   /** the value arrays (element arrays as plain numbers, with 'NaN', 'Infinity', '-Infinity', '-0' spelled out) */
   args: (number | string)[][];
-  /** the option object; arrays in it are plain too; grad/out/ranks are given as their dtype and length */
+  /** the option object; arrays in it are plain too (`shape` stays numbers for f16); grad/out/ranks are given as their dtype and length */
   options: Record<string, unknown> | null;
   /** f16 only: a native Float16Array instead of marked bits, where the runtime has one (else marked bits) */
   native?: boolean;
@@ -135,8 +138,10 @@ function arb(): fc.Arbitrary<Call> {
       // for the options added with tokenLogProbs and float16: unbiased (fast-check draws small
       // integers often, so optSeed's high bits are often all 0 together)
       lmSeed: fc.noBias(fc.integer({ min: 0, max: 2 ** 30 })),
+      // for the K-dimensional `shape` option (unbiased, as lmSeed)
+      kSeed: fc.noBias(fc.integer({ min: 0, max: 2 ** 30 })),
     })
-    .chain(({ fn, dtype, shape: [rows, classes], optSeed, lmSeed }) => {
+    .chain(({ fn, dtype, shape: [rows, classes], optSeed, lmSeed, kSeed }) => {
       const n = rows * classes;
       const half = dtype === 'f16';
       const arr = (kind: 'prob' | 'logit' | 'index', len: number) =>
@@ -209,6 +214,23 @@ function arb(): fc.Arbitrary<Call> {
       // drawn from lmSeed (unbiased bits these functions use for nothing else)
       if (['binaryCrossEntropy', 'nllLoss', 'klDiv', 'crossEntropy', 'klDivergence'].includes(fn) && u(12) < 0.5)
         options.grad = { dtype: u(17) < 0.5 ? 'f32' : 'f64', length: u(22) < 0.04 ? n + 1 : n };
+      // A K-dimensional layout, PyTorch's (N, C, d1[, d2]) with rows = N·S (S = d1·d2 positions),
+      // in a third of the calls of the functions that take one: the same data read as N × C × S,
+      // through the column kernels and the glue's strided block copies. Mostly alone, sometimes
+      // beside `classes` (agreeing, or not: an error), sometimes holding one element too many (an
+      // error); with 0 rows, N = 0 and any S.
+      const k = (b: number) => ((kSeed >>> b) & 31) / 32;
+      if (SHAPED.includes(fn) && k(0) < 0.33) {
+        const divisors = Array.from({ length: rows }, (_, i) => i + 1).filter((d) => rows % d === 0);
+        const S = rows === 0 ? (kSeed >>> 5) % 4 : divisors[(kSeed >>> 5) % divisors.length];
+        const N = rows === 0 ? 0 : rows / S;
+        const a = S > 1 && k(10) < 0.4 ? (divisors.find((d) => d > 1 && S % d === 0) ?? 1) : 1;
+        const shapeOpt = a > 1 ? [N, classes, a, S / a] : [N, classes, S];
+        if (k(15) < 0.04) shapeOpt[0] += 1;
+        options.shape = shapeOpt;
+        if (k(20) < 0.7) delete options.classes;
+        else if (k(25) < 0.15) options.classes = classes + 1;
+      }
       const native = half && u(25) < 0.25;
       // no options drawn: sometimes none given at all (the measures' path for that common call)
       const omit = u(27) < 0.5;
@@ -264,7 +286,8 @@ function materialise(c: Call, m: Entry) {
         const T = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array }[dtype]!;
         buffers[k] = new T(length);
         options[k] = buffers[k];
-      } else if (Array.isArray(v)) {
+      } else if (k === 'shape') options[k] = [...(v as number[])];
+      else if (Array.isArray(v)) {
         const w = (v as (number | string)[]).map(dec);
         options[k] = c.dtype === 'f16' ? half(w).arg : w;
       } else options[k] = v;

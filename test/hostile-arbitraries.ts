@@ -51,6 +51,9 @@ export const FNS = [
 ] as const;
 export type Fn = (typeof FNS)[number];
 
+/** The functions that take a K-dimensional `shape` ([N, C, d1, …, dk], class axis 1). */
+export const SHAPED = new Set<Fn>(['softmaxCrossEntropy', 'nllLoss', 'logSumExp', 'logSoftmax', 'softmax', 'tokenLogProbs', 'perplexity']);
+
 /** The functions that have an accumulator (accumulator(fn, options).update takes their data arguments). */
 export const ACCUMULATED = new Set<Fn>([
   'entropy',
@@ -106,7 +109,10 @@ export interface ValidCall {
   dtype: Dtype;
   /** seed of the data */
   seed: number;
-  /** option choices, each an index into a small list (see `materialise`) */
+  /**
+   * option choices, each an index into a small list (see `materialise`); o[8] (absent in calls
+   * saved before it existed) chooses a K-dimensional `shape` for the functions that take one
+   */
   o: number[];
 }
 
@@ -186,7 +192,7 @@ export const validCall: fc.Arbitrary<ValidCall> = fc
     shape,
     dtype: fc.constantFrom<Dtype>('f64', 'f32', 'array', 'f16'),
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-    o: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 8, maxLength: 8 }),
+    o: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 9, maxLength: 9 }),
   })
   .map(({ fn, shape: [rows, classes], dtype, seed, o }) => ({ fn, rows, classes, dtype, seed, o }));
 
@@ -331,6 +337,15 @@ export function materialise(c: ValidCall): Plain {
       args = [{ data: logit(n), index: false }];
       if (c.o[3] % 2 === 0) output = { name: 'out', dtype: pick(4, ['f64', 'f32'] as const), length: n };
   }
+  // A K-dimensional layout, PyTorch's (N, C, d1[, d2]) with rows = N·S, S = d1·d2 positions, next
+  // to `classes` (both given, agreeing): the data are the same numbers, read as N × C × S, so the
+  // column kernels and the glue's block copies of strided positions meet the hostile wrappers too.
+  // (An accumulator takes `classes` only: `build` drops `shape` for those calls.)
+  if (SHAPED.has(c.fn) && c.o[8] !== undefined && c.o[8] % 3 === 0) {
+    const divisors = Array.from({ length: c.rows }, (_, i) => i + 1).filter((d) => c.rows % d === 0);
+    const S = divisors[Math.floor(c.o[8] / 3) % divisors.length];
+    scalars.shape = S % 2 === 0 && c.o[8] >= 9 ? [c.rows / S, c.classes, 2, S / 2] : [c.rows / S, c.classes, S];
+  }
   if (c.dtype === 'f16') {
     // float16 bit patterns of the values (the honest call takes the same bits)
     for (const a of args) if (!a.index) a.data = a.data.map(halfBits);
@@ -402,6 +417,23 @@ function overlapping<T extends Typed>(Ctor: new (b: ArrayBufferLike, o: number, 
   return new Ctor(buf, start, length);
 }
 
+/**
+ * A Proxy of an Array (Array.isArray holds) whose every entry, and its length, reads honestly the
+ * first time and as something else after: a library that reads `shape` twice sees another layout.
+ */
+function twoFacedArray(a: number[]): number[] {
+  const seen = new Set<PropertyKey>();
+  return new Proxy([...a], {
+    get(t, k, r) {
+      if (typeof k === 'symbol') return Reflect.get(t, k, r);
+      const first = !seen.has(k);
+      seen.add(k);
+      if (first || (k !== 'length' && !/^\d+$/.test(k))) return Reflect.get(t, k, r);
+      return k === 'length' ? t.length + 1 : 7;
+    },
+  });
+}
+
 export function build(m: Entry, h: HostileCase): Built {
   const c = h.call;
   const plain = materialise(c);
@@ -412,6 +444,7 @@ export function build(m: Entry, h: HostileCase): Built {
     // an accumulator reduces to 'mean' or 'sum' (klDiv also 'batchmean'), and fills no output
     if (plain.scalars.reduction === 'none') plain.scalars.reduction = 'mean';
     plain.output = null;
+    delete plain.scalars.shape;
     if (c.fn === 'perplexity') {
       plain.scalars.bytes = 4 * c.rows + (c.seed % 7);
       plain.scalars.words = c.rows;
@@ -926,6 +959,7 @@ export function build(m: Entry, h: HostileCase): Built {
     if (h.options === 'reentrant') reenter(m);
     const v = values[k];
     if (h.options === 'twoFaced' && reads[k] > 1 && k in arrayOptionsHostile) return new Float64Array(plain.arrays[k].length).fill(1e6);
+    if (h.options === 'twoFaced' && k === 'shape') return twoFacedArray(v as number[]);
     return v;
   };
   if (h.options === 'reentrant' || h.options === 'twoFaced') hostile.push('options');
