@@ -3,17 +3,20 @@
 // function, or composes it from its ops as a user would) and a memcpy of the same input bytes (the
 // floor). Our figures include copying the input into WASM memory, except the "xentropy zero-copy"
 // line (inputs from alloc()). Then the goal cases the sweep does not cover (64 × 16384 softmax
-// cross entropy, 8-element calls), and the crossover per function: the WASM kernels at every size
+// cross entropy, 8-element calls), every loss with its gradient (`grad`) at 10^6 elements against
+// the same call without it, a hand-written value-and-gradient loop and TF.js's valueAndGrad, and
+// the crossover per function: the WASM kernels at every size
 // against the pure-TS entry at 8 … 1024 elements, written to bench/crossover.json as well.
 //
 //   npm run bench                    full run; writes BENCHMARKS.md, bench/throughput.svg and bench/crossover.json
 //   npm run bench -- --quick         tiny sizes, one iteration each, output to a temp dir (CI)
 //   npm run bench -- --out DIR       write the report elsewhere
-//   npm run bench -- --only crossover   only these sections (comma-separated: sweep, goals, crossover);
+//   npm run bench -- --only crossover   only these sections (comma-separated: sweep, goals, grads, crossover);
 //                                    prints them and writes crossover.json, but not BENCHMARKS.md
 //
 // Ratios are what to read: each is measured in the same run on the same machine.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +31,7 @@ import * as wasmModule from '../dist/kernels/wasm.js';
 const started = performance.now();
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const SECTIONS = ['sweep', 'goals', 'crossover'];
+const SECTIONS = ['sweep', 'goals', 'grads', 'crossover'];
 const only = args.includes('--only') ? String(args[args.indexOf('--only') + 1]).split(',') : null;
 for (const s of only ?? []) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section "${s}" (one of ${SECTIONS.join(', ')})`);
 const runs = (section) => !only || only.includes(section);
@@ -38,6 +41,7 @@ const outDir = args.includes('--out') ? args[args.indexOf('--out') + 1] : quick 
 // bench/throughput.svg), or in outDir itself in quick mode.
 const assetDir = quick ? outDir : join(outDir, 'bench');
 const SIZES = quick ? [100] : [1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
+const N6grad = quick ? 100 : 1e6; // the gradient section's size
 const CLASSES = 1000; // row length for the row-wise functions (a row of n when n < 1000)
 const opts = quick ? { time: 0, iterations: 1, warmup: false } : { time: 150, iterations: 5, warmupTime: 50, warmupIterations: 2 };
 // Crossover: one row of n elements; each size's mean is the median over rounds (sizes and
@@ -50,6 +54,11 @@ const DTYPES = [
   ['f64', Float64Array],
 ];
 
+// TF.js's gradients (tf.valueAndGrad) are registered by tfjs-core's ES module build only
+// (register_all_gradients.js), whose extensionless imports Node resolves through bench/tf-esm-hook.mjs;
+// they go into the registry that the bundle imported above shares (a global map).
+register(new URL('./tf-esm-hook.mjs', import.meta.url));
+await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
 await tf.setBackend('wasm');
 await tf.ready();
 if (x.backend !== 'wasm') throw new Error('xentropy did not load its WASM kernels');
@@ -401,6 +410,195 @@ if (runs('goals')) {
   );
 }
 
+// ---- gradients: every loss that fills `grad`, at 10^6 elements (rows of 1000), f32 and f64 -------
+// What the call costs with its gradient against without it (the gradient is written in the same
+// pass or the pass right after), against the pure-TS entry, a hand-written loop computing the same
+// value and gradient (what a user writes today; 'mean' reduction as ours, one row for the
+// measures' ∂/∂q), and TF.js's tf.valueAndGrad over its loss (f32; where it has the loss).
+const gradHand = {
+  softmaxCrossEntropy: (d, g) => {
+    const { logits: z, rows, classes, idx } = d;
+    let s = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = r * classes;
+      let m = -Infinity;
+      for (let j = 0; j < classes; j++) if (z[o + j] > m) m = z[o + j];
+      let e = 0;
+      for (let j = 0; j < classes; j++) e += g[o + j] = Math.exp(z[o + j] - m);
+      s += m + Math.log(e) - z[o + idx[r]];
+      for (let j = 0; j < classes; j++) g[o + j] /= e * rows;
+      g[o + idx[r]] -= 1 / rows;
+    }
+    return s / rows;
+  },
+  binaryCrossEntropyWithLogits: (d, g) => {
+    const { logits: z, y01 } = d;
+    const n = z.length;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      s += Math.max(z[i], 0) - z[i] * y01[i] + Math.log1p(Math.exp(-Math.abs(z[i])));
+      g[i] = (1 / (1 + Math.exp(-z[i])) - y01[i]) / n;
+    }
+    return s / n;
+  },
+  // PyTorch's: logs clamped at −100, ∂/∂x = (x − y) / max(x·(1 − x), 1e-12)
+  binaryCrossEntropy: (d, g) => {
+    const { p, y01 } = d;
+    const n = p.length;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      s -= y01[i] * Math.max(Math.log(p[i]), -100) + (1 - y01[i]) * Math.max(Math.log(1 - p[i]), -100);
+      g[i] = (p[i] - y01[i]) / Math.max(p[i] * (1 - p[i]), 1e-12) / n;
+    }
+    return s / n;
+  },
+  nllLoss: (d, g) => {
+    const { logits: z, rows, classes, idx } = d;
+    g.fill(0);
+    let s = 0;
+    for (let r = 0; r < rows; r++) {
+      s -= z[r * classes + idx[r]];
+      g[r * classes + idx[r]] = -1 / rows;
+    }
+    return s / rows;
+  },
+  klDiv: (d, g) => {
+    const { logits: z, p } = d;
+    const n = z.length;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      s += p[i] * (Math.log(p[i]) - z[i]);
+      g[i] = -p[i] / n;
+    }
+    return s / n;
+  },
+  crossEntropy: (d, g) => {
+    const { p, q } = d;
+    let s = 0;
+    for (let i = 0; i < p.length; i++) {
+      s -= p[i] * Math.log(q[i]);
+      g[i] = -p[i] / q[i];
+    }
+    return s;
+  },
+  klDivergence: (d, g) => {
+    const { p, q } = d;
+    let s = 0;
+    for (let i = 0; i < p.length; i++) {
+      s += p[i] * Math.log(p[i] / q[i]);
+      g[i] = -p[i] / q[i];
+    }
+    return s;
+  },
+  // torchvision's sigmoid_focal_loss (alpha 0.25, gamma 2, mean) for 0/1 targets, and its
+  // derivative: ∂/∂z = s·a·(1 − pt)^2·(2·pt·log pt − (1 − pt)), s = ±1 as y is 1 or 0
+  sigmoidFocalLoss: (d, g) => {
+    const { logits: z, y01 } = d;
+    const n = z.length;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const y = y01[i];
+      const ce = Math.max(z[i], 0) - z[i] * y + Math.log1p(Math.exp(-Math.abs(z[i])));
+      const p = 1 / (1 + Math.exp(-z[i]));
+      const pt = y ? p : 1 - p;
+      const a = y ? 0.25 : 0.75;
+      s += a * ce * (1 - pt) ** 2;
+      g[i] = ((y ? 1 : -1) * a * (1 - pt) ** 2 * (2 * pt * -ce - (1 - pt))) / n;
+    }
+    return s / n;
+  },
+};
+const gradOurs = {
+  softmaxCrossEntropy: (m, d, grad) => m.softmaxCrossEntropy(d.logits, d.idx, { classes: d.classes, grad }),
+  binaryCrossEntropyWithLogits: (m, d, grad) => m.binaryCrossEntropyWithLogits(d.logits, d.y01, grad ? { grad } : undefined),
+  binaryCrossEntropy: (m, d, grad) => m.binaryCrossEntropy(d.p, d.y01, grad ? { grad } : undefined),
+  nllLoss: (m, d, grad) => m.nllLoss(d.logits, d.idx, { classes: d.classes, grad }),
+  klDiv: (m, d, grad) => m.klDiv(d.logits, d.p, { classes: d.classes, grad }),
+  crossEntropy: (m, d, grad) => m.crossEntropy(d.p, d.q, grad ? { grad } : undefined),
+  klDivergence: (m, d, grad) => m.klDivergence(d.p, d.q, grad ? { grad } : undefined),
+  sigmoidFocalLoss: (m, d, grad) => m.sigmoidFocalLoss(d.logits, d.y01, grad ? { grad } : undefined),
+};
+// TF.js: tf.valueAndGrad of its loss with respect to the predictions; value and gradient read
+function tfValueAndGrad(f, wrt) {
+  const { value, grad } = tf.tidy(() => {
+    const r = tf.valueAndGrad(f)(wrt());
+    return { value: r.value, grad: r.grad };
+  });
+  const out = [value.dataSync()[0], grad.dataSync()];
+  value.dispose();
+  grad.dispose();
+  return out;
+}
+const gradTf = {
+  softmaxCrossEntropy: (d) =>
+    tfValueAndGrad(
+      (z) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(d.idx, 'int32'), d.classes), z),
+      () => tf.tensor2d(d.logits, [d.rows, d.classes]),
+    ),
+  binaryCrossEntropyWithLogits: (d) =>
+    tfValueAndGrad(
+      (z) => tf.losses.sigmoidCrossEntropy(tf.tensor1d(d.y01), z),
+      () => tf.tensor1d(d.logits),
+    ),
+  binaryCrossEntropy: (d) =>
+    tfValueAndGrad(
+      (p) => tf.losses.logLoss(tf.tensor1d(d.y01), p),
+      () => tf.tensor1d(d.p),
+    ),
+};
+const gradRows = []; // { fn, dtype, impl, ns }
+if (runs('grads')) {
+  const n = N6grad;
+  for (const fn of Object.keys(gradOurs)) {
+    for (const [dtype, Type] of DTYPES) {
+      const d = data(Type, n);
+      // every baseline computes our value and gradient, to 1e-3 of the largest |gradient|; TF.js's
+      // logLoss gradient only where p ≤ 0.999: it takes 1 − p + 1e-7 in f32, which for p near 1
+      // cancels (0.4838 against 0.5084 at p = 1 − 2e-6)
+      const want = new Type(n);
+      const wantValue = gradOurs[fn](xj, d, want);
+      const peers = [
+        ['hand-written loop', (g) => gradHand[fn](d, g)],
+        ['xentropy', (g) => gradOurs[fn](x, d, g)],
+      ];
+      if (dtype === 'f32' && gradTf[fn])
+        peers.push([
+          'TF.js wasm',
+          (g) => {
+            const [v, tg] = gradTf[fn](d);
+            g.set(tg);
+            return v;
+          },
+        ]);
+      for (const [name, f] of peers) {
+        const g = new Type(n);
+        const v = f(g);
+        const skip = name === 'TF.js wasm' && fn === 'binaryCrossEntropy' ? (i) => d.p[i] > 0.999 : () => false;
+        const close = (a, b, scale) => Math.abs(a - b) <= 1e-3 * scale;
+        const gScale = want.reduce((m, w, i) => (skip(i) ? m : Math.max(m, Math.abs(w))), 0);
+        const bad = g.findIndex((gi, i) => !skip(i) && !close(gi, want[i], gScale));
+        if (!close(v, wantValue, 1 + Math.abs(wantValue)) || bad !== -1)
+          throw new Error(`${fn} ${dtype} grad: ${name} gives ${v} and grad[${bad}] ${g[bad]}; xentropy/js ${wantValue} and ${want[bad]}`);
+      }
+      const g = new Type(n);
+      const cases = [
+        ['xentropy value only', () => gradOurs[fn](x, d, undefined)],
+        ['xentropy value + grad', () => gradOurs[fn](x, d, g)],
+        ['xentropy/js value + grad', () => gradOurs[fn](xj, d, g)],
+        ['hand-written loop', () => gradHand[fn](d, g)],
+      ];
+      if (dtype === 'f32' && gradTf[fn]) cases.push(['TF.js wasm valueAndGrad', () => gradTf[fn](d)]);
+      const r = await measure(cases);
+      for (const [impl, ns] of Object.entries(r)) gradRows.push({ fn, dtype, impl, ns });
+      process.stdout.write(
+        `grad ${fn} ${dtype} ${n}: ${Object.entries(r)
+          .map(([k, v]) => `${k} ${(v / n).toFixed(2)}`)
+          .join(', ')} ns/element\n`,
+      );
+    }
+  }
+}
+
 // Crossover per function: the WASM kernels at every size (wasmOnly) against the pure-TS entry, on
 // one row of n elements. The break-even is the smallest measured size from which WASM is faster at
 // every larger measured size (null: not faster at the largest).
@@ -557,6 +755,29 @@ ${Object.keys(crossover)
 `,
 ).join('')}`;
 
+const GRAD_IMPLS = ['xentropy value only', 'xentropy value + grad', 'xentropy/js value + grad', 'hand-written loop', 'TF.js wasm valueAndGrad'];
+const gradGet = (fn, dtype, impl) => gradRows.find((r) => r.fn === fn && r.dtype === dtype && r.impl === impl)?.ns;
+const gradsMd = `## Gradients (${sizeText(N6grad)} elements, ns per element)
+
+Each loss called with \`grad\` (a preallocated array of the data's type; 'mean', rows of ${Math.min(N6grad, CLASSES)} for the
+row-wise losses, one row for crossEntropy's and klDivergence's ∂/∂q) against the same call without it,
+the pure-TS entry, a hand-written loop computing the same value and gradient (bench/run.mjs, \`gradHand\`),
+and TF.js's \`tf.valueAndGrad\` of its loss (f32, where TF.js has the loss). "grad cost" is the time
+with \`grad\` ÷ the time without; "×" is the peer's time ÷ xentropy's with \`grad\`.
+
+| function | dtype | ${GRAD_IMPLS.join(' | ')} | grad cost | × hand | × TF.js | × xentropy/js |
+| --- | --- |${GRAD_IMPLS.map(() => ' ---: |').join('')} ---: | ---: | ---: | ---: |
+${Object.keys(gradOurs)
+  .flatMap((fn) =>
+    DTYPES.map(([dtype]) => {
+      const v = (impl) => gradGet(fn, dtype, impl);
+      const g = v('xentropy value + grad');
+      return `| ${fn} | ${dtype} | ${GRAD_IMPLS.map((i) => fmt(v(i) && v(i) / N6grad, 2)).join(' | ')} | ${fmt(v('xentropy value only') && g / v('xentropy value only'))} | ${fmt(ratio(g, v('hand-written loop')), 1)} | ${fmt(ratio(g, v('TF.js wasm valueAndGrad')), 1)} | ${fmt(ratio(g, v('xentropy/js value + grad')), 1)} |`;
+    }),
+  )
+  .join('\n')}
+`;
+
 const specialMd = `## Other goal cases (ns per call)
 
 | case | ns |
@@ -570,6 +791,7 @@ if (only) {
   // a partial run: print what ran; BENCHMARKS.md and the chart are written by full runs only
   if (runs('sweep') || runs('goals')) console.log(`\n## Goals (the sections not run show —)\n\n${goalsMd}`);
   if (runs('goals')) console.log(specialMd);
+  if (runs('grads')) console.log(gradsMd);
   if (runs('crossover')) console.log(`${crossoverMd}\nwrote ${join(assetDir, 'crossover.json')}`);
   console.log(`total ${((performance.now() - started) / 60000).toFixed(1)} min`);
   process.exit(0);
@@ -599,7 +821,8 @@ Ratios at ${sizeText(N6)} f32 elements unless stated, copy included; "× peer" i
 ${goalsMd}
 ## ns per element (lower is better), and speed-up of xentropy over each baseline
 
-${sweepMd}${crossoverMd}
+${sweepMd}${gradsMd}
+${crossoverMd}
 ${specialMd}`;
 
 md += `\n${readFileSync(join(root, 'bench/limits.md'), 'utf8')}`;
