@@ -105,26 +105,42 @@ function bceScalar(input: usize, target: usize, weight: usize, loss: usize, from
   q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, q6: v128, q7: v128,
 ): v128 {
   let z0 = i32x4.eq(x, f32x4.splat(0)), z1 = i32x4.eq(x, one);
-  // log x
+  // log x: k1, r1
   let tx = i32x4.sub(x, off);
-  let k1 = v128.andnot(i32x4.shr_s(tx, 23), z0);
+  let k1 = i32x4.shr_s(tx, 23);
   let r1 = f32x4.sub(i32x4.add(v128.and(tx, mask), off), one);
-  let q1v = v128.andnot(logfQ(r1, q0, q1, q2, q3, q4, q5, q6, q7), z0);
-  r1 = v128.bitselect(m100, r1, z0);
-  // log(1 − x)
+  // log(1 − x): k2, r2
   let k2 = i32x4.shr_s(i32x4.sub(f32x4.sub(one, x), off), 23);
   let sh = i32x4.shl(k2, 23);
   let r2 = f32x4.sub(f32x4.sub(i32x4.sub(one, sh), one), i32x4.sub(x, sh));
-  let q2v = v128.andnot(logfQ(r2, q0, q1, q2, q3, q4, q5, q6, q7), z1);
-  k2 = v128.andnot(k2, z1);
-  r2 = v128.bitselect(m100, r2, z1);
   // In f64: −log x = k·(−ln 2) − (r + r²·Q(r)), the same for log(1 − x), and
   // loss = (t·(−log x) + (1 − t)·(−log(1 − x)))·w.
-  let ta = lo(t), tb = hi(t);
-  let la = negLog(loI(k1), lo(r1), lo(q1v), nln2), lb = negLog(hiI(k1), hi(r1), hi(q1v), nln2);
-  let ma = negLog(loI(k2), lo(r2), lo(q2v), nln2), mb = negLog(hiI(k2), hi(r2), hi(q2v), nln2);
-  let va = f64x2.add(f64x2.mul(ta, la), f64x2.mul(f64x2.sub(one64, ta), ma));
-  let vb = f64x2.add(f64x2.mul(tb, lb), f64x2.mul(f64x2.sub(one64, tb), mb));
+  let va: v128, vb: v128;
+  let tOne = f32x4.eq(t, one);
+  if (i32x4.all_true(v128.or(tOne, f32x4.eq(t, f32x4.splat(0))))) {
+    // Hard labels (every t is 0 or 1, the common case): one log per lane, log x where t = 1 and
+    // log(1 − x) where t = 0; the same value, bit for bit, as the two products below (1·a + 0·b = a
+    // for the finite, clamped logs), at one polynomial instead of two.
+    let z = v128.bitselect(z0, z1, tOne);
+    let k = v128.andnot(v128.bitselect(k1, k2, tOne), z);
+    let r = v128.bitselect(r1, r2, tOne);
+    let q = v128.andnot(logfQ(r, q0, q1, q2, q3, q4, q5, q6, q7), z);
+    r = v128.bitselect(m100, r, z);
+    va = negLog(loI(k), lo(r), lo(q), nln2);
+    vb = negLog(hiI(k), hi(r), hi(q), nln2);
+  } else {
+    k1 = v128.andnot(k1, z0);
+    let q1v = v128.andnot(logfQ(r1, q0, q1, q2, q3, q4, q5, q6, q7), z0);
+    r1 = v128.bitselect(m100, r1, z0);
+    let q2v = v128.andnot(logfQ(r2, q0, q1, q2, q3, q4, q5, q6, q7), z1);
+    k2 = v128.andnot(k2, z1);
+    r2 = v128.bitselect(m100, r2, z1);
+    let ta = lo(t), tb = hi(t);
+    let la = negLog(loI(k1), lo(r1), lo(q1v), nln2), lb = negLog(hiI(k1), hi(r1), hi(q1v), nln2);
+    let ma = negLog(loI(k2), lo(r2), lo(q2v), nln2), mb = negLog(hiI(k2), hi(r2), hi(q2v), nln2);
+    va = f64x2.add(f64x2.mul(ta, la), f64x2.mul(f64x2.sub(one64, ta), ma));
+    vb = f64x2.add(f64x2.mul(tb, lb), f64x2.mul(f64x2.sub(one64, tb), mb));
+  }
   if (weight) {
     let w = v128.load(weight + (i << 2));
     va = f64x2.mul(va, lo(w));
