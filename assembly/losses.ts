@@ -172,6 +172,7 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function rowMax32(x: usize, start: usize, end: usize, inf: v128): f32 {
   let Ma = f32x4.splat(-Infinity), Mb = Ma;
+  let Na = f32x4.splat(Infinity), Nb = Na;
   let fin = i32x4.splat(-1);
   let i = start;
   for (; i + 8 <= end; i += 8) {
@@ -179,25 +180,39 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
     fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
     Ma = f32x4.pmax(Ma, a);
     Mb = f32x4.pmax(Mb, b);
+    Na = f32x4.pmin(Na, a);
+    Nb = f32x4.pmin(Nb, b);
   }
   Ma = f32x4.pmax(Ma, Mb);
+  Na = f32x4.pmin(Na, Nb);
   let m = max(max(f32x4.extract_lane(Ma, 0), f32x4.extract_lane(Ma, 1)), max(f32x4.extract_lane(Ma, 2), f32x4.extract_lane(Ma, 3)));
+  let n = min(min(f32x4.extract_lane(Na, 0), f32x4.extract_lane(Na, 1)), min(f32x4.extract_lane(Na, 2), f32x4.extract_lane(Na, 3)));
   let ok = i32x4.all_true(fin);
   for (; i < end; i++) {
     let v = load<f32>(x + (i << 2));
     ok = ok && v < Infinity;
     if (v > m) m = v;
+    if (v < n) n = v;
   }
+  rowMin32 = n;
   return ok ? m : NaN;
 }
+
+/**
+ * The least element of the row rowMax32 last read (NaN-free rows only: pmin keeps the first
+ * operand where the other is NaN, so it is meaningful when rowMax32 returned a number).
+ */
+let rowMin32: f32 = 0;
 
 /**
  * Σ exp(x − m) over the f32 elements x[i … end) below their max m (finite), plus the count of
  * those equal to m less one: the sum of lseRows's other terms. Four f32 lanes at a time: expfc of
  * the f32 difference with its rounding (subErr32) in the reduced argument (< 1 f32 ulp), pairs of
- * terms added in f32 and widened into f64 lane sums; the elements equal to m counted (in f32:
- * exact below 2^24), all but one of them terms of 1 (the max's own 1 is kept apart). Below −86
- * expfc does not reach: tinyExp adds those terms from the f64 difference. The tail in f64.
+ * terms added in f32 and widened into f64 lane sums; the elements equal to m counted (in i32
+ * lanes), all but one of them terms of 1 (the max's own 1 is kept apart). Below −86 expfc does
+ * not reach: tinyExp adds those terms from the f64 difference, in a loop that tests each step for
+ * them, taken only when the row's least element (rowMax32's rowMin32) is that far below m. The
+ * tail in f64.
  */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function othersSum32(
@@ -206,14 +221,30 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 ): f64 {
   let M = f32x4.splat(m);
   let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
-  let C = f32x4.splat(0);
+  // the count of elements equal to m, per lane (a true comparison is −1: subtracted)
+  let C = i32x4.splat(0);
+  if (rowMin32 - m >= EXP32_LO) {
+    // Every x − m of the row is in expfc's range (the common case: rowMax32 found the least element
+    // too, and fl(x − m) ≥ fl(min − m) as rounding is monotonic): no lane test, no tinyExp.
+    for (; i + 8 <= end; i += 8) {
+      let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
+      let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
+      let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+      let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+      let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
+      C = i32x4.sub(i32x4.sub(C, qa), qb);
+      let e = f32x4.add(v128.andnot(ea, qa), v128.andnot(eb, qb));
+      S0 = f64x2.add(S0, lo64(e));
+      S1 = f64x2.add(S1, hi64(e));
+    }
+  }
   for (; i + 8 <= end; i += 8) {
     let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
     let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
     let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
     let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
     let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
-    C = f32x4.add(C, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
+    C = i32x4.sub(i32x4.sub(C, qa), qb);
     let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
     let e = f32x4.add(v128.and(ea, v128.andnot(ga, qa)), v128.and(eb, v128.andnot(gb, qb)));
     S0 = f64x2.add(S0, lo64(e));
@@ -230,7 +261,7 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
     }
   }
   let sum = (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
-  let ones = <f64>(f32x4.extract_lane(C, 0) + f32x4.extract_lane(C, 1)) + <f64>(f32x4.extract_lane(C, 2) + f32x4.extract_lane(C, 3));
+  let ones = <f64>(i32x4.extract_lane(C, 0) + i32x4.extract_lane(C, 1) + i32x4.extract_lane(C, 2) + i32x4.extract_lane(C, 3));
   for (; i < end; i++) {
     let v = at<f32>(x, i);
     if (v == <f64>m) ones += 1;
