@@ -559,6 +559,10 @@ export function softmaxGradRows<T>(
   x: usize, target: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
   targetScale: usize, uniform: usize, rows: i32, classes: i32, offset: i32, grad: usize,
 ): void {
+  if (sizeof<T>() == 4 && !target) {
+    softmaxGradRows32(x, classWeight, max, rest, softmaxScale, label, labelScale, uniform, rows, classes, offset, grad);
+    return;
+  }
   let n = <usize>classes;
   for (let r: usize = 0; r < <usize>rows; r++) {
     let Mx = f64x2.splat(f64at(max, r)), L = f64x2.splat(f64at(rest, r)), G = f64x2.splat(f64at(softmaxScale, r));
@@ -583,25 +587,96 @@ export function softmaxGradRows<T>(
       let d = f64x2.sub(s, L);
       storePair<T>(grad, i + j, f64x2.sub(f64x2.mul(G, expC(d, diffErr(v, Mx, L, s, d))), c), last);
     }
-    if (label) {
-      let col = <i64>f64at(label, r) - <i64>offset;
-      if (col >= 0 && col < <i64>classes) {
-        let k = i + <usize>col;
-        let c = f64at(uniform, r);
-        if (target) c += f64at(targetScale, r) * at<T>(target, k);
-        if (weighted) c *= f64at(classWeight, <usize>col);
-        let xk = at<T>(x, k), m = f64at(max, r), l = f64at(rest, r);
-        let s1 = xk - m, d = s1 - l;
-        let e = subErr(xk, m, s1) + subErr(s1, l, d);
-        if (e - e != 0) e = 0;
-        let p = Math.exp(d);
-        let ls = f64at(labelScale, r);
-        // p = exp(d + e), p − 1 = expm1(d + e) ≈ expm1(d) + p·e
-        let g = (f64at(softmaxScale, r) - ls) * (p + p * e) + ls * (Math.expm1(d) + p * e) - c;
-        if (sizeof<T>() == 8) store<f64>(grad + (k << 3), g);
-        else store<f32>(grad + (k << 2), <f32>g);
-      }
+    if (label) labelColumn<T>(x, target, classWeight, weighted, max, rest, softmaxScale, label, labelScale, targetScale, uniform, r, i, classes, offset, grad);
+  }
+}
+
+/**
+ * softmaxGradRows at the label column of row r (its first element at i), formed again as
+ * (softmaxScale − labelScale)·p + labelScale·expm1(d) − c: its p − 1 part is −(1 − p), which a
+ * confident correct class needs (−Σ others, not p − 1 rounded to 0).
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function labelColumn<T>(
+  x: usize, target: usize, classWeight: usize, weighted: bool, max: usize, rest: usize, softmaxScale: usize, label: usize,
+  labelScale: usize, targetScale: usize, uniform: usize, r: usize, i: usize, classes: i32, offset: i32, grad: usize,
+): void {
+  let col = <i64>f64at(label, r) - <i64>offset;
+  if (col >= 0 && col < <i64>classes) {
+    let k = i + <usize>col;
+    let c = f64at(uniform, r);
+    if (target) c += f64at(targetScale, r) * at<T>(target, k);
+    if (weighted) c *= f64at(classWeight, <usize>col);
+    let xk = at<T>(x, k), m = f64at(max, r), l = f64at(rest, r);
+    let s1 = xk - m, d = s1 - l;
+    let e = subErr(xk, m, s1) + subErr(s1, l, d);
+    if (e - e != 0) e = 0;
+    let p = Math.exp(d);
+    let ls = f64at(labelScale, r);
+    // p = exp(d + e), p − 1 = expm1(d + e) ≈ expm1(d) + p·e
+    let g = (f64at(softmaxScale, r) - ls) * (p + p * e) + ls * (Math.expm1(d) + p * e) - c;
+    if (sizeof<T>() == 8) store<f64>(grad + (k << 3), g);
+    else store<f32>(grad + (k << 2), <f32>g);
+  }
+}
+
+/**
+ * softmaxGradRows for f32 data without a probability target (class-index targets, with or
+ * without label smoothing): p = exp((x − max) − rest) four lanes at a time as softmaxRows32 forms
+ * it (the difference and the range reduction in f64, exp(r) by the f32 polynomial, 2^k through the
+ * exponent bits: ≤ 2 f32 ulp), then softmaxScale·p − classWeight·uniform in f64 lanes, rounded to
+ * f32 once. A step with a lane whose exp is not a normal f32 (d < −87, −∞, NaN) takes Math.exp per
+ * lane; the label column is formed again by labelColumn (its p − 1 part).
+ */
+function softmaxGradRows32(
+  x: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
+  uniform: usize, rows: i32, classes: i32, offset: i32, grad: usize,
+): void {
+  let n = <usize>classes;
+  let invLn2 = v128.load(SOFTMAX_K), shift = v128.load(SOFTMAX_K, 16), ln2 = v128.load(SOFTMAX_K, 32), floor = v128.load(SOFTMAX_K, 48);
+  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96);
+  let q3 = v128.load(EXP32_K, 112), q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144), one = v128.load(EXP32_K, 160);
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let m = f64at(max, r), l = f64at(rest, r), gs = f64at(softmaxScale, r), b = f64at(uniform, r);
+    let i = r * n, end = i + n;
+    if (gs == 0 && b == 0 && (!label || f64at(labelScale, r) == 0)) {
+      // an ignored row: exactly 0, whatever its logits hold (as softmaxGradRows)
+      memory.fill(grad + (i << 2), 0, n << 2);
+      continue;
     }
+    let weighted = classWeight != 0 && b != 0;
+    let Mx = f64x2.splat(m), L = f64x2.splat(l), G = f64x2.splat(gs), B = f64x2.splat(b);
+    let j: usize = 0;
+    for (; i + 4 <= end; i += 4, j += 4) {
+      let c0 = B, c1 = B;
+      if (weighted) {
+        c0 = f64x2.mul(B, v128.load(classWeight + (j << 3)));
+        c1 = f64x2.mul(B, v128.load(classWeight + (j << 3), 16));
+      }
+      let a = v128.load(x + (i << 2));
+      let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx), L);
+      let d1 = f64x2.sub(f64x2.sub(hi64(a), Mx), L);
+      if (!i64x2.all_true(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
+        for (let u: usize = 0; u < 4; u++) {
+          let c = weighted ? b * f64at(classWeight, j + u) : b;
+          store<f32>(grad + ((i + u) << 2), <f32>(gs * Math.exp(at<f32>(x, i + u) - m - l) - c));
+        }
+        continue;
+      }
+      let k0 = f64x2.add(f64x2.mul(d0, invLn2), shift), k1 = f64x2.add(f64x2.mul(d1, invLn2), shift);
+      let r0 = f64x2.sub(d0, f64x2.mul(f64x2.sub(k0, shift), ln2));
+      let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
+      let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
+      let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6); // the low words of k0, k1: the integers k
+      let p = i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23));
+      let g0 = f64x2.sub(f64x2.mul(G, lo64(p)), c0), g1 = f64x2.sub(f64x2.mul(G, hi64(p)), c1);
+      v128.store(grad + (i << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(g0), f32x4.demote_f64x2_zero(g1), 0, 1, 4, 5));
+    }
+    for (; i < end; i++, j++) {
+      let c = weighted ? b * f64at(classWeight, j) : b;
+      store<f32>(grad + (i << 2), <f32>(gs * Math.exp(at<f32>(x, i) - m - l) - c));
+    }
+    if (label) labelColumn<f32>(x, 0, classWeight, weighted, max, rest, softmaxScale, label, labelScale, 0, uniform, r, r * n, classes, offset, grad);
   }
 }
 
