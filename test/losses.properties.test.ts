@@ -133,6 +133,44 @@ function expectGradClose(analytic: Float64Array, numeric: Float64Array) {
   });
 }
 
+describe.each(entries)('%s: the f32 gradient of softmaxCrossEntropy', (_, m) => {
+  // f32 logits with class-index targets take the f32 exp on WASM (assembly/losses.ts,
+  // softmaxGradRows32: ≤ 2 f32 ulp per exp, then one rounding) and f64 on the TS kernels; the
+  // same values given as a Float64Array take exp64 (< 1 f64 ulp). Each f32 gradient element must be
+  // within 2 f32 ulps of that f64 gradient, plus, with label smoothing (softmaxScale·p − ε·w/C
+  // may cancel), 2^-22 of the row's largest |gradient| (p's 2 ulp before the subtraction).
+  // Exact agreement is not the rule: WASM differs from the rounded f64 gradient by 1 ulp in places.
+  test('within 2 f32 ulp of the f64 gradient of the same values (64 × 1000, weights, smoothing, ignored rows)', () => {
+    const next = rng(20261207);
+    const rows = 64;
+    const classes = 1000;
+    const x32 = Float32Array.from({ length: rows * classes }, () => (next() - 0.5) * 24);
+    // a dominant logit in some rows (a confident class: its p − 1 is −Σ others)
+    for (let r = 0; r < rows; r += 5) x32[r * classes + r] = 40;
+    const x64 = Float64Array.from(x32);
+    const target = Int32Array.from({ length: rows }, (_, r) => (r % 7 === 3 ? 1 : r % 11 === 0 ? -100 : r));
+    const weight = Float64Array.from({ length: classes }, () => 0.5 + next());
+    const f32ulp = (v: number) => Math.abs(Math.fround(Math.abs(v) * (1 + 2 ** -23)) - Math.fround(Math.abs(v))) || 2 ** -149;
+    for (const options of [{}, { weight }, { labelSmoothing: 0.1 }, { labelSmoothing: 0.2, weight, reduction: 'sum' as const }]) {
+      const g32 = new Float32Array(rows * classes);
+      const g64 = new Float64Array(rows * classes);
+      m.softmaxCrossEntropy(x32, target, { classes, grad: g32, ...options });
+      m.softmaxCrossEntropy(x64, target, { classes, grad: g64, ...options });
+      for (let r = 0; r < rows; r++) {
+        let rowMax = 0;
+        for (let j = 0; j < classes; j++) rowMax = Math.max(rowMax, Math.abs(g64[r * classes + j]));
+        const slack = 'labelSmoothing' in options ? 2 ** -22 * rowMax : 0;
+        for (let j = 0; j < classes; j++) {
+          const i = r * classes + j;
+          const want = Math.fround(g64[i]);
+          if (!(Math.abs(g32[i] - want) <= 2 * f32ulp(want) + slack))
+            expect.fail(`${JSON.stringify(Object.keys(options))} grad[${r}, ${j}]: f32 ${g32[i]}, f64 ${g64[i]}`);
+        }
+      }
+    }
+  });
+});
+
 describe.each(entries)('%s: gradients against finite differences', (_, m) => {
   const next = rng(11);
   const normal = (n: number, s = 2) => Float64Array.from({ length: n }, () => (next() - 0.5) * 2 * s);
