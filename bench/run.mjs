@@ -649,7 +649,16 @@ if (runs('crossover')) {
 
 // ---- report -------------------------------------------------------------------------------------
 const get = (fn, dtype, n, impl) => results.find((r) => r.fn === fn && r.dtype === dtype && r.n === n && r.impl === impl)?.ns;
-const IMPLS = ['xentropy', 'xentropy out reused', 'xentropy zero-copy', 'xentropy/js', 'hand-written loop', 'TF.js wasm', 'memcpy', 'new output'];
+const IMPLS = [
+  'xentropy',
+  'xentropy out reused',
+  'xentropy zero-copy',
+  'xentropy/js',
+  'hand-written loop',
+  'TF.js wasm',
+  'memcpy',
+  'new output',
+];
 const pkg = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
 const fmt = (v, d = 2) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(d));
 const sizeText = (n) => (Number.isInteger(Math.log10(n)) ? `10^${Math.log10(n)}` : String(n));
@@ -765,7 +774,13 @@ ${Object.keys(crossover)
 `,
 ).join('')}`;
 
-const GRAD_IMPLS = ['xentropy value only', 'xentropy value + grad', 'xentropy/js value + grad', 'hand-written loop', 'TF.js wasm valueAndGrad'];
+const GRAD_IMPLS = [
+  'xentropy value only',
+  'xentropy value + grad',
+  'xentropy/js value + grad',
+  'hand-written loop',
+  'TF.js wasm valueAndGrad',
+];
 const gradGet = (fn, dtype, impl) => gradRows.find((r) => r.fn === fn && r.dtype === dtype && r.impl === impl)?.ns;
 const gradsMd = `## Gradients (${sizeText(N6grad)} elements, ns per element)
 
