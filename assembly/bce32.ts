@@ -373,3 +373,75 @@ export function bceLogitsRows32(
     store<f64>(sum + (r << 3), total);
   }
 }
+
+// ---- kl_div -------------------------------------------------------------------------------------
+
+/** The generic kernel's formula for elements [from, to), in f64: losses stored (f32), their sum returned. */
+function klDivScalar(input: usize, target: usize, loss: usize, from: usize, to: usize): f64 {
+  let s: f64 = 0;
+  for (let j = from; j < to; j++) {
+    let x = <f64>load<f32>(input + (j << 2)), t = <f64>load<f32>(target + (j << 2));
+    // xlogy(t, t) − t·x: the log of 1 where t is 0, so that 0·log 0 is 0
+    let v = (t == 0 ? 0 : t * Math.log(t)) - t * x;
+    if (loss) store<f32>(loss + (j << 2), <f32>v);
+    s += v;
+  }
+  return s;
+}
+
+/**
+ * klDivRows for f32 data without logTarget: PyTorch's t·(log t − x) as xlogy(t, t) − t·x, 0 where
+ * t = 0 (and NaN there only if x is ±∞ or NaN, as the generic kernel: 0·x).
+ *
+ * log t by the f32 reduction and polynomial of bceRows32 (t = 2^k·(1 + r), 1 + r in [2/3, 4/3),
+ * r exact), assembled in f64 on lane pairs: k·ln 2 + r + r²·Q(r), so that log t carries only Q's
+ * error (r²·Q is small beside r), far below an f32 ulp of log t; t·L − t·x then in f64, each output
+ * rounded to f32 once. t = 0 lanes take log 1 = 0 exactly (k = 0, r = 0). The fast path takes t = 0
+ * or t a positive normal f32 (tested once per block by running unsigned extremes of the bits);
+ * a block holding anything else (negative, subnormal, −0, ∞, NaN) is done again by klDivScalar,
+ * and so are the row tails.
+ */
+export function klDivRows32(input: usize, target: usize, rows: i32, classes: i32, loss: usize, sum: usize): void {
+  let off = v128.load(LOGF_K), mask = v128.load(LOGF_K, 16), one = v128.load(LOGF_K, 32);
+  let q0 = v128.load(LOGF_K, 48), q1 = v128.load(LOGF_K, 64), q2 = v128.load(LOGF_K, 80), q3 = v128.load(LOGF_K, 96);
+  let q4 = v128.load(LOGF_K, 112), q5 = v128.load(LOGF_K, 128), q6 = v128.load(LOGF_K, 144), q7 = v128.load(LOGF_K, 160);
+  let iOne = v128.load(K32), xLow = v128.load(K32, 32);
+  let tTop = i32x4.splat(0x7f800000); // bits of t must stay below: t finite and not negative
+  let nln2 = v128.load(K64, 64);
+  let zero = f64x2.splat(0);
+  let n = <usize>classes;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let i = r * n, end = i + n;
+    let total: f64 = 0;
+    while (i + 4 <= end) {
+      let stop = min(i + BLOCK, end);
+      let from = i;
+      let s = zero;
+      let mx = i32x4.splat(0), mn = i32x4.splat(-1);
+      for (; i + 4 <= stop; i += 4) {
+        let t = v128.load(target + (i << 2));
+        let x = v128.load(input + (i << 2));
+        mx = i32x4.max_u(mx, t);
+        mn = i32x4.min_u(mn, i32x4.sub(t, iOne));
+        let tt = v128.bitselect(one, t, i32x4.eq(t, f32x4.splat(0)));
+        let tx = i32x4.sub(tt, off);
+        let k = i32x4.shr_s(tx, 23);
+        let rr = f32x4.sub(i32x4.add(v128.and(tx, mask), off), one);
+        let q = logfQ(rr, q0, q1, q2, q3, q4, q5, q6, q7);
+        // −log t as f64 pairs (negLog), then t·(−(−log t)) − t·x = −t·(nlog + x)
+        let ta = lo(t), tb = hi(t);
+        let va = f64x2.neg(f64x2.mul(ta, f64x2.add(negLog(loI(k), lo(rr), lo(q), nln2), lo(x))));
+        let vb = f64x2.neg(f64x2.mul(tb, f64x2.add(negLog(hiI(k), hi(rr), hi(q), nln2), hi(x))));
+        if (loss) store4(loss + (i << 2), va, vb);
+        s = f64x2.add(s, f64x2.add(va, vb));
+      }
+      if (i32x4.all_true(i32x4.lt_u(mx, tTop)) && !v128.any_true(i32x4.lt_u(mn, xLow))) {
+        total += addLanes(s);
+      } else {
+        total += klDivScalar(input, target, loss, from, i);
+      }
+    }
+    total += klDivScalar(input, target, loss, i, end);
+    store<f64>(sum + (r << 3), total);
+  }
+}

@@ -4,7 +4,7 @@
 // names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
 import { at, exp64, EXP32_K, EXP32_LO, expDiff, expfc, expPoly32, f64at, subErr, subErr32, subErr64, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
-import { bceLogitsRows32, bceRows32 } from './bce32';
+import { bceLogitsRows32, bceRows32, klDivRows32 } from './bce32';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
 //
@@ -755,6 +755,7 @@ export function bceLogitsRows<T>(
  * PyTorch's kl_div: t·(log t − x) with 0·log 0 = 0 (xlogy), or exp(t)·(t − x) for log targets.
  */
 export function klDivRows<T>(input: usize, target: usize, logTarget: bool, rows: i32, classes: i32, loss: usize, sum: usize): void {
+  if (sizeof<T>() == 4 && !logTarget) return klDivRows32(input, target, rows, classes, loss, sum);
   let n = <usize>classes;
   let zero = f64x2.splat(0);
   for (let r: usize = 0; r < <usize>rows; r++) {

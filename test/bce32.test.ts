@@ -1,4 +1,4 @@
-// The f32 BCE kernels (assembly/bce32.ts: bceRows32, bceLogitsRows32) against references computed
+// The f32 BCE and kl_div kernels (assembly/bce32.ts: bceRows32, bceLogitsRows32, klDivRows32) against references computed
 // here in f64 from the same f32 inputs. Per-element outputs are read from the kernels' exports
 // called directly (dist/xentropy.wasm; the API reaches them only where every per-element array is
 // f32: its own unreduced losses are Float64Array, which take the f64 kernel), row sums and the
@@ -28,6 +28,7 @@ interface Ex {
   alloc(bytes: number): number;
   free(ptr: number): void;
   bceRowsF32(input: number, target: number, weight: number, rows: number, classes: number, loss: number, sum: number): number;
+  klDivRowsF32(input: number, target: number, logTarget: number, rows: number, classes: number, loss: number, sum: number): void;
   bceLogitsRowsF32(
     input: number,
     target: number,
@@ -334,6 +335,77 @@ function preRounding(isLogits: boolean, T: number, from: number, to: number, ste
   ex.free(sum);
   return worst;
 }
+
+// kl_div's f32 kernel (klDivRows32, without logTarget): xlogy(t, t) − t·x, which cancels where x ≈
+// log t, so its error is measured in f32 ulps of its terms' size |t·log t| + |t·x| (the reference:
+// Math.log within 1 f64 ulp, a few f64 roundings: exact to 2^-50 of that size). log t is the f32
+// polynomial assembled in f64 (k·ln 2 + r + r²·Q, Q's f32 error times r² ≤ 1/9): below 2^-27 of
+// log t; then one f32 rounding of the value (½ ulp of the value ≤ ½ ulp of its terms). Bound: 1 ulp.
+describe('klDivRows32', () => {
+  const klRef = (X: number, T: number) => (T === 0 ? 0 : T * Math.log(T)) - T * X;
+  function klDiv(input: Float32Array, target: Float32Array) {
+    const n = input.length;
+    const r = run([input, target], n, 1, ([i, t, loss, , sum]) => ex.klDivRowsF32(i, t, 0, 1, n, loss, sum));
+    return { loss: r.outs[0], sum: r.sums[0] };
+  }
+  const tGens: [string, Gen][] = [
+    ['uniform in (0, 1) with zeros', () => (next() < 0.05 ? 0 : f(next()))],
+    ['log-uniform in [2^-126, 2^20)', () => f(2 ** (146 * next() - 126))],
+  ];
+  const xGens: [string, (t: number) => number][] = [
+    ['x uniform in [−30, 30)', () => f(60 * next() - 30)],
+    ['x = log t rounded to f32 (the terms cancel)', (t) => f(t === 0 ? 0 : Math.log(t))],
+  ];
+  for (const [tName, tg] of tGens) {
+    for (const [xName, xg] of xGens) {
+      test(`${tName}, ${xName}: every loss within 1 ulp of its terms; the sum within 2^-23 of Σ|terms|`, () => {
+        const target = Float32Array.from({ length: N }, tg);
+        const input = Float32Array.from(target, (t) => xg(t));
+        const { loss, sum } = klDiv(input, target);
+        let worst = 0;
+        let ref = 0;
+        let abs = 0;
+        for (let i = 0; i < N; i++) {
+          const T = target[i];
+          const want = klRef(input[i], T);
+          const size = Math.abs(T === 0 ? 0 : T * Math.log(T)) + Math.abs(T * input[i]);
+          worst = Math.max(worst, ulps(loss[i], want, size));
+          ref += want;
+          abs += size;
+        }
+        expect(worst).toBeLessThanOrEqual(1);
+        expect(Math.abs(sum - ref)).toBeLessThanOrEqual(2 ** -23 * abs);
+        // through the API: Float32Array data, a reduced loss (the f32 kernel, in pieces), and its
+        // unreduced Float32Array… (the losses of f32 data with 'none' are f32)
+        const total = x.klDiv(input, target, { reduction: 'sum' }) as number;
+        expect(Math.abs(total - ref)).toBeLessThanOrEqual(2 ** -23 * abs);
+      });
+    }
+  }
+
+  test('blocks holding 0·∞, a subnormal, −0, a negative or a NaN target take the scalar path (the generic formula)', () => {
+    for (const [t, xv] of [
+      [0, Infinity],
+      [1e-40, 2],
+      [-0, 3],
+      [-0.5, 1],
+      [NaN, 1],
+      [Infinity, 1],
+      [0.5, NaN],
+    ]) {
+      const target = Float32Array.from({ length: 200 }, () => f(next()));
+      const input = Float32Array.from({ length: 200 }, () => f(10 * next() - 5));
+      target[77] = t;
+      input[77] = xv;
+      const { loss } = klDiv(input, target);
+      for (let i = 0; i < 200; i++) {
+        const want = klRef(input[i], target[i]);
+        if (i === 77 || Number.isNaN(want)) expect(Object.is(loss[i], f(want)) || (Number.isNaN(loss[i]) && Number.isNaN(want))).toBe(true);
+        else expect(ulps(loss[i], want, Math.abs(target[i] * Math.log(target[i])) + Math.abs(target[i] * input[i]))).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+});
 
 describe('the f64 values before the f32 store (every 2^8-th f32 input)', () => {
   test('bceRows32: within 0.91·2^-24 of the exact loss for x in [2^-126, 1), t = 0 and 1 (measured over every f32: 0.902)', () => {

@@ -98,6 +98,9 @@ describe('losses: wasm and js entries agree', () => {
               wasm.klDiv(lp, logTarget ? lp : probs, { classes, reduction, logTarget }),
               js.klDiv(lp, logTarget ? lp : probs, { classes, reduction, logTarget }),
               M,
+              // klDiv of Float32Array data without logTarget runs the f32 kernel (log t from the f32
+              // polynomial assembled in f64, ~2^-28 relative; measured 1.9e-10 here): F32_MATH
+              f32 && !logTarget,
             );
           }
         }
