@@ -559,8 +559,8 @@ export function softmaxGradRows<T>(
   x: usize, target: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
   targetScale: usize, uniform: usize, rows: i32, classes: i32, offset: i32, grad: usize,
 ): void {
-  if (sizeof<T>() == 4 && !target) {
-    softmaxGradRows32(x, classWeight, max, rest, softmaxScale, label, labelScale, uniform, rows, classes, offset, grad);
+  if (sizeof<T>() == 4) {
+    softmaxGradRows32(x, target, classWeight, max, rest, softmaxScale, label, labelScale, targetScale, uniform, rows, classes, offset, grad);
     return;
   }
   let n = <usize>classes;
@@ -621,16 +621,16 @@ export function softmaxGradRows<T>(
 }
 
 /**
- * softmaxGradRows for f32 data without a probability target (class-index targets, with or
- * without label smoothing): p = exp((x − max) − rest) four lanes at a time as softmaxRows32 forms
- * it (the difference and the range reduction in f64, exp(r) by the f32 polynomial, 2^k through the
- * exponent bits: ≤ 2 f32 ulp), then softmaxScale·p − classWeight·uniform in f64 lanes, rounded to
- * f32 once. A step with a lane whose exp is not a normal f32 (d < −87, −∞, NaN) takes Math.exp per
- * lane; the label column is formed again by labelColumn (its p − 1 part).
+ * softmaxGradRows for f32 data: p = exp((x − max) − rest) four lanes at a time as softmaxRows32
+ * forms it (the difference and the range reduction in f64, exp(r) by the f32 polynomial, 2^k
+ * through the exponent bits: ≤ 2 f32 ulp), then softmaxScale·p − classWeight·(targetScale·target +
+ * uniform) in f64 lanes, rounded to f32 once. A step with a lane whose exp is not a normal f32
+ * (d < −87, −∞, NaN) takes Math.exp per lane; the label column is formed again by labelColumn
+ * (its p − 1 part).
  */
 function softmaxGradRows32(
-  x: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
-  uniform: usize, rows: i32, classes: i32, offset: i32, grad: usize,
+  x: usize, target: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
+  targetScale: usize, uniform: usize, rows: i32, classes: i32, offset: i32, grad: usize,
 ): void {
   let n = <usize>classes;
   let invLn2 = v128.load(SOFTMAX_K), shift = v128.load(SOFTMAX_K, 16), ln2 = v128.load(SOFTMAX_K, 32), floor = v128.load(SOFTMAX_K, 48);
@@ -638,27 +638,36 @@ function softmaxGradRows32(
   let q3 = v128.load(EXP32_K, 112), q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144), one = v128.load(EXP32_K, 160);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let m = f64at(max, r), l = f64at(rest, r), gs = f64at(softmaxScale, r), b = f64at(uniform, r);
+    let ts: f64 = target ? f64at(targetScale, r) : 0;
     let i = r * n, end = i + n;
-    if (gs == 0 && b == 0 && (!label || f64at(labelScale, r) == 0)) {
+    if (gs == 0 && ts == 0 && b == 0 && (!label || f64at(labelScale, r) == 0)) {
       // an ignored row: exactly 0, whatever its logits hold (as softmaxGradRows)
       memory.fill(grad + (i << 2), 0, n << 2);
       continue;
     }
-    let weighted = classWeight != 0 && b != 0;
-    let Mx = f64x2.splat(m), L = f64x2.splat(l), G = f64x2.splat(gs), B = f64x2.splat(b);
+    // the class weights scale only the target and uniform terms (as softmaxGradRows)
+    let weighted = classWeight != 0 && (ts != 0 || b != 0);
+    let Mx = f64x2.splat(m), L = f64x2.splat(l), G = f64x2.splat(gs), A = f64x2.splat(ts), B = f64x2.splat(b);
     let j: usize = 0;
     for (; i + 4 <= end; i += 4, j += 4) {
       let c0 = B, c1 = B;
+      if (target) {
+        let t = v128.load(target + (i << 2));
+        c0 = f64x2.add(B, f64x2.mul(A, lo64(t)));
+        c1 = f64x2.add(B, f64x2.mul(A, hi64(t)));
+      }
       if (weighted) {
-        c0 = f64x2.mul(B, v128.load(classWeight + (j << 3)));
-        c1 = f64x2.mul(B, v128.load(classWeight + (j << 3), 16));
+        c0 = f64x2.mul(c0, v128.load(classWeight + (j << 3)));
+        c1 = f64x2.mul(c1, v128.load(classWeight + (j << 3), 16));
       }
       let a = v128.load(x + (i << 2));
       let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx), L);
       let d1 = f64x2.sub(f64x2.sub(hi64(a), Mx), L);
       if (!i64x2.all_true(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
         for (let u: usize = 0; u < 4; u++) {
-          let c = weighted ? b * f64at(classWeight, j + u) : b;
+          let c = b;
+          if (target) c += ts * at<f32>(target, i + u);
+          if (weighted) c *= f64at(classWeight, j + u);
           store<f32>(grad + ((i + u) << 2), <f32>(gs * Math.exp(at<f32>(x, i + u) - m - l) - c));
         }
         continue;
@@ -673,10 +682,12 @@ function softmaxGradRows32(
       v128.store(grad + (i << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(g0), f32x4.demote_f64x2_zero(g1), 0, 1, 4, 5));
     }
     for (; i < end; i++, j++) {
-      let c = weighted ? b * f64at(classWeight, j) : b;
+      let c = b;
+      if (target) c += ts * at<f32>(target, i);
+      if (weighted) c *= f64at(classWeight, j);
       store<f32>(grad + (i << 2), <f32>(gs * Math.exp(at<f32>(x, i) - m - l) - c));
     }
-    if (label) labelColumn<f32>(x, 0, classWeight, weighted, max, rest, softmaxScale, label, labelScale, 0, uniform, r, r * n, classes, offset, grad);
+    if (label) labelColumn<f32>(x, target, classWeight, weighted, max, rest, softmaxScale, label, labelScale, targetScale, uniform, r, r * n, classes, offset, grad);
   }
 }
 

@@ -169,6 +169,40 @@ describe.each(entries)('%s: the f32 gradient of softmaxCrossEntropy', (_, m) => 
       }
     }
   });
+
+  test('probability targets: within 2 f32 ulp plus 2^-22 of the row’s largest term (p and the target cancel)', () => {
+    const next = rng(20261208);
+    const rows = 32;
+    const classes = 500;
+    const x32 = Float32Array.from({ length: rows * classes }, () => (next() - 0.5) * 16);
+    const t32 = new Float32Array(rows * classes);
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let j = 0; j < classes; j++) s += t32[r * classes + j] = next() ** 4;
+      for (let j = 0; j < classes; j++) t32[r * classes + j] = Math.fround(t32[r * classes + j] / s);
+    }
+    const f32ulp = (v: number) => Math.abs(Math.fround(Math.abs(v) * (1 + 2 ** -23)) - Math.fround(Math.abs(v))) || 2 ** -149;
+    for (const [options, scale] of [
+      [{}, 1 / rows],
+      [{ reduction: 'sum' as const, labelSmoothing: 0.1 }, 1],
+    ] as const) {
+      const g32 = new Float32Array(rows * classes);
+      const g64 = new Float64Array(rows * classes);
+      m.softmaxCrossEntropy(x32, t32, { classes, grad: g32, ...options });
+      m.softmaxCrossEntropy(Float64Array.from(x32), Float64Array.from(t32), { classes, grad: g64, ...options });
+      for (let r = 0; r < rows; r++) {
+        // the terms of softmaxScale·p − target: p = g + target·scale (to the slack's precision)
+        let big = 0;
+        for (let j = 0; j < classes; j++) big = Math.max(big, Math.abs(g64[r * classes + j]) + t32[r * classes + j] * scale);
+        for (let j = 0; j < classes; j++) {
+          const i = r * classes + j;
+          const want = Math.fround(g64[i]);
+          if (!(Math.abs(g32[i] - want) <= 2 * f32ulp(want) + 2 ** -22 * big))
+            expect.fail(`${JSON.stringify(options)} grad[${r}, ${j}]: f32 ${g32[i]}, f64 ${g64[i]}`);
+        }
+      }
+    }
+  });
 });
 
 describe.each(entries)('%s: gradients against finite differences', (_, m) => {
