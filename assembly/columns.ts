@@ -415,6 +415,10 @@ export function softmaxGradCols<T>(
   x: usize, target: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
   targetScale: usize, uniform: usize, rows: i32, classes: i32, positions: i32, offset: i32, grad: usize,
 ): void {
+  if (sizeof<T>() == 4 && positions >= 4) {
+    softmaxGradCols32(x, target, classWeight, max, rest, softmaxScale, label, labelScale, targetScale, uniform, rows, classes, positions, offset, grad);
+    return;
+  }
   let C = <usize>classes, W = <usize>positions;
   let zero = f64x2.splat(0);
   for (let r: usize = 0; r < <usize>rows; r++) {
@@ -442,7 +446,21 @@ export function softmaxGradCols<T>(
         }
       }
     }
-    // … then each position's label element, or its zeros
+    labelsCols<T>(x, target, classWeight, max, rest, softmaxScale, label, labelScale, targetScale, uniform, r, C, W, offset, grad);
+  }
+}
+
+/**
+ * softmaxGradCols, after its elementwise pass over row r: each position's label element formed
+ * again (its p − 1 part as expm1, as labelColumn in ./losses.ts), or the position's zeros when it
+ * carries no weight.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function labelsCols<T>(
+  x: usize, target: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
+  targetScale: usize, uniform: usize, r: usize, C: usize, W: usize, offset: i32, grad: usize,
+): void {
+    let base = r * C * W;
     for (let s: usize = 0; s < W; s++) {
       let p = r * W + s;
       let g0 = f64at(softmaxScale, p), a0 = f64at(targetScale, p), b0 = f64at(uniform, p), ls = f64at(labelScale, p);
@@ -457,7 +475,7 @@ export function softmaxGradCols<T>(
       }
       if (!label) continue;
       let col = <i64>f64at(label, p) - <i64>offset;
-      if (col < 0 || col >= <i64>classes) continue;
+      if (col < 0 || col >= <i64>C) continue;
       let k = base + <usize>col * W + s;
       let cv = b0;
       if (target) cv += a0 * at<T>(target, k);
@@ -471,6 +489,76 @@ export function softmaxGradCols<T>(
       if (sizeof<T>() == 8) store<f64>(grad + (k << 3), g);
       else store<f32>(grad + (k << 2), <f32>g);
     }
+}
+
+/**
+ * softmaxGradCols for f32 data and at least four positions: the lanes over four consecutive
+ * positions (the last quad of a row overlapping the one before), p = exp((x − max) − rest) as
+ * softmaxGradRows32 forms it (the difference and the range reduction in f64, exp(r) by the f32
+ * polynomial, 2^k through the exponent bits: ≤ 2 f32 ulp), softmaxScale·p − classWeight·
+ * (targetScale·target + uniform) in f64 lanes, rounded to f32 once; a quad with a lane whose exp is
+ * not a normal f32 takes Math.exp per lane. Then labelsCols.
+ */
+function softmaxGradCols32(
+  x: usize, target: usize, classWeight: usize, max: usize, rest: usize, softmaxScale: usize, label: usize, labelScale: usize,
+  targetScale: usize, uniform: usize, rows: i32, classes: i32, positions: i32, offset: i32, grad: usize,
+): void {
+  let C = <usize>classes, W = <usize>positions;
+  let invLn2 = v128.load(SOFTMAX_K), shift = v128.load(SOFTMAX_K, 16), ln2 = v128.load(SOFTMAX_K, 32), floor = v128.load(SOFTMAX_K, 48);
+  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96);
+  let q3 = v128.load(EXP32_K, 112), q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144), one = v128.load(EXP32_K, 160);
+  let zero = f64x2.splat(0);
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let base = r * C * W;
+    for (let c0: usize = 0; c0 < C; c0 += TILE) {
+      let c1 = min(c0 + TILE, C);
+      for (let s0: usize = 0; s0 < W; s0 += 4) {
+        let s = min(s0, W - 4); // the last quad overlaps the one before (the same values written again)
+        let q = r * W + s;
+        let M0 = v128.load(max + (q << 3)), M1 = v128.load(max + (q << 3), 16);
+        let L0 = v128.load(rest + (q << 3)), L1 = v128.load(rest + (q << 3), 16);
+        let G0 = v128.load(softmaxScale + (q << 3)), G1 = v128.load(softmaxScale + (q << 3), 16);
+        let A0 = v128.load(targetScale + (q << 3)), A1 = v128.load(targetScale + (q << 3), 16);
+        let B0 = v128.load(uniform + (q << 3)), B1 = v128.load(uniform + (q << 3), 16);
+        // the class weights scale only the target and uniform terms (as softmaxGradRows)
+        let w0 = v128.not(v128.and(f64x2.eq(A0, zero), f64x2.eq(B0, zero)));
+        let w1 = v128.not(v128.and(f64x2.eq(A1, zero), f64x2.eq(B1, zero)));
+        for (let c = c0; c < c1; c++) {
+          let i = base + c * W + s;
+          let cc0 = B0, cc1 = B1;
+          if (target) {
+            let t = v128.load(target + (i << 2));
+            cc0 = f64x2.add(cc0, f64x2.mul(A0, lo64(t)));
+            cc1 = f64x2.add(cc1, f64x2.mul(A1, hi64(t)));
+          }
+          if (classWeight) {
+            let w = f64x2.splat(f64at(classWeight, c));
+            cc0 = v128.bitselect(f64x2.mul(cc0, w), cc0, w0);
+            cc1 = v128.bitselect(f64x2.mul(cc1, w), cc1, w1);
+          }
+          let a = v128.load(x + (i << 2));
+          let d0 = f64x2.sub(f64x2.sub(lo64(a), M0), L0);
+          let d1 = f64x2.sub(f64x2.sub(hi64(a), M1), L1);
+          if (!i64x2.all_true(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
+            for (let u: usize = 0; u < 4; u++) {
+              let cv = u < 2 ? (u == 0 ? f64x2.extract_lane(cc0, 0) : f64x2.extract_lane(cc0, 1)) : u == 2 ? f64x2.extract_lane(cc1, 0) : f64x2.extract_lane(cc1, 1);
+              let e = Math.exp(at<f32>(x, i + u) - f64at(max, q + u) - f64at(rest, q + u));
+              store<f32>(grad + ((i + u) << 2), <f32>(f64at(softmaxScale, q + u) * e - cv));
+            }
+            continue;
+          }
+          let k0 = f64x2.add(f64x2.mul(d0, invLn2), shift), k1 = f64x2.add(f64x2.mul(d1, invLn2), shift);
+          let r0 = f64x2.sub(d0, f64x2.mul(f64x2.sub(k0, shift), ln2));
+          let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
+          let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
+          let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6); // the low words of k0, k1: the integers k
+          let p = i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23));
+          let g0 = f64x2.sub(f64x2.mul(G0, lo64(p)), cc0), g1 = f64x2.sub(f64x2.mul(G1, hi64(p)), cc1);
+          v128.store(grad + (i << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(g0), f32x4.demote_f64x2_zero(g1), 0, 1, 4, 5));
+        }
+      }
+    }
+    labelsCols<f32>(x, target, classWeight, max, rest, softmaxScale, label, labelScale, targetScale, uniform, r, C, W, offset, grad);
   }
 }
 

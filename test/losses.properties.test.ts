@@ -170,6 +170,34 @@ describe.each(entries)('%s: the f32 gradient of softmaxCrossEntropy', (_, m) => 
     }
   });
 
+  test('K-dimensional (shape [6, 300, 7]: lanes over positions, the last quad overlapping): within 2 f32 ulp of the f64 gradient', () => {
+    const next = rng(20261209);
+    const [N, C, S] = [6, 300, 7];
+    const x32 = Float32Array.from({ length: N * C * S }, () => (next() - 0.5) * 24);
+    for (let k = 0; k < N * S; k += 3) x32[Math.floor(k / S) * C * S + (k % 17) * S + (k % S)] = 40; // dominant classes
+    const target = Int32Array.from({ length: N * S }, (_, k) => (k % 13 === 5 ? -100 : k % 17));
+    const weight = Float64Array.from({ length: C }, () => 0.5 + next());
+    const f32ulp = (v: number) => Math.abs(Math.fround(Math.abs(v) * (1 + 2 ** -23)) - Math.fround(Math.abs(v))) || 2 ** -149;
+    for (const options of [{}, { weight, labelSmoothing: 0.1 }]) {
+      const g32 = new Float32Array(N * C * S);
+      const g64 = new Float64Array(N * C * S);
+      m.softmaxCrossEntropy(x32, target, { shape: [N, C, S], grad: g32, ...options });
+      m.softmaxCrossEntropy(Float64Array.from(x32), target, { shape: [N, C, S], grad: g64, ...options });
+      // with smoothing, 2^-22 of the largest |gradient| of the position (as for rows)
+      const slack = (i: number) => {
+        if (!('labelSmoothing' in options)) return 0;
+        const [n, s] = [Math.floor(i / (C * S)), i % S];
+        let big = 0;
+        for (let c = 0; c < C; c++) big = Math.max(big, Math.abs(g64[(n * C + c) * S + s]));
+        return 2 ** -22 * big;
+      };
+      for (let i = 0; i < N * C * S; i++) {
+        const want = Math.fround(g64[i]);
+        if (!(Math.abs(g32[i] - want) <= 2 * f32ulp(want) + slack(i))) expect.fail(`grad[${i}]: f32 ${g32[i]}, f64 ${g64[i]}`);
+      }
+    }
+  });
+
   test('probability targets: within 2 f32 ulp plus 2^-22 of the row’s largest term (p and the target cancel)', () => {
     const next = rng(20261208);
     const rows = 32;
