@@ -200,7 +200,8 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 
 /**
  * The least element of the row rowMax32 last read (NaN-free rows only: pmin keeps the first
- * operand where the other is NaN, so it is meaningful when rowMax32 returned a number).
+ * operand where the other is NaN, so it is meaningful when rowMax32 returned a number): for
+ * othersSum32's `least`, right after rowMax32 on the same row.
  */
 let rowMin32: f32 = 0;
 
@@ -211,19 +212,19 @@ let rowMin32: f32 = 0;
  * terms added in f32 and widened into f64 lane sums; the elements equal to m counted (in i32
  * lanes), all but one of them terms of 1 (the max's own 1 is kept apart). Below −86 expfc does
  * not reach: tinyExp adds those terms from the f64 difference, in a loop that tests each step for
- * them, taken only when the row's least element (rowMax32's rowMin32) is that far below m. The
- * tail in f64.
+ * them, taken unless `least` (a lower bound of the row's elements: rowMax32's rowMin32, or −∞ when
+ * none is known) shows that none is that far below m. The tail in f64.
  */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline function othersSum32(
-  x: usize, i: usize, end: usize, m: f32, lo: v128, one: v128, log2e: v128, shift: v128, c1: v128, c2: v128,
+  x: usize, i: usize, end: usize, m: f32, least: f32, lo: v128, one: v128, log2e: v128, shift: v128, c1: v128, c2: v128,
   q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128,
 ): f64 {
   let M = f32x4.splat(m);
   let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
   // the count of elements equal to m, per lane (a true comparison is −1: subtracted)
   let C = i32x4.splat(0);
-  if (rowMin32 - m >= EXP32_LO) {
+  if (least - m >= EXP32_LO) {
     // Every x − m of the row is in expfc's range (the common case: rowMax32 found the least element
     // too, and fl(x − m) ≥ fl(min − m) as rounding is monotonic): no lane test, no tinyExp.
     for (; i + 8 <= end; i += 8) {
@@ -290,7 +291,7 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
     if (!(m > -Infinity)) lseScalar<f32>(x, i, n);
     else {
       stM = <f64>m;
-      stS = othersSum32(x, i, end, m, lo, one, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5);
+      stS = othersSum32(x, i, end, m, rowMin32, lo, one, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5);
     }
     storeParts(maxOut, restOut, r);
   }
@@ -430,7 +431,7 @@ function softmaxFused32(x: usize, rows: i32, classes: i32, log: bool, out: usize
     }
     if (log) {
       // (x − m) − log1p(Σ others) in f64 (x − m of two f32 values is exact there), rounded once
-      let Mx = f64x2.splat(<f64>m), L = f64x2.splat(Math.log1p(othersSum32(x, start, end, m, lo, one, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5)));
+      let Mx = f64x2.splat(<f64>m), L = f64x2.splat(Math.log1p(othersSum32(x, start, end, m, rowMin32, lo, one, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5)));
       for (; i + 4 <= end; i += 4) {
         let a = v128.load(x + (i << 2));
         let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx), L), d1 = f64x2.sub(f64x2.sub(hi64(a), Mx), L);
