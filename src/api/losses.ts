@@ -6,6 +6,7 @@ import {
   classIndices,
   deliver,
   floats,
+  INDEX_TYPES,
   type Input,
   labels,
   optionalFloats,
@@ -174,11 +175,7 @@ export function losses(kernels: Kernels): LossApi {
     const gradOut = output(fn, 'grad', o.grad);
     // The target's form: probabilities (a float typed array, or number[], of rows × classes) or
     // class indices (an integer typed array, or number[], of one per row).
-    const tgt = labels(
-      fn,
-      target,
-      'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, float16, number[])',
-    );
+    const tgt = labels(fn, target, `class indices (${INDEX_TYPES}) or probabilities (Float64Array, Float32Array, float16, number[])`);
     // No caller code runs from here on (src/api/arrays.ts).
     const L = layoutOf(fn, settle(fn, 'logits', x, seenX), o.classes, shape, true);
     const { rows, classes } = L;
@@ -304,8 +301,8 @@ export function losses(kernels: Kernels): LossApi {
     const x = floats(fn, 'logProbs', logProbs);
     const weight = optionalFloats(fn, 'weight', o.weight);
     const gradOut = output(fn, 'grad', o.grad);
-    const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array or number[])');
-    if (tgt.float) fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
+    const tgt = labels(fn, target, `class indices (${INDEX_TYPES})`);
+    if (tgt.float) fail(fn, `"target" must be class indices (${INDEX_TYPES}); got ${show(target)}`, TypeError);
     // No caller code runs from here on (src/api/arrays.ts).
     const L = layoutOf(fn, settle(fn, 'logProbs', x, seenX), o.classes, shape, true);
     const { rows, classes } = L;

@@ -323,8 +323,24 @@ export interface Api extends LossApi, FocalLossApi, BufferApi, LanguageModelApi 
   readonly jsDivergence: BinaryMeasure;
 }
 
-/** Class indices: one per row. */
-export type Labels = Int32Array | Uint32Array | readonly number[];
+/**
+ * Class indices: one per row, in any integer typed array (read in place, never copied) or a
+ * number[]. A BigInt64Array's values must fit: a value outside [0, classes) that is not
+ * `ignoreIndex` is an error. The default `ignoreIndex`, −100, cannot occur in an unsigned array
+ * (Uint8Array, Uint16Array, Uint32Array): give the value your data uses (`ignoreIndex: 255`, the
+ * segmentation convention, on a Uint8Array mask).
+ */
+export type Labels =
+  | Int32Array
+  | Uint32Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | BigInt64Array
+  | BigUint64Array
+  | readonly number[];
 
 export interface BinaryCrossEntropyOptions {
   /** Per-element weight, the input's length. */
