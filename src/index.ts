@@ -95,9 +95,12 @@ export const klDiv: Api['klDiv'] = api.klDiv;
 
 /**
  * log Σ exp x per row of `classes` (a number when `classes` is omitted), or over the class axis
- * of `shape: [N, C, d1, …, dk]` (N·d1·…·dk values), without overflow.
+ * of `shape: [N, C, d1, …, dk]` (N·d1·…·dk values), without overflow. With `b`, log Σ b·e^x
+ * (any sign: scipy.special.logsumexp's b; a negative sum is NaN), and with `returnSign` the pair
+ * `{ value: log|Σ b·e^x|, sign }` (per row: Float64Arrays), accurate where the terms cancel.
  * @example logSumExp([1000, 1000]) // 1000.6931…
  * @example logSumExp(x, { shape: [2, 3, 4] }) // torch.logsumexp(x, 1): 2 × 4 values
+ * @example logSumExp([Math.log(0.5), Math.log(0.3)], { b: [1, -1] }) // log(0.5 − 0.3) = log 0.2
  */
 export const logSumExp: Api['logSumExp'] = api.logSumExp;
 

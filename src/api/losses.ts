@@ -23,6 +23,7 @@ import { nllGrad } from './grads.js';
 import { classAxisKernels, indexOf } from './layout.js';
 import { booleanOf, integerOf, type Layout, layoutOf, numberIn, readOptions, reductionOf, shapeOf, shapeOption } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
+import { signedLogSumExp } from './signed-lse.js';
 import type {
   BinaryCrossEntropyOptions,
   BinaryCrossEntropyWithLogitsOptions,
@@ -474,13 +475,27 @@ export function losses(kernels: Kernels): LossApi {
   function logSumExp(x: Values, options?: LogSumExpOptions) {
     const fn = 'logSumExp';
     const seenX = seen(x);
-    const o = readOptions(fn, options, ['classes', 'shape']);
+    const o = readOptions(fn, options, ['classes', 'shape', 'b', 'returnSign']);
     const shape = shapeOption(fn, o.shape);
+    const seenB = seen(o.b);
+    const returnSign = booleanOf(fn, 'returnSign', o.returnSign);
     const v = floats(fn, 'x', x);
-    const L = layoutOf(fn, settle(fn, 'x', v, seenX), o.classes, shape, false);
+    const b = optionalFloats(fn, 'b', o.b);
+    // No caller code runs from here on (src/api/arrays.ts).
+    const n = settle(fn, 'x', v, seenX);
+    const L = layoutOf(fn, n, o.classes, shape, false);
+    const one = o.classes === undefined && shape === undefined;
+    if (b !== null || returnSign) {
+      // scipy.special.logsumexp(x, b=b, return_sign=returnSign) per row (src/api/signed-lse.ts)
+      checkLength(fn, 'b', settle(fn, 'b', b, seenB), b, n, "the input's length");
+      const { value, sign } = signedLogSumExp(v, b, L);
+      if (!returnSign) for (let r = 0; r < L.rows; r++) if (sign[r] < 0) value[r] = NaN; // SciPy: log of a negative sum
+      if (!returnSign) return one ? value[0] : value;
+      return one ? { value: value[0], sign: sign[0] } : { value, sign };
+    }
     const { max, rest } = lseParts(v, L);
     const lse = max.map((m, r) => m + rest[r]);
-    return o.classes === undefined && shape === undefined ? lse[0] : lse;
+    return one ? lse[0] : lse;
   }
 
   function softmaxes(fn: string, log: boolean) {

@@ -512,12 +512,34 @@ export interface KlDiv {
 export interface LogSumExpOptions {
   classes?: number;
   shape?: readonly number[];
+  /**
+   * Weights of the exponentials, the input's length, any sign (scipy.special.logsumexp's b):
+   * log Σ b·e^x per row. Without `returnSign`, a row whose sum is negative gives NaN (as SciPy).
+   */
+  b?: Values;
+  /**
+   * Return log|Σ b·e^x| and the sum's sign, as `{ value, sign }` (SciPy's pair): numbers for one
+   * row, Float64Arrays (one entry per row) with `classes` or `shape`. A sum of exactly 0 gives
+   * value −∞ and sign 0.
+   */
+  returnSign?: boolean;
 }
 
+/** logSumExp with `returnSign`: log|Σ b·e^x| and sign(Σ b·e^x) (1, −1, or 0 for a sum of exactly 0). */
+export interface SignedLogSumExp<T extends number | Float64Array> {
+  value: T;
+  sign: T;
+}
+
+type Rows = { classes: number; shape?: readonly number[] } | { classes?: number; shape: readonly number[] };
+type OneRow = { classes?: undefined; shape?: undefined };
+
 export interface LogSumExp {
-  (x: Values, options: { classes: number; shape?: readonly number[] } | { classes?: number; shape: readonly number[] }): Float64Array;
-  (x: Values, options?: { classes?: undefined; shape?: undefined }): number;
-  (x: Values, options?: LogSumExpOptions): number | Float64Array;
+  (x: Values, options: LogSumExpOptions & Rows & { returnSign: true }): SignedLogSumExp<Float64Array>;
+  (x: Values, options: LogSumExpOptions & OneRow & { returnSign: true }): SignedLogSumExp<number>;
+  (x: Values, options: Omit<LogSumExpOptions, 'returnSign'> & Rows & { returnSign?: false }): Float64Array;
+  (x: Values, options?: Omit<LogSumExpOptions, 'returnSign'> & OneRow & { returnSign?: false }): number;
+  (x: Values, options?: LogSumExpOptions): number | Float64Array | SignedLogSumExp<number> | SignedLogSumExp<Float64Array>;
 }
 
 export interface Softmax {
