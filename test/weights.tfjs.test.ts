@@ -3,7 +3,7 @@
 // tf.losses.softmaxCrossEntropy and sigmoidCrossEntropy with [N] weights, label smoothing and each
 // Reduction, and tf.losses.computeWeightedLoss over our unweighted per-row losses (nllLoss, klDiv,
 // binaryCrossEntropy). A TF.js user's code ports with sampleWeight = weights and reduction =
-// the Reduction's name (SUM_BY_N_NONZERO_WEIGHTS: 'sumByNonzeroWeights').
+// the Reduction's name (SUM_BY_NONZERO_WEIGHTS: 'sumByNonzeroWeights').
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -14,7 +14,7 @@ const REDUCTIONS = [
   [tf.Reduction.NONE, 'none'],
   [tf.Reduction.SUM, 'sum'],
   [tf.Reduction.MEAN, 'mean'],
-  [tf.Reduction.SUM_BY_N_NONZERO_WEIGHTS, 'sumByNonzeroWeights'],
+  [tf.Reduction.SUM_BY_NONZERO_WEIGHTS, 'sumByNonzeroWeights'],
 ] as const;
 
 // TF.js computes in float32 (its CPU backend has no float64): each of its losses is a few f32
@@ -71,7 +71,7 @@ describe.each(entries)('%s against TensorFlow.js', (_, m) => {
           const got = m.softmaxCrossEntropy(logits, target, { classes: C, sampleWeight, labelSmoothing: eps, reduction });
           expectClose(reduction, got, want, scale);
         }
-        // without weights: TF.js's SUM_BY_N_NONZERO_WEIGHTS divides by the number of losses
+        // without weights: TF.js's SUM_BY_NONZERO_WEIGHTS divides by the number of losses
         const plain = tfValue(
           tf.losses.softmaxCrossEntropy(
             tf.tensor2d(Array.from(onehot), [N, C]),
