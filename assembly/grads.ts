@@ -88,7 +88,7 @@ export function crossGradRows<T>(
     let scaled = pScale != 0;
     let ps = scaled ? f64x2.splat(f64at(pScale, r)) : zero;
     let qs = scaled ? f64x2.splat(f64at(qScale, r)) : zero;
-    let atZero = f64x2.mul(S, qs); // p = 0: 0 without scales, scale·qScale with them
+    let atZero = scaled ? f64x2.mul(S, qs) : zero; // p = 0: 0 without scales (whatever the scale), scale·qScale with them
     for (let j: usize = 0; j < n; j += 2) {
       let last = j + 1 == n;
       let a = pair<T>(p, i + j, last), b = pair<T>(q, i + j, last);

@@ -43,7 +43,7 @@ import type {
   SoftmaxOptions,
   Values,
 } from './types.js';
-import { elementWeights, nonzero, sampleWeightsOf, WEIGHTED_REDUCTIONS } from './weights.js';
+import { elementWeights, nonzero, rowFactors, sampleWeightsOf, WEIGHTED_REDUCTIONS } from './weights.js';
 
 const IGNORE_INDEX = -100; // PyTorch's default
 
@@ -329,7 +329,7 @@ export function losses(kernels: Kernels): LossApi {
       if (grad !== null) {
         const g = gradScale(reduction, divisor);
         // each row's gradient scaled by its sample weight, in the kernel's one pass
-        const gs = sample === null ? null : sample.map((v) => g * v);
+        const gs = sample === null ? null : rowFactors(sample, reduction, divisor);
         const labelScale = labelWeight.map((v, r) => (gs === null ? g : gs[r]) * (1 - eps) * v);
         k.softmaxGradRows({
           x,
@@ -358,7 +358,7 @@ export function losses(kernels: Kernels): LossApi {
     const divisor = weightedRows(loss, sample, reduction);
     if (grad !== null) {
       const g = gradScale(reduction, divisor);
-      const gs = sample === null ? null : sample.map((v) => g * v);
+      const gs = sample === null ? null : rowFactors(sample, reduction, divisor);
       k.softmaxGradRows({
         x,
         target: t!,
@@ -421,8 +421,17 @@ export function losses(kernels: Kernels): LossApi {
     if (grad !== null) {
       // PyTorch's 'mean' scale is 1/Σ w[y] even when that is 1/0 (src/api/grads.ts); each row's
       // target weight times its sample weight
-      const rowWeight = sample === null ? labelWeight : labelWeight.map((v, r) => v * sample[r]);
-      nllGrad(grad, label, rowWeight, classes, reduction === 'mean' || reduction === 'sumByNonzeroWeights' ? 1 / divisor : 1, L.positions);
+      const mean = reduction === 'mean' || reduction === 'sumByNonzeroWeights';
+      if (sample === null) nllGrad(grad, label, labelWeight, classes, mean ? 1 / divisor : 1, L.positions);
+      else
+        nllGrad(
+          grad,
+          label,
+          labelWeight.map((v, r) => v * (mean ? sample[r] / divisor : sample[r])),
+          classes,
+          1,
+          L.positions,
+        );
       deliver(gradOut, grad);
     }
     return reduced(loss, sum(loss), reduction, divisor);
@@ -466,7 +475,16 @@ export function losses(kernels: Kernels): LossApi {
       if (loss !== null) for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < classes; c++, i++) loss[i] *= sample[r];
     }
     if (grad !== null) {
-      kernels.klDivGradRows({ target: t, logTarget, rows, classes, scale: gradScale(reduction, divisor), rowScale: sample, grad });
+      const rowScale = sample === null ? null : rowFactors(sample, reduction, divisor);
+      kernels.klDivGradRows({
+        target: t,
+        logTarget,
+        rows,
+        classes,
+        scale: rowScale === null ? gradScale(reduction, divisor) : 1,
+        rowScale,
+        grad,
+      });
       deliver(gradOut, grad);
     }
     return reduced(loss ?? perRow, sum(perRow), reduction, divisor);

@@ -6,7 +6,7 @@ import { measureGrad } from './grads.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
 import type { BinaryMeasure, GradMeasure, GradMeasureOptions, MeasureOptions, UnaryMeasure, Values } from './types.js';
-import { sampleWeightsOf } from './weights.js';
+import { rowFactors, sampleWeightsOf } from './weights.js';
 
 const MEASURE_OPTIONS = ['base', 'classes', 'reduction', 'normalize'] as const;
 /** crossEntropy and klDivergence also fill a gradient with respect to q. */
@@ -136,7 +136,8 @@ function general(
   }
   if (grad !== null && q !== null) {
     // ∂/∂q: 'none' as 'sum', a mean over rows, in units of `base`; each row scaled by its weight
-    measureGrad(kernels, p, q, rows, classes, norm, gradScale(reduction, divisor) / logBase, grad, sample);
+    const rowScale = sample === null ? null : rowFactors(sample, reduction, divisor);
+    measureGrad(kernels, p, q, rows, classes, norm, (rowScale === null ? gradScale(reduction, divisor) : 1) / logBase, grad, rowScale);
     deliver(gradOut, grad);
   }
   // In units of `base`: ln(base) divides each row ('none') or the reduced value.

@@ -71,3 +71,13 @@ export function elementWeights(
   }
   return out;
 }
+
+/**
+ * Each row's gradient factor for sample weights s: s/divisor for the means ('mean', 'batchmean',
+ * 'sumByNonzeroWeights'; 0 when the divisor is 0, as gradScale), s otherwise. Formed as one
+ * division (not s·(1/divisor), which overflows for a subnormal Σ s and then makes ∞·s).
+ */
+export function rowFactors(sample: Float64Array, reduction: string, divisor: number): Float64Array {
+  if (reduction !== 'mean' && reduction !== 'batchmean' && reduction !== 'sumByNonzeroWeights') return sample;
+  return sample.map((v) => (divisor === 0 ? 0 : v / divisor));
+}
