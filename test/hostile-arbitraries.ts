@@ -70,8 +70,22 @@ const BATCH: Partial<Record<Fn, string[]>> = {
   binaryCrossEntropyWithLogits: ['weight'],
   perplexity: ['bytes', 'words'],
 };
-/** The functions whose class indices are typed arrays (Int32Array, Uint32Array) unless the dtype is 'array'. */
-const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity']);
+/**
+ * The functions whose class indices are typed arrays unless the dtype is 'array': a Uint32Array
+ * (f64), an Int32Array (f32), and for f16 the narrow ones of issue 19 (a Uint8Array where the
+ * classes fit in it, else a Uint16Array).
+ */
+const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity', 'nllLoss']);
+/** The functions that take `sampleWeight` (issue 19): one weight per row, an array option like `weight`. */
+const SAMPLE_WEIGHTED = new Set<Fn>([
+  'softmaxCrossEntropy',
+  'nllLoss',
+  'binaryCrossEntropy',
+  'binaryCrossEntropyWithLogits',
+  'klDiv',
+  'crossEntropy',
+  'klDivergence',
+]);
 
 /** The names of each function's positional arrays, as its error messages spell them. */
 export const ARG_NAMES: Record<Fn, string[]> = {
@@ -331,6 +345,11 @@ export function materialise(c: ValidCall): Plain {
       args = [{ data: logit(n), index: false }];
       if (c.o[3] % 2 === 0) output = { name: 'out', dtype: pick(4, ['f64', 'f32'] as const), length: n };
   }
+  // sampleWeight (bit 3 of o[7]: the other uses of o[7] read it mod 3); binaryCrossEntropy takes it with `classes`
+  if (SAMPLE_WEIGHTED.has(c.fn) && c.o[7] >= 8) {
+    arrays.sampleWeight = weight(c.rows);
+    scalars.classes = c.classes;
+  }
   if (c.dtype === 'f16') {
     // float16 bit patterns of the values (the honest call takes the same bits)
     for (const a of args) if (!a.index) a.data = a.data.map(halfBits);
@@ -342,8 +361,8 @@ export function materialise(c: ValidCall): Plain {
 // ---- building the two calls ------------------------------------------------------------------------
 
 type FloatCtor = Float64ArrayConstructor | Float32ArrayConstructor;
-type TypedCtor = FloatCtor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
-type Typed = Float64Array | Float32Array | Uint16Array | Int32Array | Uint32Array;
+type TypedCtor = FloatCtor | Uint8ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
+type Typed = Float64Array | Float32Array | Uint8Array | Uint16Array | Int32Array | Uint32Array;
 
 /** What `build` hands the check. */
 export interface Built {
@@ -412,6 +431,11 @@ export function build(m: Entry, h: HostileCase): Built {
     // an accumulator reduces to 'mean' or 'sum' (klDiv also 'batchmean'), and fills no output
     if (plain.scalars.reduction === 'none') plain.scalars.reduction = 'mean';
     plain.output = null;
+    if (plain.arrays.sampleWeight !== undefined) {
+      // not an accumulator option (nor, then, binaryCrossEntropy's classes)
+      delete plain.arrays.sampleWeight;
+      if (c.fn === 'binaryCrossEntropy') delete plain.scalars.classes;
+    }
     if (c.fn === 'perplexity') {
       plain.scalars.bytes = 4 * c.rows + (c.seed % 7);
       plain.scalars.words = c.rows;
@@ -447,7 +471,17 @@ export function build(m: Entry, h: HostileCase): Built {
   const Ctor = (dtype: Dtype): FloatCtor => (dtype === 'f32' ? Float32Array : Float64Array);
   /** The typed array type of an array of the call (class indices as given to tokenLogProbs and perplexity). */
   const TypedOf = (index: boolean): TypedCtor =>
-    index ? (c.dtype === 'f64' ? Uint32Array : Int32Array) : half ? Uint16Array : Ctor(c.dtype === 'array' ? 'f64' : c.dtype);
+    index
+      ? c.dtype === 'f64'
+        ? Uint32Array
+        : half
+          ? c.classes <= 256
+            ? Uint8Array
+            : Uint16Array
+          : Int32Array
+      : half
+        ? Uint16Array
+        : Ctor(c.dtype === 'array' ? 'f64' : c.dtype);
   /** float16 bits are passed marked */
   const mark = (index: boolean, a: unknown): unknown => (half && !index ? m.float16(a as Uint16Array) : a);
   const honestOf = (data: number[], dtype: Dtype, index: boolean): unknown => {
