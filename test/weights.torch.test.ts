@@ -65,7 +65,7 @@ function near(got: number, want: number, tol: number): boolean {
   return Math.abs(got - want) <= tol;
 }
 
-describe.each(entries)('%s: sample weights and reductions against PyTorch and SciPy', (entry, m) => {
+describe.each(entries)('%s: sample weights and reductions against PyTorch and SciPy', (_, m) => {
   for (const c of fixture.losses) {
     const labelKinds = c.labels ? LABELS : [['float', (t: number[]) => t] as [string, (t: number[]) => unknown]];
     for (const [dtype, make] of DTYPES) {

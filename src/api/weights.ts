@@ -28,7 +28,7 @@ export function sampleWeightsOf(
 ): Float64Array | null {
   if (x === null) return null;
   if (!(n === rows || (positions > 1 && n === batch))) checkLength(fn, 'sampleWeight', n, x, rows, what);
-  const w = toF64(x)!;
+  const w = toF64(x) as Float64Array; // x is not null here
   for (let i = 0; i < n; i++) {
     const v = w[i];
     if (!(v >= 0 && v < Infinity)) fail(fn, `option "sampleWeight"[${i}] must be a finite number ≥ 0; got ${show(v)}`);
