@@ -42,6 +42,17 @@ describe.each(entries)('%s: labels and weights as users hold them', (_, m) => {
     }
   });
 
+  test('labels in a typed array without its prototype, or whose accessors lie, are read through the engine: the honest result', () => {
+    const want = m.nllLoss(logits, Int32Array.from(idx), { classes: C });
+    const bare = Object.setPrototypeOf(Int8Array.from(idx), null);
+    expect(m.nllLoss(logits, bare, { classes: C })).toBe(want);
+    // an own `length` that lies is not what the library reads; an element cannot be given a getter
+    const liar = Uint16Array.from(idx);
+    Object.defineProperty(liar, 'length', { value: 1 });
+    expect(m.nllLoss(logits, liar, { classes: C })).toBe(want);
+    expect(() => Object.defineProperty(Uint16Array.from(idx), '0', { get: () => 99 })).toThrow(TypeError);
+  });
+
   test('K-dimensional targets (shape) in a Uint8Array mask, with ignoreIndex 255', () => {
     // [N=1, C=3, 4 positions]: the class axis is 1
     const x = Float64Array.from({ length: 12 }, (_, i) => Math.sin(i));
