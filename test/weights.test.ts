@@ -186,6 +186,29 @@ describe.each(entries)('%s: labels and weights as users hold them', (_, m) => {
     expect(Array.from(g1.slice(6, 9))).toEqual([0, 0, 0]);
   });
 
+  test('accumulators take sampleWeight per batch: batches of rows with their weights add up to the call on all of them', () => {
+    const p = Float64Array.from({ length: N * C }, (_, i) => (i % 5) / 5 + 0.1);
+    const sw = [0.5, 2, 0, 1.5];
+    const cases = [
+      ['softmaxCrossEntropy', logits, idx, { classes: C }],
+      ['nllLoss', logits, idx, { classes: C, weight: [1, 2, 0.5] }],
+      ['binaryCrossEntropy', p, p, { classes: C, labelSmoothing: 0.1 }],
+      ['binaryCrossEntropyWithLogits', logits, p, { classes: C }],
+      ['klDiv', logits, p, { classes: C, reduction: 'batchmean' }],
+      ['crossEntropy', p, p, { classes: C }],
+      ['klDivergence', p, p, { classes: C }],
+    ] as const;
+    for (const [fn, a, b, options] of cases) {
+      const whole = (m[fn] as (...x: unknown[]) => number)(a, b, { ...options, sampleWeight: sw });
+      const acc = m.accumulator(fn, options as never);
+      const split = (k: number, ...rows: number[]) =>
+        [a.slice(rows[0] * C, rows[1] * C), b.length === N ? b.slice(rows[0], rows[1]) : b.slice(rows[0] * C, rows[1] * C)] as const;
+      (acc.update as (...x: unknown[]) => unknown)(...split(0, 0, 1), { sampleWeight: sw.slice(0, 1) });
+      (acc.update as (...x: unknown[]) => unknown)(...split(0, 1, 4), { sampleWeight: sw.slice(1) });
+      expect(close(acc.compute() as number, whole), fn).toBe(true);
+    }
+  });
+
   test('BCE: a per-class weight with classes is the per-element weight repeated along rows; labelSmoothing is the smoothed target', () => {
     const p = Float64Array.from({ length: N * C }, (_, i) => ((i * 7) % 10) / 10 + 0.05);
     const y = Float64Array.from({ length: N * C }, (_, i) => i % 2);

@@ -201,25 +201,34 @@ export interface SlidingWindowOptions {
 /** The functions an accumulator can accumulate, with their data arguments (options are fixed at creation). */
 export interface Accumulated {
   entropy: { args: [p: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
-  crossEntropy: { args: [p: Values, q: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
-  klDivergence: { args: [p: Values, q: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
+  crossEntropy: {
+    args: [p: Values, q: Values, batch?: { sampleWeight?: Values }];
+    options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' };
+  };
+  klDivergence: {
+    args: [p: Values, q: Values, batch?: { sampleWeight?: Values }];
+    options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' };
+  };
   jsDivergence: { args: [p: Values, q: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
-  binaryCrossEntropy: { args: [input: Values, target: Values, batch?: { weight?: Values }]; options: { reduction?: 'mean' | 'sum' } };
+  binaryCrossEntropy: {
+    args: [input: Values, target: Values, batch?: { weight?: Values; sampleWeight?: Values }];
+    options: { classes?: number; labelSmoothing?: number; reduction?: 'mean' | 'sum' };
+  };
   binaryCrossEntropyWithLogits: {
-    args: [input: Values, target: Values, batch?: { weight?: Values }];
-    options: { posWeight?: Values; classes?: number; reduction?: 'mean' | 'sum' };
+    args: [input: Values, target: Values, batch?: { weight?: Values; sampleWeight?: Values }];
+    options: { posWeight?: Values; classes?: number; labelSmoothing?: number; reduction?: 'mean' | 'sum' };
   };
   softmaxCrossEntropy: {
-    args: [logits: Values, target: Labels | Values];
-    options: Omit<SoftmaxCrossEntropyOptions, 'grad' | 'reduction' | 'shape'> & { reduction?: 'mean' | 'sum' };
+    args: [logits: Values, target: Labels | Values, batch?: { sampleWeight?: Values }];
+    options: Omit<SoftmaxCrossEntropyOptions, 'grad' | 'reduction' | 'shape' | 'sampleWeight'> & { reduction?: 'mean' | 'sum' };
   };
   nllLoss: {
-    args: [logProbs: Values, target: Labels];
-    options: Omit<NllLossOptions, 'grad' | 'reduction' | 'shape'> & { reduction?: 'mean' | 'sum' };
+    args: [logProbs: Values, target: Labels, batch?: { sampleWeight?: Values }];
+    options: Omit<NllLossOptions, 'grad' | 'reduction' | 'shape' | 'sampleWeight'> & { reduction?: 'mean' | 'sum' };
   };
   klDiv: {
-    args: [input: Values, target: Values];
-    options: Omit<KlDivOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' | 'batchmean' };
+    args: [input: Values, target: Values, batch?: { sampleWeight?: Values }];
+    options: Omit<KlDivOptions, 'grad' | 'reduction' | 'sampleWeight'> & { reduction?: 'mean' | 'sum' | 'batchmean' };
   };
   sigmoidFocalLoss: { args: [input: Values, target: Values]; options: { alpha?: number; gamma?: number; reduction?: 'mean' | 'sum' } };
   perplexity: {
