@@ -13,7 +13,7 @@
 // wrappers, among them 'aliasInput': an honest view of an input's memory (in-place use), which
 // must be a named error. With `accumulate`, a function that
 // has an accumulator is called through one instead: created with honest options, then `update`
-// with the hostile arrays (and a hostile batch object: `weight`, or `bytes` and `words`).
+// with the hostile arrays (and a hostile batch object: `weight`, `sampleWeight`, or `bytes` and `words`).
 //
 // Wrappers come in two kinds. Transparent ones change nothing the engine would see (an honest
 // subclass, a view at an offset, a resizable or shared buffer left alone, a Proxy of an Array, an
@@ -66,8 +66,13 @@ export const ACCUMULATED = new Set<Fn>([
 ]);
 /** The options an accumulator takes per batch (`update`'s last argument), not at creation. */
 const BATCH: Partial<Record<Fn, string[]>> = {
-  binaryCrossEntropy: ['weight'],
-  binaryCrossEntropyWithLogits: ['weight'],
+  binaryCrossEntropy: ['weight', 'sampleWeight'],
+  binaryCrossEntropyWithLogits: ['weight', 'sampleWeight'],
+  softmaxCrossEntropy: ['sampleWeight'],
+  nllLoss: ['sampleWeight'],
+  klDiv: ['sampleWeight'],
+  crossEntropy: ['sampleWeight'],
+  klDivergence: ['sampleWeight'],
   perplexity: ['bytes', 'words'],
 };
 /**
@@ -431,11 +436,6 @@ export function build(m: Entry, h: HostileCase): Built {
     // an accumulator reduces to 'mean' or 'sum' (klDiv also 'batchmean'), and fills no output
     if (plain.scalars.reduction === 'none') plain.scalars.reduction = 'mean';
     plain.output = null;
-    if (plain.arrays.sampleWeight !== undefined) {
-      // not an accumulator option (nor, then, binaryCrossEntropy's classes)
-      delete plain.arrays.sampleWeight;
-      if (c.fn === 'binaryCrossEntropy') delete plain.scalars.classes;
-    }
     if (c.fn === 'perplexity') {
       plain.scalars.bytes = 4 * c.rows + (c.seed % 7);
       plain.scalars.words = c.rows;
