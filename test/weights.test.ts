@@ -53,6 +53,28 @@ describe.each(entries)('%s: labels and weights as users hold them', (_, m) => {
     expect(() => Object.defineProperty(Uint16Array.from(idx), '0', { get: () => 99 })).toThrow(TypeError);
   });
 
+  test('a sampleWeight whose length, map and species lie is read through the engine: the honest result (hostile fuzzer found it)', () => {
+    class Liar extends Float64Array {
+      get length() {
+        return 20_000;
+      }
+      map(): never {
+        throw new Error('called');
+      }
+      static get [Symbol.species]() {
+        return Array;
+      }
+    }
+    const p = [0.2, 0.8, 0.5, 0.5];
+    const honest = m.klDivergence(p, [0.5, 0.5, 0.1, 0.9], { classes: 2, normalize: true, sampleWeight: [0.25, 3] });
+    const liar = new Liar([0.25, 3]);
+    const g = new Float64Array(4);
+    expect(m.klDivergence(p, [0.5, 0.5, 0.1, 0.9], { classes: 2, normalize: true, sampleWeight: liar, grad: g })).toBe(honest);
+    expect(m.softmaxCrossEntropy(logits, idx, { classes: C, sampleWeight: new Liar([1, 2, 0, 1]) })).toBe(
+      m.softmaxCrossEntropy(logits, idx, { classes: C, sampleWeight: [1, 2, 0, 1] }),
+    );
+  });
+
   test('K-dimensional targets (shape) in a Uint8Array mask, with ignoreIndex 255', () => {
     // [N=1, C=3, 4 positions]: the class axis is 1
     const x = Float64Array.from({ length: 12 }, (_, i) => Math.sin(i));

@@ -3,7 +3,7 @@
 // the number of nonzero weights), and, for the per-element losses, the per-element weight that
 // carries a row's sample weight (and a per-class weight broadcast along the rows) into the
 // kernels, so that each loss and each gradient element is weighted in the kernel's one pass.
-import { typedArrayTag } from '../intrinsics.js';
+import { setInto, typedArrayTag } from '../intrinsics.js';
 import { Half } from '../kernels/half.js';
 import { checkLength, type Input, toF64 } from './arrays.js';
 import { fail, show } from './errors.js';
@@ -28,7 +28,10 @@ export function sampleWeightsOf(
 ): Float64Array | null {
   if (x === null) return null;
   if (!(n === rows || (positions > 1 && n === batch))) checkLength(fn, 'sampleWeight', n, x, rows, what);
-  const w = toF64(x) as Float64Array; // x is not null here
+  // Always the library's own copy: the caller's array may be a subclass whose `length`, `map` or
+  // species lie (only its elements, read by index, are the engine's).
+  const w = new Float64Array(n);
+  setInto(w, toF64(x) as Float64Array, 0);
   for (let i = 0; i < n; i++) {
     const v = w[i];
     if (!(v >= 0 && v < Infinity)) fail(fn, `option "sampleWeight"[${i}] must be a finite number ≥ 0; got ${show(v)}`);
