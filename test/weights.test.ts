@@ -223,10 +223,11 @@ describe.each(entries)('%s: labels and weights as users hold them', (_, m) => {
     for (const [fn, a, b, options] of cases) {
       const whole = (m[fn] as (...x: unknown[]) => number)(a, b, { ...options, sampleWeight: sw });
       const acc = m.accumulator(fn, options as never);
-      const split = (k: number, ...rows: number[]) =>
-        [a.slice(rows[0] * C, rows[1] * C), b.length === N ? b.slice(rows[0], rows[1]) : b.slice(rows[0] * C, rows[1] * C)] as const;
-      (acc.update as (...x: unknown[]) => unknown)(...split(0, 0, 1), { sampleWeight: sw.slice(0, 1) });
-      (acc.update as (...x: unknown[]) => unknown)(...split(0, 1, 4), { sampleWeight: sw.slice(1) });
+      // rows [from, to) of both arguments (b holds one label per row, or one value per element)
+      const split = (from: number, to: number) =>
+        [a.slice(from * C, to * C), b.length === N ? b.slice(from, to) : b.slice(from * C, to * C)] as const;
+      (acc.update as (...x: unknown[]) => unknown)(...split(0, 1), { sampleWeight: sw.slice(0, 1) });
+      (acc.update as (...x: unknown[]) => unknown)(...split(1, 4), { sampleWeight: sw.slice(1) });
       expect(close(acc.compute() as number, whole), fn).toBe(true);
     }
   });
