@@ -55,10 +55,10 @@ describe.each(entries)('%s: labels and weights as users hold them', (_, m) => {
 
   test('a sampleWeight whose length, map and species lie is read through the engine: the honest result (hostile fuzzer found it)', () => {
     class Liar extends Float64Array {
-      get length() {
+      override get length() {
         return 20_000;
       }
-      map(): never {
+      override map(): never {
         throw new Error('called');
       }
       static get [Symbol.species]() {
