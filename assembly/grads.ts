@@ -39,11 +39,25 @@ export function bceGradRows<T>(input: usize, target: usize, weight: usize, rows:
  * targets (exp64: < 1 ulp; −∞ gives −0, +∞ gives −∞). It does not depend on the input (PyTorch's
  * autograd gives the same for an input of −∞ or NaN, where the loss itself is NaN). Elementwise.
  */
-export function klDivGradRows<T>(target: usize, logTarget: bool, rows: i32, classes: i32, scale: f64, grad: usize): void {
-  let n = <usize>rows * <usize>classes;
-  let S = f64x2.splat(-scale);
-  for (let i: usize = 0; i < n; i += 2) {
-    let last = i + 1 == n;
+export function klDivGradRows<T>(
+  target: usize, logTarget: bool, rows: i32, classes: i32, scale: f64, rowScale: usize, grad: usize,
+): void {
+  if (!rowScale) {
+    klDivGradRun<T>(target, logTarget, 0, <usize>rows * <usize>classes, f64x2.splat(-scale), grad);
+    return;
+  }
+  // per-sample weights: each row its own scale, in the same pass
+  let n = <usize>classes;
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    klDivGradRun<T>(target, logTarget, r * n, r * n + n, f64x2.splat(-(scale * f64at(rowScale, r))), grad);
+  }
+}
+
+/** klDivGradRows on elements [from, to), scaled by S (−scale in both lanes). */
+// @ts-ignore: decorator
+@inline function klDivGradRun<T>(target: usize, logTarget: bool, from: usize, to: usize, S: v128, grad: usize): void {
+  for (let i: usize = from; i < to; i += 2) {
+    let last = i + 1 == to;
     let t = pair<T>(target, i, last);
     storePair<T>(grad, i, f64x2.mul(S, logTarget ? exp64(t) : t), last);
   }
@@ -59,16 +73,22 @@ export function klDivGradRows<T>(target: usize, logTarget: bool, rows: i32, clas
  * p and q are ≥ 0 here (the loss kernel rejected anything else).
  */
 export function crossGradRows<T>(
-  p: usize, q: usize, rows: i32, classes: i32, pScale: usize, qScale: usize, scale: f64, grad: usize,
+  p: usize, q: usize, rows: i32, classes: i32, pScale: usize, qScale: usize, scale: f64, rowScale: usize, grad: usize,
 ): void {
   let n = <usize>classes;
   let zero = f64x2.splat(0), S = f64x2.splat(scale), minusS = f64x2.splat(-scale);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n;
+    if (rowScale) {
+      // per-sample weights: the row's own scale
+      let sr = scale * f64at(rowScale, r);
+      S = f64x2.splat(sr);
+      minusS = f64x2.splat(-sr);
+    }
     let scaled = pScale != 0;
     let ps = scaled ? f64x2.splat(f64at(pScale, r)) : zero;
     let qs = scaled ? f64x2.splat(f64at(qScale, r)) : zero;
-    let atZero = f64x2.mul(S, qs); // p = 0: 0 without scales, scale·qScale with them
+    let atZero = scaled ? f64x2.mul(S, qs) : zero; // p = 0: 0 without scales (whatever the scale), scale·qScale with them
     for (let j: usize = 0; j < n; j += 2) {
       let last = j + 1 == n;
       let a = pair<T>(p, i + j, last), b = pair<T>(q, i + j, last);

@@ -38,11 +38,11 @@ const cases = {
   ],
   klDivGradRows: [
     'klDivGradRows',
-    (T, n) => ({ target: random(T, n, 0, 1), logTarget: false, rows: 1, classes: n, scale: 1 / n, grad: new T(n) }),
+    (T, n) => ({ target: random(T, n, 0, 1), logTarget: false, rows: 1, classes: n, scale: 1 / n, rowScale: null, grad: new T(n) }),
   ],
   'klDivGradRows logTarget': [
     'klDivGradRows',
-    (T, n) => ({ target: random(T, n, -5, 0), logTarget: true, rows: 1, classes: n, scale: 1 / n, grad: new T(n) }),
+    (T, n) => ({ target: random(T, n, -5, 0), logTarget: true, rows: 1, classes: n, scale: 1 / n, rowScale: null, grad: new T(n) }),
   ],
   crossGradRows: [
     'crossGradRows',
@@ -54,6 +54,7 @@ const cases = {
       pScale: null,
       qScale: null,
       scale: 1,
+      rowScale: null,
       grad: new T(n),
     }),
   ],
@@ -67,6 +68,7 @@ const cases = {
       pScale: new Float64Array([0.5]),
       qScale: new Float64Array([0.5]),
       scale: 1,
+      rowScale: null,
       grad: new T(n),
     }),
   ],

@@ -45,8 +45,10 @@ export const jsDivergence: Api['jsDivergence'] = api.jsDivergence;
 
 /**
  * PyTorch's `F.binary_cross_entropy` on probabilities: −w·(y·log ŷ + (1−y)·log(1−ŷ)), each log
- * clamped at −100.
+ * clamped at −100; `weight` per element or (with `classes`) per class, `sampleWeight` per row,
+ * `labelSmoothing` as Keras.
  * @example binaryCrossEntropy([0.9, 0.2, 0.6], [1, 0, 1]) // 0.2797…
+ * @example binaryCrossEntropy(p, y, { classes: 2, sampleWeight: [1, 0.5], labelSmoothing: 0.1 }) // Keras's BinaryCrossentropy(label_smoothing=0.1) with sample_weight
  */
 export const binaryCrossEntropy: Api['binaryCrossEntropy'] = api.binaryCrossEntropy;
 
@@ -59,9 +61,12 @@ export const binaryCrossEntropyWithLogits: Api['binaryCrossEntropyWithLogits'] =
 
 /**
  * PyTorch's `F.cross_entropy` on logits (rows × `classes`, row-major, or `shape: [N, C, d1, …, dk]`
- * with the class axis 1) with class-index or probability targets, `weight`, `ignoreIndex`,
- * `labelSmoothing`, and an optional gradient.
+ * with the class axis 1) with class-index (any integer typed array) or probability targets,
+ * `weight`, `ignoreIndex`, `labelSmoothing`, `sampleWeight` (TF.js's weights; reduction
+ * 'sumByNonzeroWeights' is TF.js's default), and an optional gradient.
  * @example softmaxCrossEntropy([2, 0.5, -1, 0.1, 0.2, 3], [0, 2], { classes: 3 }) // 0.1754…
+ * @example softmaxCrossEntropy(logits, mask, { shape: [1, 3, 64, 64], ignoreIndex: 255 }) // mask: a Uint8Array of one class per pixel, 255 ignored
+ * @example softmaxCrossEntropy(logits, labels, { classes: 3, sampleWeight: weights, reduction: 'sumByNonzeroWeights' }) // = tf.losses.softmaxCrossEntropy(onehot, logits, weights)
  * @example softmaxCrossEntropy(logits, pixelClasses, { shape: [1, 3, 64, 64] }) // (N, C, H, W): one class per pixel
  */
 export const softmaxCrossEntropy: Api['softmaxCrossEntropy'] = api.softmaxCrossEntropy;
@@ -81,9 +86,12 @@ export const klDiv: Api['klDiv'] = api.klDiv;
 
 /**
  * log Σ exp x per row of `classes` (a number when `classes` is omitted), or over the class axis
- * of `shape: [N, C, d1, …, dk]` (N·d1·…·dk values), without overflow.
+ * of `shape: [N, C, d1, …, dk]` (N·d1·…·dk values), without overflow. With `b`, log Σ b·e^x
+ * (any sign: scipy.special.logsumexp's b; a negative sum is NaN), and with `returnSign` the pair
+ * `{ value: log|Σ b·e^x|, sign }` (per row: Float64Arrays), accurate where the terms cancel.
  * @example logSumExp([1000, 1000]) // 1000.6931…
  * @example logSumExp(x, { shape: [2, 3, 4] }) // torch.logsumexp(x, 1): 2 × 4 values
+ * @example logSumExp([Math.log(0.5), Math.log(0.3)], { b: [1, -1] }) // log(0.5 − 0.3) = log 0.2
  */
 export const logSumExp: Api['logSumExp'] = api.logSumExp;
 

@@ -37,3 +37,10 @@ test('npm run bench:lm -- --quick runs every case (the peers checked against tok
     expect(out).toContain(`| ${c}`);
   expect(out).toContain('| tokenLogProbs ÷ softmaxCrossEntropy |');
 }, 120_000);
+
+test('npm run bench:weights -- --quick runs every case (label types and sampleWeight + grad) and prints the goal table', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = execFileSync(process.execPath, ['bench/weights.mjs', '--quick'], { cwd: root, encoding: 'utf8' });
+  for (const c of ['Uint16Array labels', 'BigInt64Array labels', 'Int32Array labels, sampleWeight + grad']) expect(out).toContain(`| ${c}`);
+  expect(out).toContain('| sampleWeight + grad ÷ grad alone |');
+}, 120_000);

@@ -60,6 +60,18 @@ interface Call {
   options: Record<string, unknown> | null;
   /** f16 only: a native Float16Array instead of marked bits, where the runtime has one (else marked bits) */
   native?: boolean;
+  /** the typed array the class indices are given in (issue 19: any integer typed array); absent: by dtype as before */
+  labels?: (typeof LABEL_TYPES)[number];
+}
+
+/** The integer typed arrays class indices may be given in (values converted as the constructors do; NaN and 0.5 as 0). */
+const LABEL_TYPES = ['Int32Array', 'Uint32Array', 'Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array', 'BigInt64Array'] as const;
+
+function labelArray(type: (typeof LABEL_TYPES)[number], v: number[]): ArrayLike<number> {
+  if (type === 'BigInt64Array')
+    return BigInt64Array.from(v, (x) => BigInt(Number.isFinite(x) ? Math.trunc(x) : 0)) as unknown as ArrayLike<number>;
+  const T = { Int32Array, Uint32Array, Uint8Array, Int8Array, Uint16Array, Int16Array }[type] as Int32ArrayConstructor;
+  return T.from(v, (x: number) => (Number.isFinite(x) ? Math.trunc(x) : 0));
 }
 
 const SPECIAL = [0, -0, 5e-324, 1e-310, 1e-300, 1e-30, 1e30, 1e300, Infinity, -Infinity, NaN, -1, -1e-300, 1, 0.5];
@@ -140,8 +152,10 @@ function arb(): fc.Arbitrary<Call> {
       lmSeed: fc.noBias(fc.integer({ min: 0, max: 2 ** 30 })),
       // for the K-dimensional `shape` option (unbiased, as lmSeed)
       kSeed: fc.noBias(fc.integer({ min: 0, max: 2 ** 30 })),
+      // for issue 19's options (label types, sampleWeight, its reduction, BCE smoothing and per-class weight, logSumExp's b)
+      wSeed: fc.noBias(fc.integer({ min: 0, max: 2 ** 30 })),
     })
-    .chain(({ fn, dtype, shape: [rows, classes], optSeed, lmSeed, kSeed }) => {
+    .chain(({ fn, dtype, shape: [rows, classes], optSeed, lmSeed, kSeed, wSeed }) => {
       const n = rows * classes;
       const half = dtype === 'f16';
       const arr = (kind: 'prob' | 'logit' | 'index', len: number) =>
@@ -162,7 +176,10 @@ function arb(): fc.Arbitrary<Call> {
       const options: Record<string, unknown> = {};
       const needsClasses = ['softmaxCrossEntropy', 'nllLoss', 'tokenLogProbs', 'perplexity'].includes(fn);
       if (needsClasses || r(0) < 0.6) options.classes = r(27) < 0.05 ? classes + 1 : classes;
+      const w = (k: number) => ((wSeed >>> k) & 31) / 32;
+      const WEIGHTED = ['softmaxCrossEntropy', 'nllLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits', 'klDiv'];
       const reductions = fn === 'klDiv' ? ['mean', 'sum', 'none', 'batchmean'] : ['mean', 'sum', 'none'];
+      if (WEIGHTED.includes(fn) && w(0) < 0.3) reductions.push('sumByNonzeroWeights');
       if (!['logSumExp', 'logSoftmax', 'softmax', 'tokenLogProbs', 'perplexity'].includes(fn) && r(3) < 0.7)
         options.reduction = r(24) < 0.05 ? 'avg' : reductions[(optSeed >>> 6) % reductions.length];
       if (['entropy', 'crossEntropy', 'klDivergence', 'jsDivergence'].includes(fn)) {
@@ -231,6 +248,35 @@ function arb(): fc.Arbitrary<Call> {
         if (k(20) < 0.7) delete options.classes;
         else if (k(25) < 0.15) options.classes = classes + 1;
       }
+      // issue 19: sampleWeight (one per row; sometimes one too many), BCE labelSmoothing and a
+      // per-class weight, logSumExp's b and returnSign, class indices in another integer type
+      let extra19: fc.Arbitrary<Record<string, unknown>> = fc.constant({});
+      if ([...WEIGHTED, 'crossEntropy', 'klDivergence'].includes(fn) && w(5) < 0.4)
+        extra19 = weights(w(10) < 0.05 ? rows + 1 : rows).map((sampleWeight) => ({ sampleWeight }));
+      if (fn === 'binaryCrossEntropy' || fn === 'binaryCrossEntropyWithLogits') {
+        if (w(15) < 0.3) options.labelSmoothing = [0, 0.1, 1, 1.5][(wSeed >>> 20) % 4];
+        if (w(25) < 0.2 && options.classes !== undefined && fn === 'binaryCrossEntropy')
+          extra19 = fc.tuple(extra19, weights(classes)).map(([e, weight]) => ({ ...e, weight }));
+      }
+      if (fn === 'logSumExp' && w(15) < 0.4) {
+        if (w(20) < 0.5) options.returnSign = true;
+        extra19 = fc
+          .array(
+            half
+              ? fc.integer({ min: 0, max: 0xffff })
+              : fc.oneof(fc.double({ min: -3, max: 3, noNaN: true }), fc.constantFrom(0, -1, 1, NaN, Infinity)),
+            {
+              minLength: n,
+              maxLength: n,
+            },
+          )
+          .map((b) => ({ b }));
+      }
+      const labelType =
+        ['softmaxCrossEntropy', 'nllLoss', 'tokenLogProbs', 'perplexity'].includes(fn) && w(25) < 0.5
+          ? LABEL_TYPES[(wSeed >>> 27) % LABEL_TYPES.length]
+          : undefined;
+      if (labelType !== undefined && w(3) < 0.3) options.ignoreIndex = labelType.startsWith('U') ? 255 : -100;
       const native = half && u(25) < 0.25;
       // no options drawn: sometimes none given at all (the measures' path for that common call)
       const omit = u(27) < 0.5;
@@ -239,12 +285,13 @@ function arb(): fc.Arbitrary<Call> {
           fn: fc.constant(fn),
           dtype: fc.constant(dtype),
           args,
-          options: extra.map((e) => {
-            const o = { ...options, ...e };
+          options: fc.tuple(extra, extra19).map(([e, e19]) => {
+            const o = { ...options, ...e, ...e19 };
             return omit && Object.keys(o).length === 0 ? null : o;
           }),
         })
-        .map((c) => (native ? { ...c, native } : c));
+        .map((c) => (native ? { ...c, native } : c))
+        .map((c) => (labelType !== undefined ? { ...c, labels: labelType } : c));
     })
     .map((c) => ({ ...c, args: c.args.map((a) => a.map(enc)) }) as Call);
 }
@@ -265,7 +312,7 @@ function materialise(c: Call, m: Entry) {
     const v = a.map(dec);
     let x: { arg: unknown; data: ArrayLike<number> };
     if (isIndexArg(c, i)) {
-      const t = c.dtype === 'f32' ? Int32Array.from(v) : c.dtype === 'f16' ? Uint32Array.from(v) : v;
+      const t = c.labels ? labelArray(c.labels, v) : c.dtype === 'f32' ? Int32Array.from(v) : c.dtype === 'f16' ? Uint32Array.from(v) : v;
       x = { arg: t, data: t };
     } else if (c.dtype === 'f16') x = half(v);
     else if (c.dtype === 'array') x = { arg: v, data: v };
@@ -296,14 +343,15 @@ function materialise(c: Call, m: Entry) {
   return { args, data, options, buffers };
 }
 
-type Outcome = { ok: true; value: number | Float64Array | Float32Array; buffers: Record<string, Buffer> } | { ok: false; error: string };
+type Value = number | Float64Array | Float32Array | { value: number | Float64Array; sign: number | Float64Array };
+type Outcome = { ok: true; value: Value; buffers: Record<string, Buffer> } | { ok: false; error: string };
 
 function run(m: Entry, c: Call): Outcome {
   const { args, data, options, buffers } = materialise(c, m);
-  const copies = data.map((a) => Array.from(a));
+  const copies = data.map((a) => Array.from(a, Number)); // Number: a BigInt64Array's values too
   let out: Outcome;
   try {
-    const value = (m[c.fn] as (...a: unknown[]) => number | Float64Array | Float32Array)(...args, options);
+    const value = (m[c.fn] as (...a: unknown[]) => Value)(...args, options);
     out = { ok: true, value, buffers };
   } catch (e) {
     out = { ok: false, error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
@@ -312,7 +360,7 @@ function run(m: Entry, c: Call): Outcome {
       if (buf.some((v) => !Object.is(v, 0))) throw new Error(`${c.fn} failed (${out.error}) but wrote its "${k}"`);
   }
   data.forEach((a, i) => {
-    if (!Object.is(JSON.stringify(Array.from(a).map(enc)), JSON.stringify(copies[i].map(enc))))
+    if (!Object.is(JSON.stringify(Array.from(a, Number).map(enc)), JSON.stringify(copies[i].map(enc))))
       throw new Error(`${c.fn} modified argument ${i}`);
   });
   return out;
@@ -347,6 +395,13 @@ function scaleOf(c: Call): number {
   return s * (1 + logMax);
 }
 
+/** A result as numbers: logSumExp's { value, sign } (returnSign) as its values, then its signs. */
+function flat(v: Value): number[] {
+  if (typeof v === 'number') return [v];
+  if ('sign' in v) return [...flat(v.value), ...flat(v.sign)];
+  return Array.from(v);
+}
+
 function check(c: Call): void {
   const a = run(wasmOnly, c);
   const b = run(js, c);
@@ -376,15 +431,15 @@ function check(c: Call): void {
       )
         continue;
       const plain = run(m, { ...c, options: rest });
-      const x = plain.ok ? (typeof plain.value === 'number' ? [plain.value] : Array.from(plain.value)) : [];
-      const y = typeof got.value === 'number' ? [got.value] : Array.from(got.value);
+      const x = plain.ok ? flat(plain.value) : [];
+      const y = flat(got.value);
       if (!plain.ok || x.length !== y.length || x.some((v, i) => !Object.is(v, y[i])))
         expect.fail(`${c.fn} (${m === js ? 'js' : 'wasm'}): the value with grad differs from the value without it`);
     }
   }
   const scale = scaleOf(c);
   const values = (v: number | ArrayLike<number>) => (typeof v === 'number' ? [v] : Array.from(v));
-  const pairs: [string, number[], number[]][] = [['value', values(a.value), values(b.value)]];
+  const pairs: [string, number[], number[]][] = [['value', flat(a.value), flat(b.value)]];
   for (const k of Object.keys(a.buffers)) pairs.push([k, values(a.buffers[k]), values(b.buffers[k])]);
   for (const [what, x, y] of pairs) {
     expect(x.length, what).toBe(y.length);

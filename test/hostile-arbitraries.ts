@@ -13,7 +13,7 @@
 // wrappers, among them 'aliasInput': an honest view of an input's memory (in-place use), which
 // must be a named error. With `accumulate`, a function that
 // has an accumulator is called through one instead: created with honest options, then `update`
-// with the hostile arrays (and a hostile batch object: `weight`, or `bytes` and `words`).
+// with the hostile arrays (and a hostile batch object: `weight`, `sampleWeight`, or `bytes` and `words`).
 //
 // Wrappers come in two kinds. Transparent ones change nothing the engine would see (an honest
 // subclass, a view at an offset, a resizable or shared buffer left alone, a Proxy of an Array, an
@@ -69,12 +69,31 @@ export const ACCUMULATED = new Set<Fn>([
 ]);
 /** The options an accumulator takes per batch (`update`'s last argument), not at creation. */
 const BATCH: Partial<Record<Fn, string[]>> = {
-  binaryCrossEntropy: ['weight'],
-  binaryCrossEntropyWithLogits: ['weight'],
+  binaryCrossEntropy: ['weight', 'sampleWeight'],
+  binaryCrossEntropyWithLogits: ['weight', 'sampleWeight'],
+  softmaxCrossEntropy: ['sampleWeight'],
+  nllLoss: ['sampleWeight'],
+  klDiv: ['sampleWeight'],
+  crossEntropy: ['sampleWeight'],
+  klDivergence: ['sampleWeight'],
   perplexity: ['bytes', 'words'],
 };
-/** The functions whose class indices are typed arrays (Int32Array, Uint32Array) unless the dtype is 'array'. */
-const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity']);
+/**
+ * The functions whose class indices are typed arrays unless the dtype is 'array': a Uint32Array
+ * (f64), an Int32Array (f32), and for f16 the narrow ones of issue 19 (a Uint8Array where the
+ * classes fit in it, else a Uint16Array).
+ */
+const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity', 'nllLoss']);
+/** The functions that take `sampleWeight` (issue 19): one weight per row, an array option like `weight`. */
+const SAMPLE_WEIGHTED = new Set<Fn>([
+  'softmaxCrossEntropy',
+  'nllLoss',
+  'binaryCrossEntropy',
+  'binaryCrossEntropyWithLogits',
+  'klDiv',
+  'crossEntropy',
+  'klDivergence',
+]);
 
 /** The names of each function's positional arrays, as its error messages spell them. */
 export const ARG_NAMES: Record<Fn, string[]> = {
@@ -346,6 +365,11 @@ export function materialise(c: ValidCall): Plain {
     const S = divisors[Math.floor(c.o[8] / 3) % divisors.length];
     scalars.shape = S % 2 === 0 && c.o[8] >= 9 ? [c.rows / S, c.classes, 2, S / 2] : [c.rows / S, c.classes, S];
   }
+  // sampleWeight (bit 3 of o[7]: the other uses of o[7] read it mod 3); binaryCrossEntropy takes it with `classes`
+  if (SAMPLE_WEIGHTED.has(c.fn) && c.o[7] >= 8) {
+    arrays.sampleWeight = weight(c.rows);
+    scalars.classes = c.classes;
+  }
   if (c.dtype === 'f16') {
     // float16 bit patterns of the values (the honest call takes the same bits)
     for (const a of args) if (!a.index) a.data = a.data.map(halfBits);
@@ -357,8 +381,8 @@ export function materialise(c: ValidCall): Plain {
 // ---- building the two calls ------------------------------------------------------------------------
 
 type FloatCtor = Float64ArrayConstructor | Float32ArrayConstructor;
-type TypedCtor = FloatCtor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
-type Typed = Float64Array | Float32Array | Uint16Array | Int32Array | Uint32Array;
+type TypedCtor = FloatCtor | Uint8ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
+type Typed = Float64Array | Float32Array | Uint8Array | Uint16Array | Int32Array | Uint32Array;
 
 /** What `build` hands the check. */
 export interface Built {
@@ -480,7 +504,17 @@ export function build(m: Entry, h: HostileCase): Built {
   const Ctor = (dtype: Dtype): FloatCtor => (dtype === 'f32' ? Float32Array : Float64Array);
   /** The typed array type of an array of the call (class indices as given to tokenLogProbs and perplexity). */
   const TypedOf = (index: boolean): TypedCtor =>
-    index ? (c.dtype === 'f64' ? Uint32Array : Int32Array) : half ? Uint16Array : Ctor(c.dtype === 'array' ? 'f64' : c.dtype);
+    index
+      ? c.dtype === 'f64'
+        ? Uint32Array
+        : half
+          ? c.classes <= 256
+            ? Uint8Array
+            : Uint16Array
+          : Int32Array
+      : half
+        ? Uint16Array
+        : Ctor(c.dtype === 'array' ? 'f64' : c.dtype);
   /** float16 bits are passed marked */
   const mark = (index: boolean, a: unknown): unknown => (half && !index ? m.float16(a as Uint16Array) : a);
   const honestOf = (data: number[], dtype: Dtype, index: boolean): unknown => {

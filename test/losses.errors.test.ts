@@ -41,7 +41,7 @@ const cases: [string, Call, ErrorConstructor, RegExp][] = [
     'bce: unknown reduction',
     (m) => m.binaryCrossEntropy([0.5], [1], { reduction: 'batchmean' as never }),
     RangeError,
-    /option "reduction" must be one of 'mean', 'sum', 'none'; got "batchmean"/,
+    /option "reduction" must be one of 'mean', 'sum', 'none', 'sumByNonzeroWeights'; got "batchmean"/,
   ],
   [
     'bce logits: lengths differ',
@@ -196,7 +196,7 @@ const cases: [string, Call, ErrorConstructor, RegExp][] = [
     'klDiv: reduction',
     (m) => m.klDiv([-1], [1], { reduction: 'batch' as never }),
     RangeError,
-    /klDiv: option "reduction" must be one of 'mean', 'batchmean', 'sum', 'none'; got "batch"/,
+    /klDiv: option "reduction" must be one of 'mean', 'batchmean', 'sum', 'none', 'sumByNonzeroWeights'; got "batch"/,
   ],
   [
     'klDiv: classes',

@@ -23,28 +23,48 @@ interface Spec {
 
 const MEAN_SUM = ['mean', 'sum'] as const;
 const measure: Spec = { arity: 2, options: ['base', 'classes', 'normalize', 'reduction'], batch: [], reductions: MEAN_SUM, arrays: [] };
+// sampleWeight (one weight per row of the batch) is a per-batch option: the functions' 'mean' is
+// then Σ s·loss / Σ s (with class weights Σ s·c·l / Σ s·c), whose total and divisor add up across batches
 const SPECS: Record<AccumulatedName, Spec> = {
   entropy: { ...measure, arity: 1 },
-  crossEntropy: measure,
-  klDivergence: measure,
+  crossEntropy: { ...measure, batch: ['sampleWeight'] },
+  klDivergence: { ...measure, batch: ['sampleWeight'] },
   jsDivergence: measure,
-  binaryCrossEntropy: { arity: 2, options: ['reduction'], batch: ['weight'], reductions: MEAN_SUM, arrays: [] },
+  binaryCrossEntropy: {
+    arity: 2,
+    options: ['classes', 'labelSmoothing', 'reduction'],
+    batch: ['weight', 'sampleWeight'],
+    reductions: MEAN_SUM,
+    arrays: [],
+  },
   binaryCrossEntropyWithLogits: {
     arity: 2,
-    options: ['posWeight', 'classes', 'reduction'],
-    batch: ['weight'],
+    options: ['posWeight', 'classes', 'labelSmoothing', 'reduction'],
+    batch: ['weight', 'sampleWeight'],
     reductions: MEAN_SUM,
     arrays: ['posWeight'],
   },
   softmaxCrossEntropy: {
     arity: 2,
     options: ['classes', 'weight', 'ignoreIndex', 'labelSmoothing', 'reduction'],
-    batch: [],
+    batch: ['sampleWeight'],
     reductions: MEAN_SUM,
     arrays: ['weight'],
   },
-  nllLoss: { arity: 2, options: ['classes', 'weight', 'ignoreIndex', 'reduction'], batch: [], reductions: MEAN_SUM, arrays: ['weight'] },
-  klDiv: { arity: 2, options: ['classes', 'reduction', 'logTarget'], batch: [], reductions: ['mean', 'sum', 'batchmean'], arrays: [] },
+  nllLoss: {
+    arity: 2,
+    options: ['classes', 'weight', 'ignoreIndex', 'reduction'],
+    batch: ['sampleWeight'],
+    reductions: MEAN_SUM,
+    arrays: ['weight'],
+  },
+  klDiv: {
+    arity: 2,
+    options: ['classes', 'reduction', 'logTarget'],
+    batch: ['sampleWeight'],
+    reductions: ['mean', 'sum', 'batchmean'],
+    arrays: [],
+  },
   sigmoidFocalLoss: { arity: 2, options: ['alpha', 'gamma', 'reduction'], batch: [], reductions: MEAN_SUM, arrays: [] },
   perplexity: { arity: 2, options: ['classes', 'ignoreIndex'], batch: ['bytes', 'words'], reductions: ['mean'], arrays: [] },
 };

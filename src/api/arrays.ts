@@ -133,7 +133,28 @@ export function output(fn: string, name: string, x: unknown): FloatArray | null 
   return x as FloatArray;
 }
 
-/** Phase 1: class indices or probabilities: an Int32Array/Uint32Array or a float typed array as it is, a plain array copied once. */
+/**
+ * The integer typed arrays taken as class indices, as they are (no conversion copy): segmentation
+ * masks (Uint8Array), tokenizer outputs (Uint16Array, Int32Array), ONNX int64 tensors
+ * (BigInt64Array). Their elements are read by `classIndices`, once, through the engine's own
+ * integer-indexed access (a typed array's elements cannot be redefined by a getter or a subclass).
+ */
+const INTEGER_LABELS: readonly string[] = [
+  'Int32Array',
+  'Uint32Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int8Array',
+  'Uint16Array',
+  'Int16Array',
+  'BigInt64Array',
+  'BigUint64Array',
+];
+
+/** What the functions taking class indices say they take, in their errors. */
+export const INDEX_TYPES = 'an integer typed array (Int32Array, Uint8Array, Uint16Array, BigInt64Array, …) or number[]';
+
+/** Phase 1: class indices or probabilities: an integer or float typed array as it is, a plain array copied once. */
 export function labels(
   fn: string,
   x: unknown,
@@ -141,7 +162,8 @@ export function labels(
   name = 'target',
 ): { array: ArrayLike<number>; float: boolean; plain: boolean } {
   const tag = typedArrayTag(x);
-  if (tag === 'Int32Array' || tag === 'Uint32Array') return { array: x as ArrayLike<number>, float: false, plain: false };
+  if (tag === 'Int32Array' || (tag !== undefined && INTEGER_LABELS.includes(tag)))
+    return { array: x as ArrayLike<number>, float: false, plain: false };
   if (tag === 'Float64Array' || tag === 'Float32Array') return { array: x as FloatArray, float: true, plain: false };
   if (tag === 'Float16Array') return { array: halfOf(x as ArrayBufferView) as unknown as ArrayLike<number>, float: true, plain: false };
   const bits = tag === undefined && x !== null && typeof x === 'object' ? marked.get(x) : undefined;
@@ -225,9 +247,20 @@ export function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return a0 < b1 && b0 < a1;
 }
 
+const BYTES: Record<string, number> = {
+  Float64Array: 8,
+  BigInt64Array: 8,
+  BigUint64Array: 8,
+  Float32Array: 4,
+  Int32Array: 4,
+  Uint32Array: 4,
+  Float16Array: 2,
+  Uint16Array: 2,
+  Int16Array: 2,
+};
+
 function bytesPer(x: ArrayBufferView): number {
-  const tag = typedArrayTag(x);
-  return tag === 'Float64Array' ? 8 : tag === 'Float32Array' || tag === 'Int32Array' || tag === 'Uint32Array' ? 4 : 1;
+  return BYTES[typedArrayTag(x) as string] ?? 1;
 }
 
 /**
@@ -268,7 +301,10 @@ export function deliver(out: FloatArray | null, written: FloatArray | null): voi
 /**
  * Phase 2: class indices, one per row, as f64 (`label`: −1 for rows whose index is
  * `ignoreIndex`), and each row's class weight (`labelWeight`: weight[label], 1 without weights,
- * 0 for ignored rows).
+ * 0 for ignored rows). `target` is any integer typed array (read once here, element by element:
+ * one pass over rows, never a copy of the caller's array) or a converted plain array; a
+ * BigInt64Array's values are compared exactly (a value that does not fit a class index is the
+ * usual indexed error, its value shown exactly).
  */
 export function classIndices(
   fn: string,
@@ -281,6 +317,11 @@ export function classIndices(
 ): { label: Float64Array; labelWeight: Float64Array } {
   const label = new Float64Array(rows);
   const labelWeight = new Float64Array(rows);
+  const tag = typedArrayTag(target);
+  if (tag === 'BigInt64Array' || tag === 'BigUint64Array') {
+    bigIndices(fn, target as unknown as ArrayLike<bigint>, rows, classes, ignoreIndex, weight, name, label, labelWeight);
+    return { label, labelWeight };
+  }
   for (let r = 0; r < rows; r++) {
     const v = target[r];
     if (v === ignoreIndex) {
@@ -290,8 +331,41 @@ export function classIndices(
       label[r] = v;
       labelWeight[r] = weight === null ? 1 : weight[v];
     } else {
-      fail(fn, `"${name}"[${r}] must be a class index in [0, ${classes}) or ignoreIndex (${show(ignoreIndex)}); got ${show(v)}`);
+      badIndex(fn, name, r, classes, ignoreIndex, show(v));
     }
   }
   return { label, labelWeight };
+}
+
+function badIndex(fn: string, name: string, r: number, classes: number, ignoreIndex: number, value: string): never {
+  return fail(fn, `"${name}"[${r}] must be a class index in [0, ${classes}) or ignoreIndex (${show(ignoreIndex)}); got ${value}`);
+}
+
+/** classIndices for 64-bit integer labels: compared as bigints, so that no value rounds into range. */
+function bigIndices(
+  fn: string,
+  target: ArrayLike<bigint>,
+  rows: number,
+  classes: number,
+  ignoreIndex: number,
+  weight: Float64Array | null,
+  name: string,
+  label: Float64Array,
+  labelWeight: Float64Array,
+): void {
+  const ignore = Number.isSafeInteger(ignoreIndex) ? BigInt(ignoreIndex) : null;
+  const C = BigInt(classes);
+  for (let r = 0; r < rows; r++) {
+    const v = target[r];
+    if (v === ignore) {
+      label[r] = -1;
+      labelWeight[r] = 0;
+    } else if (v >= 0n && v < C) {
+      const c = Number(v);
+      label[r] = c;
+      labelWeight[r] = weight === null ? 1 : weight[c];
+    } else {
+      badIndex(fn, name, r, classes, ignoreIndex, String(v));
+    }
+  }
 }

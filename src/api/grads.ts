@@ -40,7 +40,18 @@ export function measureGrad(
   norm: { pScale: Float64Array; qScale: Float64Array; zero: number[] } | null,
   scale: number,
   grad: FloatArray,
+  rowScale: Float64Array | null = null,
 ): void {
-  kernels.crossGradRows({ p, q, rows, classes, pScale: norm ? norm.pScale : null, qScale: norm ? norm.qScale : null, scale, grad });
+  kernels.crossGradRows({
+    p,
+    q,
+    rows,
+    classes,
+    pScale: norm ? norm.pScale : null,
+    qScale: norm ? norm.qScale : null,
+    scale,
+    rowScale,
+    grad,
+  });
   if (norm) for (const r of norm.zero) fillInto(grad, NaN, r * classes, (r + 1) * classes);
 }

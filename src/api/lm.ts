@@ -3,7 +3,20 @@
 import { lengthOf, typedArrayTag } from '../intrinsics.js';
 import { Half } from '../kernels/half.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
-import { classIndices, deliver, floats, labels, output, outputTarget, overlaps, seen, settle, valueAt, viewOfInput } from './arrays.js';
+import {
+  classIndices,
+  deliver,
+  floats,
+  INDEX_TYPES,
+  labels,
+  output,
+  outputTarget,
+  overlaps,
+  seen,
+  settle,
+  valueAt,
+  viewOfInput,
+} from './arrays.js';
 import { fail, show } from './errors.js';
 import { classAxisKernels, indexOf } from './layout.js';
 import { integerOf, layoutOf, readOptions, shapeOption } from './options.js';
@@ -45,8 +58,8 @@ export function lm(kernels: Kernels) {
     const seenR = seen(o.ranks);
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
     const x = floats(fn, 'logits', logits);
-    const tgt = labels(fn, targets, 'class indices (Int32Array, Uint32Array or number[])', 'targets');
-    if (tgt.float) fail(fn, `"targets" must be class indices (Int32Array, Uint32Array or number[]); got ${show(targets)}`, TypeError);
+    const tgt = labels(fn, targets, `class indices (${INDEX_TYPES})`, 'targets');
+    if (tgt.float) fail(fn, `"targets" must be class indices (${INDEX_TYPES}); got ${show(targets)}`, TypeError);
     const given = output(fn, 'out', o.out);
     const ranks = ranksOutput(fn, o.ranks);
     // No caller code runs from here on (src/api/arrays.ts).

@@ -1,4 +1,4 @@
-import { typedArrayTag } from '../intrinsics.js';
+import { lengthOf, typedArrayTag } from '../intrinsics.js';
 import { Half } from '../kernels/half.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import {
@@ -6,6 +6,7 @@ import {
   classIndices,
   deliver,
   floats,
+  INDEX_TYPES,
   type Input,
   labels,
   optionalFloats,
@@ -22,6 +23,7 @@ import { nllGrad } from './grads.js';
 import { classAxisKernels, indexOf } from './layout.js';
 import { booleanOf, integerOf, type Layout, layoutOf, numberIn, readOptions, reductionOf, shapeOf, shapeOption } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
+import { signedLogSumExp } from './signed-lse.js';
 import type {
   BinaryCrossEntropyOptions,
   BinaryCrossEntropyWithLogitsOptions,
@@ -41,8 +43,63 @@ import type {
   SoftmaxOptions,
   Values,
 } from './types.js';
+import { elementWeights, nonzero, rowFactors, sampleWeightsOf, WEIGHTED_REDUCTIONS } from './weights.js';
 
 const IGNORE_INDEX = -100; // PyTorch's default
+
+/** Phase 2: sampleWeight for a class-axis loss: one per item (row or position), or one per sample N of a K-dimensional input. */
+function sampleOf(fn: string, x: Input | null, n: number, L: Layout): Float64Array | null {
+  const what = L.positions > 1 ? `one weight per position (${L.rows}) or per sample (${L.batch})` : 'one weight per row';
+  return sampleWeightsOf(fn, x, n, L.rows, what, L.batch, L.positions);
+}
+
+/**
+ * Weights each row's loss (already times its class weight c) by its sample weight s, in place,
+ * and returns the reduction's divisor: Σ s·c for 'mean' (Σ c, PyTorch's, without sample
+ * weights), the number of rows whose s·c is nonzero for 'sumByNonzeroWeights'.
+ */
+function weightedLabels(loss: Float64Array, labelWeight: Float64Array, sample: Float64Array | null, reduction: string): number {
+  if (sample !== null) for (let r = 0; r < loss.length; r++) loss[r] *= sample[r];
+  const w = sample === null ? labelWeight : labelWeight.map((v, r) => v * sample[r]);
+  return reduction === 'sumByNonzeroWeights' ? nonzero(w) : sum(w);
+}
+
+/** weightedLabels for losses without class weights on the divisor: Σ s (rows without), or the nonzero s (rows without). */
+function weightedRows(loss: Float64Array, sample: Float64Array | null, reduction: string): number {
+  if (sample === null) return loss.length;
+  for (let r = 0; r < loss.length; r++) loss[r] *= sample[r];
+  return reduction === 'sumByNonzeroWeights' ? nonzero(sample) : sum(sample);
+}
+
+/**
+ * Phase 2: the length of a per-element loss's `weight` (n settled): the input's length, or, with
+ * `classes` given, one per class (broadcast along every row). Returns whether it is per class.
+ */
+function elementWeightLength(fn: string, n: number, weight: Input | null, length: number, classes: number | undefined): boolean {
+  if (weight === null || n === length) return false;
+  if (classes !== undefined && n === classes) return true;
+  const per = classes === undefined ? '' : ` or one weight per class (${classes})`;
+  return fail(fn, `option "weight" must have the input's length (${length})${per}; got length ${n}`);
+}
+
+/**
+ * The divisor of a per-element loss of n = rows × classes elements: n (and for
+ * 'sumByNonzeroWeights' too) without sample weights; with them, classes·Σ s for 'mean' (TF.js's
+ * MEAN of [N] weights broadcast over [N, C]) and classes × the nonzero s for 'sumByNonzeroWeights'.
+ */
+function elementDivisor(sample: Float64Array | null, reduction: string, n: number, classes: number): number {
+  if (sample === null) return n;
+  return classes * (reduction === 'sumByNonzeroWeights' ? nonzero(sample) : sum(sample));
+}
+
+/** Label smoothing of binary targets, t·(1 − ε) + ε/2, in a new array of the target's type (ε = 0: the target itself). */
+function smoothed(y: Input, eps: number): Input {
+  if (eps === 0) return y;
+  const n = y instanceof Half ? y.bits.length : lengthOf(y);
+  const out = !(y instanceof Half) && typedArrayTag(y) === 'Float32Array' ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = valueAt(y, i) * (1 - eps) + eps / 2;
+  return out;
+}
 
 export function losses(kernels: Kernels): LossApi {
   /**
@@ -71,18 +128,23 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'binaryCrossEntropy';
     const seenX = seen(input);
     const seenY = seen(target);
-    const o = readOptions(fn, options, ['weight', 'reduction', 'grad']);
+    const o = readOptions(fn, options, ['weight', 'classes', 'sampleWeight', 'labelSmoothing', 'reduction', 'grad']);
     const seenW = seen(o.weight);
+    const seenS = seen(o.sampleWeight);
     const seenG = seen(o.grad);
-    const reduction = reductionOf(fn, o.reduction);
+    const reduction = reductionOf(fn, o.reduction, WEIGHTED_REDUCTIONS);
+    const eps = numberIn(fn, 'labelSmoothing', o.labelSmoothing, 0, 1, 0);
     const x = floats(fn, 'input', input);
     const y = floats(fn, 'target', target);
     const weight = optionalFloats(fn, 'weight', o.weight);
+    const sampleIn = optionalFloats(fn, 'sampleWeight', o.sampleWeight);
     const gradOut = output(fn, 'grad', o.grad);
     // No caller code runs from here on (src/api/arrays.ts).
     const n = settle(fn, 'input', x, seenX);
     sameLength(fn, 'input', n, 'target', settle(fn, 'target', y, seenY));
-    checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, n, "the input's length");
+    const { rows, classes } = shapeOf(fn, n, o.classes);
+    const perClass = elementWeightLength(fn, settle(fn, 'weight', weight, seenW), weight, n, o.classes);
+    const sample = sampleWeightsOf(fn, sampleIn, settle(fn, 'sampleWeight', sampleIn, seenS), rows);
     settle(fn, 'grad', gradOut, seenG);
     const grad =
       gradOut &&
@@ -90,37 +152,45 @@ export function losses(kernels: Kernels): LossApi {
         ['input', x],
         ['target', y],
         ['weight', weight],
+        ['sampleWeight', sampleIn],
       ]);
+    const w = elementWeights(x, weight, perClass, sample, rows, classes);
+    const t = smoothed(y, eps);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
-    const total = new Float64Array(1);
-    if (!kernels.bceRows({ input: x, target: y, weight, rows: 1, classes: n, loss, sum: total })) {
+    const perRow = new Float64Array(rows);
+    if (!kernels.bceRows({ input: x, target: t, weight: w, rows, classes, loss, sum: perRow })) {
       rejectFirst(fn, [['input', x]], (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
     }
+    const divisor = elementDivisor(sample, reduction, n, classes);
     if (grad !== null) {
-      kernels.bceGradRows({ input: x, target: y, weight, rows: 1, classes: n, scale: gradScale(reduction, n), grad });
+      kernels.bceGradRows({ input: x, target: t, weight: w, rows, classes, scale: gradScale(reduction, divisor), grad });
       deliver(gradOut, grad);
     }
-    return reduced(loss ?? total, total[0], reduction, n);
+    return reduced(loss ?? perRow, sum(perRow), reduction, divisor);
   }
 
   function binaryCrossEntropyWithLogits(input: Values, target: Values, options?: BinaryCrossEntropyWithLogitsOptions) {
     const fn = 'binaryCrossEntropyWithLogits';
     const seenX = seen(input);
     const seenY = seen(target);
-    const o = readOptions(fn, options, ['weight', 'posWeight', 'classes', 'reduction', 'grad']);
+    const o = readOptions(fn, options, ['weight', 'posWeight', 'classes', 'sampleWeight', 'labelSmoothing', 'reduction', 'grad']);
     const seenW = seen(o.weight);
     const seenP = seen(o.posWeight);
+    const seenS = seen(o.sampleWeight);
     const seenG = seen(o.grad);
-    const reduction = reductionOf(fn, o.reduction);
+    const reduction = reductionOf(fn, o.reduction, WEIGHTED_REDUCTIONS);
+    const eps = numberIn(fn, 'labelSmoothing', o.labelSmoothing, 0, 1, 0);
     const x = floats(fn, 'input', input);
     const y = floats(fn, 'target', target);
     const weight = optionalFloats(fn, 'weight', o.weight);
     const posWeight = optionalFloats(fn, 'posWeight', o.posWeight);
+    const sampleIn = optionalFloats(fn, 'sampleWeight', o.sampleWeight);
     const gradOut = output(fn, 'grad', o.grad);
     // No caller code runs from here on (src/api/arrays.ts).
     const n = settle(fn, 'input', x, seenX);
     sameLength(fn, 'input', n, 'target', settle(fn, 'target', y, seenY));
-    checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, n, "the input's length");
+    const nw = settle(fn, 'weight', weight, seenW);
+    const ns = settle(fn, 'sampleWeight', sampleIn, seenS);
     const m = settle(fn, 'posWeight', posWeight, seenP);
     settle(fn, 'grad', gradOut, seenG);
     let classesOpt = o.classes;
@@ -132,6 +202,8 @@ export function losses(kernels: Kernels): LossApi {
     }
     const { rows, classes } = shapeOf(fn, n, classesOpt);
     checkLength(fn, 'posWeight', m, posWeight, classes, 'one weight per class');
+    const perClass = elementWeightLength(fn, nw, weight, n, classesOpt);
+    const sample = sampleWeightsOf(fn, sampleIn, ns, rows);
     const grad =
       gradOut &&
       outputTarget(fn, 'grad', gradOut, n, [
@@ -139,51 +211,61 @@ export function losses(kernels: Kernels): LossApi {
         ['target', y],
         ['weight', weight],
         ['posWeight', posWeight],
+        ['sampleWeight', sampleIn],
       ]);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const perRow = new Float64Array(rows);
+    const divisor = elementDivisor(sample, reduction, n, classes);
     kernels.bceLogitsRows({
       input: x,
-      target: y,
-      weight,
+      target: smoothed(y, eps),
+      weight: elementWeights(x, weight, perClass, sample, rows, classes),
       posWeight: toF64(posWeight),
       rows,
       classes,
-      gradScale: gradScale(reduction, n),
+      gradScale: gradScale(reduction, divisor),
       loss,
       grad,
       sum: perRow,
     });
     deliver(gradOut, grad);
-    return reduced(loss ?? perRow, sum(perRow), reduction, n);
+    return reduced(loss ?? perRow, sum(perRow), reduction, divisor);
   }
 
   function softmaxCrossEntropy(logits: Values, target: Labels | Values, options: SoftmaxCrossEntropyOptions) {
     const fn = 'softmaxCrossEntropy';
     const seenX = seen(logits);
     const seenT = seen(target);
-    const o = readOptions(fn, options, ['classes', 'shape', 'weight', 'ignoreIndex', 'labelSmoothing', 'reduction', 'grad']);
+    const o = readOptions(fn, options, [
+      'classes',
+      'shape',
+      'weight',
+      'ignoreIndex',
+      'labelSmoothing',
+      'sampleWeight',
+      'reduction',
+      'grad',
+    ]);
     const shape = shapeOption(fn, o.shape);
     const seenW = seen(o.weight);
+    const seenS = seen(o.sampleWeight);
     const seenG = seen(o.grad);
-    const reduction = reductionOf(fn, o.reduction);
+    const reduction = reductionOf(fn, o.reduction, WEIGHTED_REDUCTIONS);
     const eps = numberIn(fn, 'labelSmoothing', o.labelSmoothing, 0, 1, 0);
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
     const x = floats(fn, 'logits', logits);
     const weight = optionalFloats(fn, 'weight', o.weight);
+    const sampleIn = optionalFloats(fn, 'sampleWeight', o.sampleWeight);
     const gradOut = output(fn, 'grad', o.grad);
     // The target's form: probabilities (a float typed array, or number[], of rows × classes) or
     // class indices (an integer typed array, or number[], of one per row).
-    const tgt = labels(
-      fn,
-      target,
-      'class indices (Int32Array, Uint32Array, number[]) or probabilities (Float64Array, Float32Array, float16, number[])',
-    );
+    const tgt = labels(fn, target, `class indices (${INDEX_TYPES}) or probabilities (Float64Array, Float32Array, float16, number[])`);
     // No caller code runs from here on (src/api/arrays.ts).
     const L = layoutOf(fn, settle(fn, 'logits', x, seenX), o.classes, shape, true);
     const { rows, classes } = L;
     const k = classAxisKernels(kernels, L);
     checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, classes, 'one weight per class');
+    const sample = sampleOf(fn, sampleIn, settle(fn, 'sampleWeight', sampleIn, seenS), L);
     settle(fn, 'grad', gradOut, seenG);
     const n = settle(fn, 'target', tgt.array as unknown as ArrayBufferView, seenT);
     const classWeight = toF64(weight);
@@ -208,6 +290,7 @@ export function losses(kernels: Kernels): LossApi {
         ['logits', x],
         ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView)],
         ['weight', weight],
+        ['sampleWeight', sampleIn],
       ]);
 
     const { max, rest } = rowShifts(x, L);
@@ -240,22 +323,25 @@ export function losses(kernels: Kernels): LossApi {
         const nll = label[r] < 0 ? 0 : labelWeight[r] * (max[r] - valueAt(x, indexOf(L, r, label[r])) + rest[r]);
         loss[r] = eps > 0 ? (1 - eps) * nll + (eps / classes) * smooth[r] : nll;
       }
-      // PyTorch's mean divides both parts by Σ w[y] over the rows that are not ignored.
-      const divisor = sum(labelWeight);
+      // PyTorch's mean divides both parts by Σ w[y] over the rows that are not ignored; with
+      // sample weights, Σ s·w[y] (each row's loss weighted by its s).
+      const divisor = weightedLabels(loss, labelWeight, sample, reduction);
       if (grad !== null) {
         const g = gradScale(reduction, divisor);
-        const labelScale = labelWeight.map((v) => g * (1 - eps) * v);
+        // each row's gradient scaled by its sample weight, in the kernel's one pass
+        const gs = sample === null ? null : rowFactors(sample, reduction, divisor);
+        const labelScale = labelWeight.map((v, r) => (gs === null ? g : gs[r]) * (1 - eps) * v);
         k.softmaxGradRows({
           x,
           target: null,
           classWeight,
           max,
           rest,
-          softmaxScale: labelScale.map((v, r) => v + g * (eps / classes) * mass[r]),
+          softmaxScale: labelScale.map((v, r) => v + (gs === null ? g : gs[r]) * (eps / classes) * mass[r]),
           label,
           labelScale,
           targetScale: new Float64Array(rows),
-          uniform: label.map((v) => (v < 0 ? 0 : (g * eps) / classes)),
+          uniform: label.map((v, r) => (v < 0 ? 0 : ((gs === null ? g : gs[r]) * eps) / classes)),
           rows,
           classes,
           grad,
@@ -269,47 +355,52 @@ export function losses(kernels: Kernels): LossApi {
     const targetScale = new Float64Array(rows).fill(1 - eps);
     const uniform = new Float64Array(rows).fill(eps / classes);
     k.softTargetRows({ x, target: t!, classWeight, max, rest, targetScale, uniform, rows, classes, loss, mass });
+    const divisor = weightedRows(loss, sample, reduction);
     if (grad !== null) {
-      const g = gradScale(reduction, rows);
+      const g = gradScale(reduction, divisor);
+      const gs = sample === null ? null : rowFactors(sample, reduction, divisor);
       k.softmaxGradRows({
         x,
         target: t!,
         classWeight,
         max,
         rest,
-        softmaxScale: mass.map((v) => g * v),
+        softmaxScale: mass.map((v, r) => (gs === null ? g : gs[r]) * v),
         label: null,
         labelScale: new Float64Array(rows),
-        targetScale: targetScale.map((v) => g * v),
-        uniform: uniform.map((v) => g * v),
+        targetScale: targetScale.map((v, r) => (gs === null ? g : gs[r]) * v),
+        uniform: uniform.map((v, r) => (gs === null ? g : gs[r]) * v),
         rows,
         classes,
         grad,
       });
       deliver(gradOut, grad);
     }
-    return reduced(loss, sum(loss), reduction, rows);
+    return reduced(loss, sum(loss), reduction, divisor);
   }
 
   function nllLoss(logProbs: Values, target: Labels, options: NllLossOptions) {
     const fn = 'nllLoss';
     const seenX = seen(logProbs);
     const seenT = seen(target);
-    const o = readOptions(fn, options, ['classes', 'shape', 'weight', 'ignoreIndex', 'reduction', 'grad']);
+    const o = readOptions(fn, options, ['classes', 'shape', 'weight', 'ignoreIndex', 'sampleWeight', 'reduction', 'grad']);
     const shape = shapeOption(fn, o.shape);
     const seenW = seen(o.weight);
+    const seenS = seen(o.sampleWeight);
     const seenG = seen(o.grad);
-    const reduction = reductionOf(fn, o.reduction);
+    const reduction = reductionOf(fn, o.reduction, WEIGHTED_REDUCTIONS);
     const ignoreIndex = integerOf(fn, 'ignoreIndex', o.ignoreIndex, IGNORE_INDEX);
     const x = floats(fn, 'logProbs', logProbs);
     const weight = optionalFloats(fn, 'weight', o.weight);
+    const sampleIn = optionalFloats(fn, 'sampleWeight', o.sampleWeight);
     const gradOut = output(fn, 'grad', o.grad);
-    const tgt = labels(fn, target, 'class indices (Int32Array, Uint32Array or number[])');
-    if (tgt.float) fail(fn, `"target" must be class indices (Int32Array, Uint32Array or number[]); got ${show(target)}`, TypeError);
+    const tgt = labels(fn, target, `class indices (${INDEX_TYPES})`);
+    if (tgt.float) fail(fn, `"target" must be class indices (${INDEX_TYPES}); got ${show(target)}`, TypeError);
     // No caller code runs from here on (src/api/arrays.ts).
     const L = layoutOf(fn, settle(fn, 'logProbs', x, seenX), o.classes, shape, true);
     const { rows, classes } = L;
     checkLength(fn, 'weight', settle(fn, 'weight', weight, seenW), weight, classes, 'one weight per class');
+    const sample = sampleOf(fn, sampleIn, settle(fn, 'sampleWeight', sampleIn, seenS), L);
     settle(fn, 'grad', gradOut, seenG);
     const n = settle(fn, 'target', tgt.array as unknown as ArrayBufferView, seenT);
     const classWeight = toF64(weight);
@@ -320,15 +411,27 @@ export function losses(kernels: Kernels): LossApi {
         ['logProbs', x],
         ['target', tgt.plain ? null : (tgt.array as unknown as ArrayBufferView)],
         ['weight', weight],
+        ['sampleWeight', sampleIn],
       ]);
     const { label, labelWeight } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, classWeight);
     // A gather of one element per row: O(rows), the same for both kernel sets.
     const loss = new Float64Array(rows);
     for (let r = 0; r < rows; r++) loss[r] = label[r] < 0 ? 0 : -labelWeight[r] * valueAt(x, indexOf(L, r, label[r]));
-    const divisor = sum(labelWeight);
+    const divisor = weightedLabels(loss, labelWeight, sample, reduction);
     if (grad !== null) {
-      // PyTorch's 'mean' scale is 1/Σ w[y] even when that is 1/0 (src/api/grads.ts)
-      nllGrad(grad, label, labelWeight, classes, reduction === 'mean' ? 1 / divisor : 1, L.positions);
+      // PyTorch's 'mean' scale is 1/Σ w[y] even when that is 1/0 (src/api/grads.ts); each row's
+      // target weight times its sample weight
+      const mean = reduction === 'mean' || reduction === 'sumByNonzeroWeights';
+      if (sample === null) nllGrad(grad, label, labelWeight, classes, mean ? 1 / divisor : 1, L.positions);
+      else
+        nllGrad(
+          grad,
+          label,
+          labelWeight.map((v, r) => v * (mean ? sample[r] / divisor : sample[r])),
+          classes,
+          1,
+          L.positions,
+        );
       deliver(gradOut, grad);
     }
     return reduced(loss, sum(loss), reduction, divisor);
@@ -338,30 +441,50 @@ export function losses(kernels: Kernels): LossApi {
     const fn = 'klDiv';
     const seenX = seen(input);
     const seenT = seen(target);
-    const o = readOptions(fn, options, ['classes', 'reduction', 'logTarget', 'grad']);
+    const o = readOptions(fn, options, ['classes', 'reduction', 'logTarget', 'sampleWeight', 'grad']);
+    const seenS = seen(o.sampleWeight);
     const seenG = seen(o.grad);
-    const reduction = reductionOf<KlDivReduction>(fn, o.reduction, ['mean', 'batchmean', 'sum', 'none']);
+    const reduction = reductionOf<KlDivReduction>(fn, o.reduction, ['mean', 'batchmean', 'sum', 'none', 'sumByNonzeroWeights']);
     const logTarget = booleanOf(fn, 'logTarget', o.logTarget);
     const x = floats(fn, 'input', input);
     const t = floats(fn, 'target', target);
+    const sampleIn = optionalFloats(fn, 'sampleWeight', o.sampleWeight);
     const gradOut = output(fn, 'grad', o.grad);
     // No caller code runs from here on (src/api/arrays.ts).
     const n = settle(fn, 'input', x, seenX);
     sameLength(fn, 'input', n, 'target', settle(fn, 'target', t, seenT));
+    const ns = settle(fn, 'sampleWeight', sampleIn, seenS);
     settle(fn, 'grad', gradOut, seenG);
     const { rows, classes } = shapeOf(fn, n, o.classes);
+    const sample = sampleWeightsOf(fn, sampleIn, ns, rows);
     const grad =
       gradOut &&
       outputTarget(fn, 'grad', gradOut, n, [
         ['input', x],
         ['target', t],
+        ['sampleWeight', sampleIn],
       ]);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
     const perRow = new Float64Array(rows);
-    const divisor = reduction === 'batchmean' ? rows : n;
+    // 'batchmean' is a mean over rows: Σ s with sample weights, as 'mean' is over elements (C·Σ s)
+    const divisor = reduction === 'batchmean' ? (sample === null ? rows : sum(sample)) : elementDivisor(sample, reduction, n, classes);
     kernels.klDivRows({ input: x, target: t, logTarget, rows, classes, loss, sum: perRow });
+    if (sample !== null) {
+      // a row's weight on each of its elements: the row sums, and the elements for 'none'
+      for (let r = 0; r < rows; r++) perRow[r] *= sample[r];
+      if (loss !== null) for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < classes; c++, i++) loss[i] *= sample[r];
+    }
     if (grad !== null) {
-      kernels.klDivGradRows({ target: t, logTarget, rows, classes, scale: gradScale(reduction, divisor), grad });
+      const rowScale = sample === null ? null : rowFactors(sample, reduction, divisor);
+      kernels.klDivGradRows({
+        target: t,
+        logTarget,
+        rows,
+        classes,
+        scale: rowScale === null ? gradScale(reduction, divisor) : 1,
+        rowScale,
+        grad,
+      });
       deliver(gradOut, grad);
     }
     return reduced(loss ?? perRow, sum(perRow), reduction, divisor);
@@ -370,13 +493,27 @@ export function losses(kernels: Kernels): LossApi {
   function logSumExp(x: Values, options?: LogSumExpOptions) {
     const fn = 'logSumExp';
     const seenX = seen(x);
-    const o = readOptions(fn, options, ['classes', 'shape']);
+    const o = readOptions(fn, options, ['classes', 'shape', 'b', 'returnSign']);
     const shape = shapeOption(fn, o.shape);
+    const seenB = seen(o.b);
+    const returnSign = booleanOf(fn, 'returnSign', o.returnSign);
     const v = floats(fn, 'x', x);
-    const L = layoutOf(fn, settle(fn, 'x', v, seenX), o.classes, shape, false);
+    const b = optionalFloats(fn, 'b', o.b);
+    // No caller code runs from here on (src/api/arrays.ts).
+    const n = settle(fn, 'x', v, seenX);
+    const L = layoutOf(fn, n, o.classes, shape, false);
+    const one = o.classes === undefined && shape === undefined;
+    if (b !== null || returnSign) {
+      // scipy.special.logsumexp(x, b=b, return_sign=returnSign) per row (src/api/signed-lse.ts)
+      checkLength(fn, 'b', settle(fn, 'b', b, seenB), b, n, "the input's length");
+      const { value, sign } = signedLogSumExp(v, b, L);
+      if (!returnSign) for (let r = 0; r < L.rows; r++) if (sign[r] < 0) value[r] = NaN; // SciPy: log of a negative sum
+      if (!returnSign) return one ? value[0] : value;
+      return one ? { value: value[0], sign: sign[0] } : { value, sign };
+    }
     const { max, rest } = lseParts(v, L);
     const lse = max.map((m, r) => m + rest[r]);
-    return o.classes === undefined && shape === undefined ? lse[0] : lse;
+    return one ? lse[0] : lse;
   }
 
   function softmaxes(fn: string, log: boolean) {

@@ -1,15 +1,16 @@
 import { type FloatArray, type Kernels, Kind } from '../kernels/types.js';
-import { deliver, floatLength, floats, type Input, output, outputTarget, sameLength, seen, settle } from './arrays.js';
+import { deliver, floatLength, floats, type Input, optionalFloats, output, outputTarget, sameLength, seen, settle } from './arrays.js';
 import { checkBuffer } from './buffers.js';
 import { rejectFirst } from './errors.js';
 import { measureGrad } from './grads.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
 import type { BinaryMeasure, GradMeasure, GradMeasureOptions, MeasureOptions, UnaryMeasure, Values } from './types.js';
+import { rowFactors, sampleWeightsOf } from './weights.js';
 
 const MEASURE_OPTIONS = ['base', 'classes', 'reduction', 'normalize'] as const;
 /** crossEntropy and klDivergence also fill a gradient with respect to q. */
-const GRAD_MEASURE_OPTIONS = [...MEASURE_OPTIONS, 'grad'] as const;
+const GRAD_MEASURE_OPTIONS = [...MEASURE_OPTIONS, 'sampleWeight', 'grad'] as const;
 
 /**
  * 1/Σ of each row of p (and q) for `normalize`, plus the rows that sum to 0: those have no
@@ -96,22 +97,27 @@ function general(
   const withGrad = kind === Kind.Cross || kind === Kind.KL;
   const o = readOptions(fn, options, withGrad ? GRAD_MEASURE_OPTIONS : MEASURE_OPTIONS);
   const gSeen = seen(o.grad);
+  const sSeen = seen(o.sampleWeight);
   const reduction = reductionOf(fn, o.reduction);
   const logBase = logBaseOf(fn, o.base);
   const normalize = booleanOf(fn, 'normalize', o.normalize);
   const p = floats(fn, 'p', pIn);
   const q = kind === Kind.Entropy ? null : floats(fn, 'q', qIn as Values);
+  const sampleIn = optionalFloats(fn, 'sampleWeight', o.sampleWeight);
   const gradOut = output(fn, 'grad', o.grad);
   // No caller code runs from here on (src/api/arrays.ts).
   const n = settle(fn, 'p', p, pSeen);
   if (q !== null) sameLength(fn, 'p', n, 'q', settle(fn, 'q', q, qSeen));
+  const ns = settle(fn, 'sampleWeight', sampleIn, sSeen);
   settle(fn, 'grad', gradOut, gSeen);
   const { rows, classes } = shapeOf(fn, n, o.classes);
+  const sample = sampleWeightsOf(fn, sampleIn, ns, rows);
   const grad =
     gradOut &&
     outputTarget(fn, 'grad', gradOut, n, [
       ['p', p],
       ['q', q],
+      ['sampleWeight', sampleIn],
     ]);
 
   // Per-row results: a new array for 'none' (it is returned); otherwise a reused one, so that a
@@ -122,14 +128,21 @@ function general(
     rejectTerms(fn, p, q);
   }
   if (norm) for (const r of norm.zero) out[r] = NaN;
+  // Sample weights: each row times its weight; 'mean' over Σ s.
+  let divisor = rows;
+  if (sample !== null) {
+    for (let r = 0; r < rows; r++) out[r] *= sample[r];
+    divisor = sum(sample);
+  }
   if (grad !== null && q !== null) {
-    // ∂/∂q: 'none' as 'sum', a mean over rows, in units of `base`
-    measureGrad(kernels, p, q, rows, classes, norm, gradScale(reduction, rows) / logBase, grad);
+    // ∂/∂q: 'none' as 'sum', a mean over rows, in units of `base`; each row scaled by its weight
+    const rowScale = sample === null ? null : rowFactors(sample, reduction, divisor);
+    measureGrad(kernels, p, q, rows, classes, norm, (rowScale === null ? gradScale(reduction, divisor) : 1) / logBase, grad, rowScale);
     deliver(gradOut, grad);
   }
   // In units of `base`: ln(base) divides each row ('none') or the reduced value.
   if (reduction === 'none' && logBase !== 1) for (let r = 0; r < rows; r++) out[r] /= logBase;
-  return reduced(out, reduction === 'none' ? 0 : sum(out, rows) / logBase, reduction, rows);
+  return reduced(out, reduction === 'none' ? 0 : sum(out, rows) / logBase, reduction, divisor);
 }
 
 export function measures(kernels: Kernels) {

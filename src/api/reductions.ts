@@ -29,9 +29,15 @@ export const last = { total: 0, divisor: 0 };
 
 /**
  * The reduced result: `values` for 'none'; otherwise `total` (the sum of the values), divided by
- * `divisor` for a mean ('mean' and 'batchmean').
+ * `divisor` for a mean ('mean', 'batchmean', and 'sumByNonzeroWeights', whose divisor is the
+ * number of nonzero weights).
  */
-export function reduced(values: Float64Array, total: number, reduction: Reduction | 'batchmean', divisor: number): number | Float64Array {
+export function reduced(
+  values: Float64Array,
+  total: number,
+  reduction: Reduction | 'batchmean' | 'sumByNonzeroWeights',
+  divisor: number,
+): number | Float64Array {
   last.total = total;
   last.divisor = divisor;
   if (reduction === 'none') return values;
@@ -43,7 +49,7 @@ export function reduced(values: Float64Array, total: number, reduction: Reductio
  * mean ('mean', and klDiv's 'batchmean'), and 0 for a mean over nothing (every row ignored), where
  * PyTorch's gradient is 0.
  */
-export function gradScale(reduction: Reduction | 'batchmean', divisor: number): number {
-  if (reduction !== 'mean' && reduction !== 'batchmean') return 1;
+export function gradScale(reduction: Reduction | 'batchmean' | 'sumByNonzeroWeights', divisor: number): number {
+  if (reduction !== 'mean' && reduction !== 'batchmean' && reduction !== 'sumByNonzeroWeights') return 1;
   return divisor === 0 ? 0 : 1 / divisor;
 }

@@ -32,6 +32,13 @@ export type Values = FloatArray | readonly number[] | Float16Input;
 /** How per-row results are combined: their mean, their sum, or none (one value per row). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/**
+ * The reductions of the functions that take `sampleWeight`: Reduction's, and TF.js's
+ * SUM_BY_NONZERO_WEIGHTS (its default): the (weighted) sum over the number of nonzero weights
+ * (times the row length for the per-element losses); without weights, over the number of losses.
+ */
+export type WeightedReduction = Reduction | 'sumByNonzeroWeights';
+
 /** Which kernel set computes the numbers. */
 export type Backend = 'wasm' | 'js';
 
@@ -65,6 +72,11 @@ export interface BinaryMeasure {
 
 /** The options of crossEntropy and klDivergence: a measure's, and a gradient with respect to q. */
 export interface GradMeasureOptions extends MeasureOptions {
+  /**
+   * One finite weight ≥ 0 per row (Keras' sample_weight): 'none' gives each row times its weight,
+   * 'mean' Σ s·row / Σ s, 'sum' Σ s·row; the gradient is that of the weighted result.
+   */
+  sampleWeight?: Values;
   /**
    * Filled with ∂result/∂q ('none' is treated as 'sum'; 'mean' over rows; divided by ln(base)):
    * −p/q per element, 0 where p = 0 (whatever q), −∞ where q = 0 < p; with `normalize`, the
@@ -189,25 +201,34 @@ export interface SlidingWindowOptions {
 /** The functions an accumulator can accumulate, with their data arguments (options are fixed at creation). */
 export interface Accumulated {
   entropy: { args: [p: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
-  crossEntropy: { args: [p: Values, q: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
-  klDivergence: { args: [p: Values, q: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
+  crossEntropy: {
+    args: [p: Values, q: Values, batch?: { sampleWeight?: Values }];
+    options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' };
+  };
+  klDivergence: {
+    args: [p: Values, q: Values, batch?: { sampleWeight?: Values }];
+    options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' };
+  };
   jsDivergence: { args: [p: Values, q: Values]; options: Omit<MeasureOptions, 'reduction'> & { reduction?: 'mean' | 'sum' } };
-  binaryCrossEntropy: { args: [input: Values, target: Values, batch?: { weight?: Values }]; options: { reduction?: 'mean' | 'sum' } };
+  binaryCrossEntropy: {
+    args: [input: Values, target: Values, batch?: { weight?: Values; sampleWeight?: Values }];
+    options: { classes?: number; labelSmoothing?: number; reduction?: 'mean' | 'sum' };
+  };
   binaryCrossEntropyWithLogits: {
-    args: [input: Values, target: Values, batch?: { weight?: Values }];
-    options: { posWeight?: Values; classes?: number; reduction?: 'mean' | 'sum' };
+    args: [input: Values, target: Values, batch?: { weight?: Values; sampleWeight?: Values }];
+    options: { posWeight?: Values; classes?: number; labelSmoothing?: number; reduction?: 'mean' | 'sum' };
   };
   softmaxCrossEntropy: {
-    args: [logits: Values, target: Labels | Values];
-    options: Omit<SoftmaxCrossEntropyOptions, 'grad' | 'reduction' | 'shape'> & { reduction?: 'mean' | 'sum' };
+    args: [logits: Values, target: Labels | Values, batch?: { sampleWeight?: Values }];
+    options: Omit<SoftmaxCrossEntropyOptions, 'grad' | 'reduction' | 'shape' | 'sampleWeight'> & { reduction?: 'mean' | 'sum' };
   };
   nllLoss: {
-    args: [logProbs: Values, target: Labels];
-    options: Omit<NllLossOptions, 'grad' | 'reduction' | 'shape'> & { reduction?: 'mean' | 'sum' };
+    args: [logProbs: Values, target: Labels, batch?: { sampleWeight?: Values }];
+    options: Omit<NllLossOptions, 'grad' | 'reduction' | 'shape' | 'sampleWeight'> & { reduction?: 'mean' | 'sum' };
   };
   klDiv: {
-    args: [input: Values, target: Values];
-    options: Omit<KlDivOptions, 'grad' | 'reduction'> & { reduction?: 'mean' | 'sum' | 'batchmean' };
+    args: [input: Values, target: Values, batch?: { sampleWeight?: Values }];
+    options: Omit<KlDivOptions, 'grad' | 'reduction' | 'sampleWeight'> & { reduction?: 'mean' | 'sum' | 'batchmean' };
   };
   sigmoidFocalLoss: { args: [input: Values, target: Values]; options: { alpha?: number; gamma?: number; reduction?: 'mean' | 'sum' } };
   perplexity: {
@@ -323,14 +344,50 @@ export interface Api extends LossApi, FocalLossApi, BufferApi, LanguageModelApi 
   readonly jsDivergence: BinaryMeasure;
 }
 
-/** Class indices: one per row. */
-export type Labels = Int32Array | Uint32Array | readonly number[];
+/**
+ * Class indices: one per row, in any integer typed array (read in place, never copied) or a
+ * number[]. A BigInt64Array's values must fit: a value outside [0, classes) that is not
+ * `ignoreIndex` is an error. The default `ignoreIndex`, −100, cannot occur in an unsigned array
+ * (Uint8Array, Uint16Array, Uint32Array): give the value your data uses (`ignoreIndex: 255`, the
+ * segmentation convention, on a Uint8Array mask).
+ */
+export type Labels =
+  | Int32Array
+  | Uint32Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | BigInt64Array
+  | BigUint64Array
+  | readonly number[];
 
 export interface BinaryCrossEntropyOptions {
-  /** Per-element weight, the input's length. */
+  /**
+   * Weight of each element: one per element (the input's length), or, with `classes`, one per
+   * class, applied along every row (PyTorch's broadcasting of a [C] weight over [N, C]).
+   */
   weight?: Values;
-  /** 'mean' over elements (default), 'sum', or 'none' (one value per element). */
-  reduction?: Reduction;
+  /** Row length (for a per-class `weight` and for `sampleWeight`). Omitted: one row. */
+  classes?: number;
+  /**
+   * One finite weight ≥ 0 per row (TF.js's weights of shape [N], broadcast over the row's
+   * elements): 'none' gives each element's loss times its row's weight, 'mean'
+   * Σ s·Σ loss / (classes·Σ s), 'sumByNonzeroWeights' the weighted sum over classes × the number
+   * of nonzero weights. The gradient is that of the weighted loss.
+   */
+  sampleWeight?: Values;
+  /**
+   * Label smoothing ε in [0, 1] (TF.js's sigmoidCrossEntropy, Keras' label_smoothing): the target
+   * becomes target·(1 − ε) + ε/2. Default 0.
+   */
+  labelSmoothing?: number;
+  /**
+   * 'mean' over elements (default), 'sum', 'none' (one value per element), or
+   * 'sumByNonzeroWeights' (TF.js's SUM_BY_NONZERO_WEIGHTS).
+   */
+  reduction?: WeightedReduction;
   /**
    * Filled with ∂loss/∂input ('none' is treated as 'sum'). binaryCrossEntropy's is PyTorch's:
    * w·(input − target)/max(input·(1 − input), 1e-12), which near 0 and 1 is not the derivative of
@@ -342,7 +399,7 @@ export interface BinaryCrossEntropyOptions {
 export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions {
   /** Weight of the positive term, one per class (column); applied along every row. */
   posWeight?: Values;
-  /** Row length for posWeight. Omitted: posWeight's length, or the whole input. */
+  /** Row length (posWeight, a per-class weight, sampleWeight). Omitted: posWeight's length, or the whole input. */
   classes?: number;
   /** Filled with ∂loss/∂input ('none' is treated as 'sum'). */
   grad?: FloatArray;
@@ -364,8 +421,16 @@ export interface SoftmaxCrossEntropyOptions {
   ignoreIndex?: number;
   /** Mix the target with the uniform distribution: (1−ε)·target + ε/classes. Default 0. */
   labelSmoothing?: number;
-  /** 'mean' (default), 'sum', or 'none' (one value per row). */
-  reduction?: Reduction;
+  /**
+   * Per-sample weights (Keras' sample_weight, TF.js's weights of shape [N]): one finite weight ≥ 0
+   * per row (per position with `shape`, or one per sample N, applied to its positions). 'none'
+   * gives each row's loss times its weight; 'mean' is Σ s·c·loss / Σ s·c (c the class weight of the
+   * row's target, 0 on an ignored row; 1 without class weights); 'sumByNonzeroWeights' the weighted
+   * sum over the number of rows whose s·c is nonzero. Gradients are those of the weighted loss.
+   */
+  sampleWeight?: Values;
+  /** 'mean' (default), 'sum', 'none' (one value per row), or 'sumByNonzeroWeights' (TF.js's SUM_BY_NONZERO_WEIGHTS). */
+  reduction?: WeightedReduction;
   /** Filled with ∂loss/∂logits ('none' is treated as 'sum'). */
   grad?: FloatArray;
 }
@@ -382,12 +447,21 @@ export interface NllLossOptions {
   shape?: readonly number[];
   weight?: Values;
   ignoreIndex?: number;
-  reduction?: Reduction;
+  /**
+   * Per-sample weights (Keras' sample_weight, TF.js's weights of shape [N]): one finite weight ≥ 0
+   * per row (per position with `shape`, or one per sample N, applied to its positions). 'none'
+   * gives each row's loss times its weight; 'mean' is Σ s·c·loss / Σ s·c (c the class weight of the
+   * row's target, 0 on an ignored row; 1 without class weights); 'sumByNonzeroWeights' the weighted
+   * sum over the number of rows whose s·c is nonzero. Gradients are those of the weighted loss.
+   */
+  sampleWeight?: Values;
+  /** 'mean' (default), 'sum', 'none' (one value per row), or 'sumByNonzeroWeights' (TF.js's SUM_BY_NONZERO_WEIGHTS). */
+  reduction?: WeightedReduction;
   /** Filled with ∂loss/∂logProbs: −w[target] at each row's target, 0 elsewhere and on ignored rows ('none' is treated as 'sum'). */
   grad?: FloatArray;
 }
 
-export type KlDivReduction = Reduction | 'batchmean';
+export type KlDivReduction = WeightedReduction | 'batchmean';
 
 export interface KlDivOptions {
   /** Row length, for 'batchmean'. Omitted: one row. */
@@ -396,6 +470,12 @@ export interface KlDivOptions {
   reduction?: KlDivReduction;
   /** The target holds log-probabilities. Default false. */
   logTarget?: boolean;
+  /**
+   * One finite weight ≥ 0 per row (needs `classes`), applied to each of its elements: 'none'
+   * gives each element times its row's weight, 'mean' Σ s·Σ loss / (classes·Σ s), 'batchmean'
+   * Σ s·Σ loss / Σ s, 'sumByNonzeroWeights' the weighted sum over classes × the nonzero weights.
+   */
+  sampleWeight?: Values;
   /** Filled with ∂loss/∂input: −target, or −exp(target) with logTarget ('none' is treated as 'sum'). */
   grad?: FloatArray;
 }
@@ -415,25 +495,25 @@ export interface SoftmaxOptions<O extends FloatArray = FloatArray> {
 
 export interface ElementwiseLoss<O> {
   (input: Values, target: Values, options: Unreduced<O>): Float64Array;
-  (input: Values, target: Values, options?: Reduced<O>): number;
+  (input: Values, target: Values, options?: Reduced<O, 'mean' | 'sum' | 'sumByNonzeroWeights'>): number;
   (input: Values, target: Values, options?: O): number | Float64Array;
 }
 
 export interface SoftmaxCrossEntropy {
   (logits: Values, target: Labels | Values, options: Unreduced<SoftmaxCrossEntropyOptions>): Float64Array;
-  (logits: Values, target: Labels | Values, options: Reduced<SoftmaxCrossEntropyOptions>): number;
+  (logits: Values, target: Labels | Values, options: Reduced<SoftmaxCrossEntropyOptions, 'mean' | 'sum' | 'sumByNonzeroWeights'>): number;
   (logits: Values, target: Labels | Values, options: SoftmaxCrossEntropyOptions): number | Float64Array;
 }
 
 export interface NllLoss {
   (logProbs: Values, target: Labels, options: Unreduced<NllLossOptions>): Float64Array;
-  (logProbs: Values, target: Labels, options: Reduced<NllLossOptions>): number;
+  (logProbs: Values, target: Labels, options: Reduced<NllLossOptions, 'mean' | 'sum' | 'sumByNonzeroWeights'>): number;
   (logProbs: Values, target: Labels, options: NllLossOptions): number | Float64Array;
 }
 
 export interface KlDiv {
   (input: Values, target: Values, options: Unreduced<KlDivOptions>): Float64Array;
-  (input: Values, target: Values, options?: Reduced<KlDivOptions, 'mean' | 'sum' | 'batchmean'>): number;
+  (input: Values, target: Values, options?: Reduced<KlDivOptions, 'mean' | 'sum' | 'batchmean' | 'sumByNonzeroWeights'>): number;
   (input: Values, target: Values, options?: KlDivOptions): number | Float64Array;
 }
 
@@ -441,12 +521,34 @@ export interface KlDiv {
 export interface LogSumExpOptions {
   classes?: number;
   shape?: readonly number[];
+  /**
+   * Weights of the exponentials, the input's length, any sign (scipy.special.logsumexp's b):
+   * log Σ b·e^x per row. Without `returnSign`, a row whose sum is negative gives NaN (as SciPy).
+   */
+  b?: Values;
+  /**
+   * Return log|Σ b·e^x| and the sum's sign, as `{ value, sign }` (SciPy's pair): numbers for one
+   * row, Float64Arrays (one entry per row) with `classes` or `shape`. A sum of exactly 0 gives
+   * value −∞ and sign 0.
+   */
+  returnSign?: boolean;
 }
 
+/** logSumExp with `returnSign`: log|Σ b·e^x| and sign(Σ b·e^x) (1, −1, or 0 for a sum of exactly 0). */
+export interface SignedLogSumExp<T extends number | Float64Array> {
+  value: T;
+  sign: T;
+}
+
+type Rows = { classes: number; shape?: readonly number[] } | { classes?: number; shape: readonly number[] };
+type OneRow = { classes?: undefined; shape?: undefined };
+
 export interface LogSumExp {
-  (x: Values, options: { classes: number; shape?: readonly number[] } | { classes?: number; shape: readonly number[] }): Float64Array;
-  (x: Values, options?: { classes?: undefined; shape?: undefined }): number;
-  (x: Values, options?: LogSumExpOptions): number | Float64Array;
+  (x: Values, options: LogSumExpOptions & Rows & { returnSign: true }): SignedLogSumExp<Float64Array>;
+  (x: Values, options: LogSumExpOptions & OneRow & { returnSign: true }): SignedLogSumExp<number>;
+  (x: Values, options: Omit<LogSumExpOptions, 'returnSign'> & Rows & { returnSign?: false }): Float64Array;
+  (x: Values, options?: Omit<LogSumExpOptions, 'returnSign'> & OneRow & { returnSign?: false }): number;
+  (x: Values, options?: LogSumExpOptions): number | Float64Array | SignedLogSumExp<number> | SignedLogSumExp<Float64Array>;
 }
 
 export interface Softmax {

@@ -305,7 +305,10 @@ export const KERNELS = {
       ['grad', 'out'],
     ],
   },
-  /** The gradient of kl_div with respect to the input: grad[i] = −scale·target[i], or −scale·exp(target[i]) for log targets. */
+  /**
+   * The gradient of kl_div with respect to the input: grad[i] = −scale·target[i], or −scale·exp(target[i])
+   * for log targets; scale times rowScale[r] on row r when rowScale is given (per-sample weights).
+   */
   klDivGradRows: {
     module: 'grads',
     crossover: [256, 256],
@@ -315,6 +318,7 @@ export const KERNELS = {
       ['rows', 'rows'],
       ['classes', 'classes'],
       ['scale', 'f64'],
+      ['rowScale', 'row?'],
       ['grad', 'out'],
     ],
   },
@@ -323,6 +327,7 @@ export const KERNELS = {
    * grad[r, j] = −scale·p/q, 0 where p = 0 (whatever q), −∞ where q = 0 < p; with pScale and qScale
    * (normalize: p̂ = p·pScale[r], qScale[r] = 1/Σ_j q[r, j]) the derivative with respect to the raw q,
    * scale·(q·qScale[r] − p̂)/q, and scale·qScale[r] where p = 0. p and q ≥ 0 (rowTerms has checked them).
+   * Row r's scale is scale·rowScale[r] when rowScale is given (per-sample weights).
    */
   crossGradRows: {
     module: 'grads',
@@ -335,6 +340,7 @@ export const KERNELS = {
       ['pScale', 'row?'],
       ['qScale', 'row?'],
       ['scale', 'f64'],
+      ['rowScale', 'row?'],
       ['grad', 'out'],
     ],
   },

@@ -17,16 +17,20 @@ export const tsGradKernels: GradKernels = {
     }
   },
 
-  klDivGradRows({ target, logTarget, rows, classes, scale, grad }) {
-    const s = -scale;
-    const n = rows * classes;
-    if (logTarget) for (let i = 0; i < n; i++) grad[i] = s * Math.exp(target[i]);
-    else for (let i = 0; i < n; i++) grad[i] = s * target[i];
+  klDivGradRows({ target, logTarget, rows, classes, scale, rowScale, grad }) {
+    for (let r = 0, i = 0; r < rows; r++) {
+      // a row's scale: scale, times its rowScale (a sample weight) when given
+      const s = -(rowScale === null ? scale : scale * rowScale[r]);
+      const end = i + classes;
+      if (logTarget) for (; i < end; i++) grad[i] = s * Math.exp(target[i]);
+      else for (; i < end; i++) grad[i] = s * target[i];
+    }
   },
 
-  crossGradRows({ p, q, rows, classes, pScale, qScale, scale, grad }) {
+  crossGradRows({ p, q, rows, classes, pScale, qScale, scale: scale0, rowScale, grad }) {
     for (let r = 0, i = 0; r < rows; r++) {
       const end = i + classes;
+      const scale = rowScale === null ? scale0 : scale0 * rowScale[r];
       if (pScale === null || qScale === null) {
         const s = -scale;
         for (; i < end; i++) {
