@@ -2,6 +2,7 @@ import { plainBuffers } from './buffers.js';
 import { decodeHalf, Half } from './half.js';
 import { KERNELS, type KernelName } from './table.js';
 import { tsColumnKernels } from './ts-columns.js';
+import { tsCtc } from './ts-ctc.js';
 import { tsFocalKernels } from './ts-focal.js';
 import { tsGradKernels } from './ts-grads.js';
 import { tsLossKernels } from './ts-losses.js';
@@ -35,5 +36,6 @@ function withHalf(name: KernelName) {
 /** The pure-TypeScript kernel set: every kernel of the table (./table.ts), on plain typed arrays. */
 export const tsKernels: Kernels = {
   buffers: plainBuffers,
+  ctc: tsCtc,
   ...(Object.fromEntries((Object.keys(KERNELS) as KernelName[]).map((k) => [k, withHalf(k)])) as unknown as KernelFunctions),
 };

@@ -4,6 +4,7 @@ import { expDiff } from './exact.js';
 import { Half } from './half.js';
 import { type Descriptor, KERNELS, type KernelName } from './table.js';
 import { tsKernels } from './ts.js';
+import { tsCtc } from './ts-ctc.js';
 import type { FloatArray, KernelFunctions, Kernels, WasmKernelExports } from './types.js';
 
 type Ptr = number;
@@ -503,5 +504,5 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     return bad === 0;
   }
 
-  return { buffers, ...(kernels as unknown as KernelFunctions) };
+  return { buffers, ctc: tsCtc, ...(kernels as unknown as KernelFunctions) };
 }
