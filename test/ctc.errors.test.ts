@@ -139,7 +139,7 @@ const bad: [string, Call, RegExp, ErrorConstructor][] = [
     /option "reduction" must be one of 'mean', 'sum', 'none'; got "avg"/,
     RangeError,
   ],
-  ['float targets', (X) => X.ctcLoss(x, new Float64Array(targets), base), /"targets" must be class indices/, TypeError],
+  ['float targets', (X) => X.ctcLoss(x, new Float64Array(targets) as never, base), /"targets" must be class indices/, TypeError],
   [
     'float lengths',
     (X) => X.ctcLoss(x, targets, { ...base, inputLengths: new Float32Array([4, 3]) as never }),

@@ -1,0 +1,228 @@
+// The CTC lattice kernel: the loss of one sample and its gradient, the forward (α) and backward
+// (β) recursions in log space with SIMD across lattice states. The formulas, and the TS twin with
+// the same arguments, are in src/kernels/ts-ctc.ts; the glue that calls this once per sample is
+// src/kernels/wasm-ctc.ts (it is not a row kernel of the table: see there).
+//
+// The lattice state s depends on states s, s−1 and s−2 of the previous frame (β: s, s+1, s+2 of
+// the next): neighbours in memory, so two states at a time are one aligned load and two shifted
+// (unaligned) loads of the previous row. Each row of α has two −∞ cells before state 0 (state s
+// at cell s + 2), so that s−1 and s−2 exist for every s; β's rows have −∞ cells after state L−1.
+// Whether α_t(s) takes α_{t−1}(s−2) is an additive mask, 0 or −∞, per state (the same for β's
+// s+2 at s − 2 + 2), so the recursion has no branch. L = 2S + 1 is odd: the last pair of states
+// holds one cell past the lattice, whose log-probability is −∞ so that it stays −∞.
+//
+// lse of three values: m = max; m' = m, or 0 where m = −∞ (as PyTorch), e = Σ exp(max(v − m', −708))
+// (a term below e^-708 adds nothing to a sum ≥ 1 but keeps exp on its fast path; where every term
+// is −∞, e ≈ 1e-307 and the result is replaced by −∞), log e + m + lp. Arithmetic in f64 for both
+// element types (f32 data are widened exactly on load; the gradient is rounded once to f32 on
+// store): the loss is a chain of T log-sum-exps whose roundings f32 would multiply by |α|, up to
+// hundreds; the vector exp and log are fdlibm's (assembly/vmath.ts, < 1 ulp).
+//
+// Work memory (f64 cells, from the glue, 16-byte aligned; W = L rounded up to even, + 4):
+//   alpha  frames·W     every frame's α row (the gradient reads them back)
+//   beta   2·W          β of frames t and t+1
+//   maskA  W            0 / −∞: α_t(s) takes s−2
+//   maskB  W            0 / −∞: β_t(s) takes s+2
+//   lpl    W            lp(t, l'_s) of the current frame (−∞ past L)
+//   tmp    W            γ terms of the current frame
+//   label  W            l'_s as i32 (in W f64 cells: room to spare)
+//   norm   frames       the frame's log Σ exp (fromLogits), else 0
+//   g      C + 2        the gradient of the current frame, f64
+import { addLanes, exp64, load2, log64 } from './vmath';
+
+const NEG_INF: f64 = -Infinity;
+const EXP_LO: f64 = -708.0;
+
+/** The f64 cells of work memory the kernel needs for a sample (the glue's ctcWorkCells is the same formula). */
+export function ctcWorkCells(frames: i32, S: i32, classes: i32): i32 {
+  const W = width(S);
+  return frames * W + 7 * W + frames + classes + 2;
+}
+
+// @ts-ignore: decorator
+@inline function width(S: i32): i32 {
+  return ((2 * S + 1 + 1) & ~1) + 4;
+}
+
+/** lse of (v0, v1, v2) plus lp, two lanes; −∞ where all three are. */
+// @ts-ignore: decorator
+@inline function lse3(v0: v128, v1: v128, v2: v128, lp: v128, ninf: v128, lo: v128, zero: v128): v128 {
+  const m = f64x2.max(f64x2.max(v0, v1), v2);
+  const empty = f64x2.eq(m, ninf);
+  const ms = v128.bitselect(zero, m, empty);
+  const e = f64x2.add(
+    f64x2.add(exp64(f64x2.max(f64x2.sub(v0, ms), lo)), exp64(f64x2.max(f64x2.sub(v1, ms), lo))),
+    exp64(f64x2.max(f64x2.sub(v2, ms), lo)),
+  );
+  const r = f64x2.add(f64x2.add(log64(e), ms), lp);
+  return v128.bitselect(ninf, r, empty);
+}
+
+/**
+ * The loss of one sample, −log p(target | x), and (grad ≠ 0) its gradient times gradScale at
+ * grad[t·classes + c] (compact, frames × classes; f64 when gradF64, else f32). x: frame t at x + t·stride elements.
+ * target: S i32 labels. Returns +∞ where no alignment exists (gradient 0 or NaN, by zeroInfinity).
+ */
+export function ctcSample<T>(
+  x: usize, stride: i32, frames: i32, classes: i32, target: usize, S: i32, blank: i32, fromLogits: i32,
+  work: usize, grad: usize, gradF64: i32, gradScale: f64, zeroInfinity: i32,
+): f64 {
+  const L = 2 * S + 1;
+  const W = width(S);
+  const Wb = <usize>W << 3;
+  const alpha = work;
+  const beta = alpha + <usize>frames * Wb;
+  const maskA = beta + 2 * Wb;
+  const maskB = maskA + Wb;
+  const lpl = maskB + Wb;
+  const tmp = lpl + Wb;
+  const label = tmp + Wb;
+  const norm = label + Wb;
+  const g = norm + (<usize>frames << 3);
+  const C = classes;
+  const ninf = f64x2.splat(NEG_INF);
+  const lo = f64x2.splat(EXP_LO);
+  const zero = f64x2.splat(0.0);
+
+  for (let s = 0; s < W; s++) {
+    const l = s < L ? ((s & 1) != 0 ? load<i32>(target + (<usize>(s >> 1) << 2)) : blank) : -1;
+    store<i32>(label + (<usize>s << 2), l);
+  }
+  for (let s = 0; s < W; s++) {
+    const l = load<i32>(label + (<usize>s << 2));
+    const skipA = s >= 2 && s < L && (s & 1) != 0 && l != load<i32>(label + (<usize>(s - 2) << 2));
+    store<f64>(maskA + (<usize>s << 3), skipA ? 0.0 : NEG_INF);
+  }
+  for (let s = 0; s < W; s++) store<f64>(maskB + (<usize>s << 3), s + 2 < W ? load<f64>(maskA + (<usize>(s + 2) << 3)) : NEG_INF);
+
+  // log Σ_c exp x(t, c) per frame (fromLogits), 0 otherwise
+  for (let t = 0; t < frames; t++) {
+    let v: f64 = 0;
+    if (fromLogits) v = logSumExp<T>(x + <usize>t * <usize>stride * sizeof<T>(), C, ninf, lo, zero);
+    store<f64>(norm + (<usize>t << 3), v);
+  }
+
+  // α_0
+  for (let k = 0; k < W; k++) store<f64>(alpha + (<usize>k << 3), NEG_INF);
+  const n0 = load<f64>(norm);
+  store<f64>(alpha + 16, <f64>load<T>(x + (<usize>blank) * sizeof<T>()) - n0);
+  if (L > 1) store<f64>(alpha + 24, <f64>load<T>(x + (<usize>load<i32>(label + 4)) * sizeof<T>()) - n0);
+  for (let t = 1; t < frames; t++) {
+    const xt = x + <usize>t * <usize>stride * sizeof<T>();
+    gather<T>(xt, label, lpl, L, W, load<f64>(norm + (<usize>t << 3)));
+    const prev = alpha + <usize>(t - 1) * Wb;
+    const cur = prev + Wb;
+    store<f64>(cur, NEG_INF);
+    store<f64>(cur + 8, NEG_INF);
+    for (let s = 0; s < L; s += 2) {
+      const at = <usize>s << 3;
+      const v0 = v128.load(prev + at + 16);
+      const v1 = v128.load(prev + at + 8);
+      const v2 = f64x2.add(v128.load(prev + at), v128.load(maskA + at));
+      v128.store(cur + at + 16, lse3(v0, v1, v2, v128.load(lpl + at), ninf, lo, zero));
+    }
+  }
+  const last = alpha + <usize>(frames - 1) * Wb;
+  const a1 = load<f64>(last + (<usize>(L - 1 + 2) << 3));
+  const a2 = L > 1 ? load<f64>(last + (<usize>(L - 2 + 2) << 3)) : NEG_INF;
+  let m = max(a1, a2);
+  const nll: f64 = m == NEG_INF ? Infinity : -(Math.log(Math.exp(a1 - m) + Math.exp(a2 - m)) + m);
+  if (grad == 0) return nll;
+
+  const gw: usize = gradF64 ? 8 : 4;
+  const gb = <usize>C * gw;
+  if (nll == Infinity) {
+    const v: f64 = zeroInfinity ? 0.0 : NaN;
+    if (gradF64) for (let i = 0; i < frames * C; i++) store<f64>(grad + (<usize>i << 3), v);
+    else for (let i = 0; i < frames * C; i++) store<f32>(grad + (<usize>i << 2), <f32>v);
+    return nll;
+  }
+  let bcur = beta;
+  let bnext = beta + Wb;
+  const nllv = f64x2.splat(nll);
+  for (let t = frames - 1; t >= 0; t--) {
+    const xt = x + <usize>t * <usize>stride * sizeof<T>();
+    const nt = load<f64>(norm + (<usize>t << 3));
+    gather<T>(xt, label, lpl, L, W, nt);
+    if (t == frames - 1) {
+      for (let k = 0; k < 2 * W; k++) store<f64>(beta + (<usize>k << 3), NEG_INF);
+      store<f64>(bcur + (<usize>(L - 1) << 3), load<f64>(lpl + (<usize>(L - 1) << 3)));
+      if (L > 1) store<f64>(bcur + (<usize>(L - 2) << 3), load<f64>(lpl + (<usize>(L - 2) << 3)));
+    } else {
+      const swap = bcur;
+      bcur = bnext;
+      bnext = swap; // bnext: β_{t+1}
+      for (let s = 0; s < L; s += 2) {
+        const at = <usize>s << 3;
+        const w0 = v128.load(bnext + at);
+        const w1 = v128.load(bnext + at + 8);
+        const w2 = f64x2.add(v128.load(bnext + at + 16), v128.load(maskB + at));
+        v128.store(bcur + at, lse3(w0, w1, w2, v128.load(lpl + at), ninf, lo, zero));
+      }
+    }
+    // γ terms: exp(α + β − lp + nll), 0 where α + β = −∞ (or below e^-708)
+    const arow = alpha + <usize>t * Wb + 16;
+    for (let s = 0; s < L; s += 2) {
+      const at = <usize>s << 3;
+      const e = f64x2.add(f64x2.sub(f64x2.add(v128.load(arow + at), v128.load(bcur + at)), v128.load(lpl + at)), nllv);
+      const r = exp64(f64x2.max(e, lo));
+      v128.store(tmp + at, v128.bitselect(zero, r, f64x2.lt(e, lo)));
+    }
+    // g = exp(lp(t, ·)) − γ, scaled, stored in T
+    const ntv = f64x2.splat(nt);
+    let c = 0;
+    for (; c + 2 <= C; c += 2) v128.store(g + (<usize>c << 3), exp64(f64x2.sub(load2<T>(xt, c), ntv)));
+    if (c < C) store<f64>(g + (<usize>c << 3), Math.exp(<f64>load<T>(xt + <usize>c * sizeof<T>()) - nt));
+    for (let s = 0; s < L; s++) {
+      const at = g + (<usize>load<i32>(label + (<usize>s << 2)) << 3);
+      store<f64>(at, load<f64>(at) - load<f64>(tmp + (<usize>s << 3)));
+    }
+    const out = grad + <usize>t * gb;
+    if (gradF64) for (let k = 0; k < C; k++) store<f64>(out + (<usize>k << 3), load<f64>(g + (<usize>k << 3)) * gradScale);
+    else for (let k = 0; k < C; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(g + (<usize>k << 3)) * gradScale));
+  }
+  return nll;
+}
+
+/** lpl[s] = x(t, l'_s) − norm for s < L, −∞ for the cells past it. */
+// @ts-ignore: decorator
+@inline function gather<T>(xt: usize, label: usize, lpl: usize, L: i32, W: i32, norm: f64): void {
+  for (let s = 0; s < L; s++) {
+    store<f64>(lpl + (<usize>s << 3), <f64>load<T>(xt + <usize>load<i32>(label + (<usize>s << 2)) * sizeof<T>()) - norm);
+  }
+  for (let s = L; s < W; s++) store<f64>(lpl + (<usize>s << 3), NEG_INF);
+}
+
+/** log Σ_c exp x_c of one frame: max, then Σ exp(x − max) in two lanes (a term below e^-708 as 0). */
+function logSumExp<T>(xt: usize, C: i32, ninf: v128, lo: v128, zero: v128): f64 {
+  let mv = ninf;
+  let c = 0;
+  for (; c + 2 <= C; c += 2) mv = f64x2.max(mv, load2<T>(xt, c));
+  let m = max(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1));
+  if (c < C) m = max(m, <f64>load<T>(xt + <usize>c * sizeof<T>()));
+  if (m == NEG_INF || m == Infinity || isNaN(m)) return m;
+  const mm = f64x2.splat(m);
+  let sv = zero;
+  c = 0;
+  for (; c + 2 <= C; c += 2) {
+    const d = f64x2.sub(load2<T>(xt, c), mm);
+    sv = f64x2.add(sv, v128.bitselect(zero, exp64(f64x2.max(d, lo)), f64x2.lt(d, lo)));
+  }
+  let sum = addLanes(sv);
+  if (c < C) sum += Math.exp(<f64>load<T>(xt + <usize>c * sizeof<T>()) - m);
+  return m + Math.log(sum);
+}
+
+export function ctcSampleF64(
+  x: usize, stride: i32, frames: i32, classes: i32, target: usize, S: i32, blank: i32, fromLogits: i32,
+  work: usize, grad: usize, gradF64: i32, gradScale: f64, zeroInfinity: i32,
+): f64 {
+  return ctcSample<f64>(x, stride, frames, classes, target, S, blank, fromLogits, work, grad, gradF64, gradScale, zeroInfinity);
+}
+
+export function ctcSampleF32(
+  x: usize, stride: i32, frames: i32, classes: i32, target: usize, S: i32, blank: i32, fromLogits: i32,
+  work: usize, grad: usize, gradF64: i32, gradScale: f64, zeroInfinity: i32,
+): f64 {
+  return ctcSample<f32>(x, stride, frames, classes, target, S, blank, fromLogits, work, grad, gradF64, gradScale, zeroInfinity);
+}
