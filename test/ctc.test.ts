@@ -5,7 +5,7 @@
 // Int32Array, Uint32Array and number[]. Then what the fixture cannot hold: the 0-frame sample
 // (written by hand, as PyTorch fixed it), the gradient by finite differences, and the errors.
 import { describe, expect, test } from 'vitest';
-import { type Entry, entries } from './entries.js';
+import { type Entry, entries, js } from './entries.js';
 import { decode, loadFixture, num, rng } from './helpers.js';
 
 interface Result {
@@ -198,4 +198,76 @@ describe.each(entries)('%s', (_name, X: Entry) => {
     expect(x).toEqual(copy);
     expect(Array.from(t)).toEqual(c.targets);
   });
+});
+
+describe('the WASM kernel on samples above its crossover', () => {
+  // Larger than the fixture (whose samples the xentropy entry runs on the TS twin): every entry
+  // against xentropy/js, which the fixture ties to PyTorch. Time-major and batch-first, f32 and
+  // f64, fromLogits, ragged; the tolerances of the fixture test (both compute the same f64
+  // recursion; they differ by the vector exp/log's roundings).
+  const next = rng(2121);
+  const T = 300;
+  const N = 3;
+  const C = 40;
+  const x64 = new Float64Array(T * N * C);
+  for (let i = 0; i < x64.length; i++) x64[i] = (next() - 0.5) * 6;
+  const tl = [60, 25, 0];
+  const targets: number[] = [];
+  for (const l of tl) for (let j = 0; j < l; j++) targets.push(1 + Math.floor(next() * (C - 1)));
+  targets[3] = targets[2]; // a repeat
+  const il = [300, 180, 77];
+  const reference = (x: Float32Array | Float64Array, batchFirst: boolean, fromLogits: boolean, grad: Float32Array | Float64Array) =>
+    js.ctcLoss(x, targets, { classes: C, inputLengths: il, targetLengths: tl, batchFirst, fromLogits, reduction: 'none', grad });
+  test.each(entries)('%s', (_name, X) => {
+    for (const single of [false, true]) {
+      for (const batchFirst of [false, true]) {
+        for (const fromLogits of [false, true]) {
+          const x = single ? new Float32Array(x64) : x64;
+          const want = new Float64Array(x.length);
+          const r = reference(x, batchFirst, fromLogits, want);
+          const got = new Float64Array(x.length);
+          const l = X.ctcLoss(x, targets, {
+            classes: C,
+            inputLengths: il,
+            targetLengths: tl,
+            batchFirst,
+            fromLogits,
+            reduction: 'none',
+            grad: got,
+          });
+          const where = `f32 ${single}, batchFirst ${batchFirst}, fromLogits ${fromLogits}`;
+          for (let n = 0; n < N; n++)
+            expect(closeTo(l[n], r[n], LOSS_REL * Math.abs(r[n])), `${where}: loss[${n}] ${l[n]} vs ${r[n]}`).toBe(true);
+          let worst = 0;
+          for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+          expect(worst, where).toBeLessThanOrEqual(GRAD_ABS);
+        }
+      }
+    }
+  });
+
+  test.each(entries)(
+    '%s: an alloc array read in place (time-major stride), its gradient an alloc array, memory growing between samples',
+    (_name, X) => {
+      let x = X.alloc(Float32Array, x64.length);
+      x.set(x64);
+      let grad = X.alloc(Float64Array, x64.length);
+      const want = new Float64Array(x64.length);
+      const r = reference(new Float32Array(x64), false, false, want);
+      // a first call makes the work block; a larger second batch grows the memory (detaching x and grad)
+      const l = X.ctcLoss(x, targets, { classes: C, inputLengths: il, targetLengths: tl, reduction: 'none', grad });
+      x = X.refresh(x);
+      grad = X.refresh(grad);
+      for (let n = 0; n < N; n++) expect(closeTo(l[n], r[n], LOSS_REL * Math.abs(r[n]))).toBe(true);
+      for (let i = 0; i < x64.length; i++)
+        expect(closeTo(grad[i], want[i], GRAD_ABS * Math.max(1, Math.abs(want[i]))), `grad[${i}]`).toBe(true);
+      const big = X.alloc(Float64Array, 1500 * 2 * 8);
+      big.fill(Math.log(1 / 8));
+      const lb = X.ctcLoss(big, [1, 2, 3, 1, 2, 3], { classes: 8, inputLengths: [1500, 1500], targetLengths: [3, 3], reduction: 'none' });
+      expect(lb[0]).toBeCloseTo(lb[1], 10);
+      X.free(X.refresh(big));
+      X.free(X.refresh(x));
+      X.free(X.refresh(grad));
+    },
+  );
 });
