@@ -7,8 +7,9 @@
 // the next): neighbours in memory, so two states at a time are one aligned load and two shifted
 // (unaligned) loads of the previous row. Each row of α has two −∞ cells before state 0 (state s
 // at cell s + 2), so that s−1 and s−2 exist for every s; β's rows have −∞ cells after state L−1.
-// Whether α_t(s) takes α_{t−1}(s−2) is an additive mask, 0 or −∞, per state (the same for β's
-// s+2 at s − 2 + 2), so the recursion has no branch. L = 2S + 1 is odd: the last pair of states
+// Whether α_t(s) takes α_{t−1}(s−2) is a lane mask per state (all ones: taken; else −∞ is
+// selected, so that a NaN there is not read, as the twin does not read it; the same for β's s+2),
+// so the recursion has no branch. L = 2S + 1 is odd: the last pair of states
 // holds one cell past the lattice, whose log-probability is −∞ so that it stays −∞.
 //
 // lse of three values: m = max; m' = m, or 0 where m = −∞ (as PyTorch), e = Σ exp(max(v − m', −708))
@@ -21,8 +22,8 @@
 // Work memory (f64 cells, from the glue, 16-byte aligned; W = L rounded up to even, + 4):
 //   alpha  frames·W     every frame's α row (the gradient reads them back)
 //   beta   2·W          β of frames t and t+1
-//   maskA  W            0 / −∞: α_t(s) takes s−2
-//   maskB  W            0 / −∞: β_t(s) takes s+2
+//   maskA  W            all ones / 0 (i64): α_t(s) takes s−2
+//   maskB  W            all ones / 0 (i64): β_t(s) takes s+2
 //   lpl    W            lp(t, l'_s) of the current frame (−∞ past L)
 //   tmp    W            γ terms of the current frame
 //   label  W            l'_s as i32 (in W f64 cells: room to spare)
@@ -44,7 +45,7 @@ export function ctcWorkCells(frames: i32, S: i32, classes: i32): i32 {
   return ((2 * S + 1 + 1) & ~1) + 4;
 }
 
-/** lse of (v0, v1, v2) plus lp, two lanes; −∞ where all three are. */
+/** lse of (v0, v1, v2) plus lp, two lanes; −∞ + lp where all three are −∞. */
 // @ts-ignore: decorator
 @inline function lse3(v0: v128, v1: v128, v2: v128, lp: v128, ninf: v128, lo: v128, zero: v128): v128 {
   const m = f64x2.max(f64x2.max(v0, v1), v2);
@@ -54,8 +55,8 @@ export function ctcWorkCells(frames: i32, S: i32, classes: i32): i32 {
     f64x2.add(exp64(f64x2.max(f64x2.sub(v0, ms), lo)), exp64(f64x2.max(f64x2.sub(v1, ms), lo))),
     exp64(f64x2.max(f64x2.sub(v2, ms), lo)),
   );
-  const r = f64x2.add(f64x2.add(log64(e), ms), lp);
-  return v128.bitselect(ninf, r, empty);
+  // −∞ where all three are, before lp is added (−∞ + NaN is NaN, as PyTorch's log(0) + 0 + lp)
+  return f64x2.add(v128.bitselect(ninf, f64x2.add(log64(e), ms), empty), lp);
 }
 
 /**
@@ -91,9 +92,9 @@ export function ctcSample<T>(
   for (let s = 0; s < W; s++) {
     const l = load<i32>(label + (<usize>s << 2));
     const skipA = s >= 2 && s < L && (s & 1) != 0 && l != load<i32>(label + (<usize>(s - 2) << 2));
-    store<f64>(maskA + (<usize>s << 3), skipA ? 0.0 : NEG_INF);
+    store<i64>(maskA + (<usize>s << 3), skipA ? -1 : 0);
   }
-  for (let s = 0; s < W; s++) store<f64>(maskB + (<usize>s << 3), s + 2 < W ? load<f64>(maskA + (<usize>(s + 2) << 3)) : NEG_INF);
+  for (let s = 0; s < W; s++) store<i64>(maskB + (<usize>s << 3), s + 2 < W ? load<i64>(maskA + (<usize>(s + 2) << 3)) : 0);
 
   // log Σ_c exp x(t, c) per frame (fromLogits), 0 otherwise
   for (let t = 0; t < frames; t++) {
@@ -118,7 +119,7 @@ export function ctcSample<T>(
       const at = <usize>s << 3;
       const v0 = v128.load(prev + at + 16);
       const v1 = v128.load(prev + at + 8);
-      const v2 = f64x2.add(v128.load(prev + at), v128.load(maskA + at));
+      const v2 = v128.bitselect(v128.load(prev + at), ninf, v128.load(maskA + at));
       v128.store(cur + at + 16, lse3(v0, v1, v2, v128.load(lpl + at), ninf, lo, zero));
     }
   }
@@ -131,8 +132,9 @@ export function ctcSample<T>(
 
   const gw: usize = gradF64 ? 8 : 4;
   const gb = <usize>C * gw;
-  if (nll == Infinity) {
-    const v: f64 = zeroInfinity ? 0.0 : NaN;
+  // no alignment (0 with zeroInfinity, else NaN), or a NaN or −∞ loss: NaN everywhere (as PyTorch's formula)
+  if (!(nll > NEG_INF && nll < Infinity)) {
+    const v: f64 = zeroInfinity && nll == Infinity ? 0.0 : NaN;
     if (gradF64) for (let i = 0; i < frames * C; i++) store<f64>(grad + (<usize>i << 3), v);
     else for (let i = 0; i < frames * C; i++) store<f32>(grad + (<usize>i << 2), <f32>v);
     return nll;
@@ -156,7 +158,7 @@ export function ctcSample<T>(
         const at = <usize>s << 3;
         const w0 = v128.load(bnext + at);
         const w1 = v128.load(bnext + at + 8);
-        const w2 = f64x2.add(v128.load(bnext + at + 16), v128.load(maskB + at));
+        const w2 = v128.bitselect(v128.load(bnext + at + 16), ninf, v128.load(maskB + at));
         v128.store(bcur + at, lse3(w0, w1, w2, v128.load(lpl + at), ninf, lo, zero));
       }
     }
@@ -164,9 +166,11 @@ export function ctcSample<T>(
     const arow = alpha + <usize>t * Wb + 16;
     for (let s = 0; s < L; s += 2) {
       const at = <usize>s << 3;
-      const e = f64x2.add(f64x2.sub(f64x2.add(v128.load(arow + at), v128.load(bcur + at)), v128.load(lpl + at)), nllv);
+      const ab = f64x2.add(v128.load(arow + at), v128.load(bcur + at));
+      const e = f64x2.add(f64x2.sub(ab, v128.load(lpl + at)), nllv);
       const r = exp64(f64x2.max(e, lo));
-      v128.store(tmp + at, v128.bitselect(zero, r, f64x2.lt(e, lo)));
+      // 0 where no alignment passes through (t, s), even where lp is −∞ there (−∞ − (−∞) is NaN)
+      v128.store(tmp + at, v128.bitselect(zero, r, v128.or(f64x2.eq(ab, ninf), f64x2.lt(e, lo))));
     }
     // g = exp(lp(t, ·)) − γ, scaled, stored in T
     const ntv = f64x2.splat(nt);
@@ -200,7 +204,9 @@ function logSumExp<T>(xt: usize, C: i32, ninf: v128, lo: v128, zero: v128): f64 
   for (; c + 2 <= C; c += 2) mv = f64x2.max(mv, load2<T>(xt, c));
   let m = max(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1));
   if (c < C) m = max(m, <f64>load<T>(xt + <usize>c * sizeof<T>()));
-  if (m == NEG_INF || m == Infinity || isNaN(m)) return m;
+  // a frame holding +∞ is NaN throughout, as PyTorch's log_softmax (x − max is NaN there)
+  if (m == Infinity) return NaN;
+  if (m == NEG_INF || isNaN(m)) return m;
   const mm = f64x2.splat(m);
   let sv = zero;
   c = 0;

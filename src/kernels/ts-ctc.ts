@@ -70,7 +70,8 @@ export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, targ
       const o = start + t * stride;
       let m = -Infinity;
       for (let c = 0; c < C; c++) m = Math.max(m, x[o + c]);
-      if (m === -Infinity || m === Infinity) norm[t] = m;
+      // a frame holding +∞ is NaN throughout, as PyTorch's log_softmax (x − max is NaN there)
+      if (m === -Infinity || m === Infinity) norm[t] = m === Infinity ? Number.NaN : m;
       else {
         let sum = 0;
         for (let c = 0; c < C; c++) sum += Math.exp(x[o + c] - m);
@@ -95,8 +96,10 @@ export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, targ
   const nll = -lse3(alpha[end + L - 1], L > 1 ? alpha[end + L - 2] : -Infinity, -Infinity);
   if (grad === null) return nll;
 
-  if (nll === Infinity) {
-    const v = zeroInfinity ? 0 : Number.NaN;
+  // no alignment (+∞: 0 with zeroInfinity, else NaN as PyTorch's exp(lp) − exp(−∞ + ∞ − lp)), or a
+  // NaN or −∞ loss (NaN or +∞ input): PyTorch's formula is NaN at every element, so is ours
+  if (!(nll > -Infinity && nll < Infinity)) {
+    const v = zeroInfinity && nll === Infinity ? 0 : Number.NaN;
     for (let t = 0; t < T; t++) for (let c = 0, o = start + t * stride; c < C; c++) grad[o + c] = v;
     return nll;
   }
