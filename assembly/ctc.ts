@@ -29,7 +29,7 @@
 //   label  W            l'_s as i32 (in W f64 cells: room to spare)
 //   norm   frames       the frame's log Σ exp (fromLogits), else 0
 //   g      C + 2        the gradient of the current frame, f64
-import { addLanes, exp64, load2, log64 } from './vmath';
+import { addLanes, exp64, fastExp64, fastLog64, load2 } from './vmath';
 
 const NEG_INF: f64 = -Infinity;
 const EXP_LO: f64 = -708.0;
@@ -45,18 +45,29 @@ export function ctcWorkCells(frames: i32, S: i32, classes: i32): i32 {
   return ((2 * S + 1 + 1) & ~1) + 4;
 }
 
-/** lse of (v0, v1, v2) plus lp, two lanes; −∞ + lp where all three are −∞. */
+/**
+ * lse of (v0, v1, v2) plus lp, two lanes; −∞ + lp where all three are −∞. The three are ordered
+ * per lane (m the largest, o1 and o2 the others), so that the sum is 1 + e^(o1 − m) + e^(o2 − m):
+ * two exps, not three. Their arguments are clamped to [−708, 0], inside fastExp64's domain (a NaN
+ * gives NaN there); the sum is in [1, 3] (about 1e-307 where all three are −∞, a normal number),
+ * inside fastLog64's, except NaN, which is put back after it (fastLog64 of NaN is not NaN).
+ */
 // @ts-ignore: decorator
-@inline function lse3(v0: v128, v1: v128, v2: v128, lp: v128, ninf: v128, lo: v128, zero: v128): v128 {
-  const m = f64x2.max(f64x2.max(v0, v1), v2);
+@inline function lse3(v0: v128, v1: v128, v2: v128, lp: v128, ninf: v128, lo: v128, zero: v128, one: v128): v128 {
+  const hi01 = f64x2.max(v0, v1);
+  const o1 = f64x2.min(v0, v1);
+  const m = f64x2.max(hi01, v2);
+  const o2 = f64x2.min(hi01, v2);
   const empty = f64x2.eq(m, ninf);
   const ms = v128.bitselect(zero, m, empty);
   const e = f64x2.add(
-    f64x2.add(exp64(f64x2.max(f64x2.sub(v0, ms), lo)), exp64(f64x2.max(f64x2.sub(v1, ms), lo))),
-    exp64(f64x2.max(f64x2.sub(v2, ms), lo)),
+    f64x2.add(one, fastExp64(f64x2.max(f64x2.sub(o1, ms), lo))),
+    fastExp64(f64x2.max(f64x2.sub(o2, ms), lo)),
   );
+  // + (ms − ms): NaN where the largest is +∞ (e^(∞ − ∞) in the twin's and PyTorch's sum)
+  const l = f64x2.add(v128.bitselect(e, fastLog64(e), f64x2.ne(e, e)), f64x2.sub(ms, ms));
   // −∞ where all three are, before lp is added (−∞ + NaN is NaN, as PyTorch's log(0) + 0 + lp)
-  return f64x2.add(v128.bitselect(ninf, f64x2.add(log64(e), ms), empty), lp);
+  return f64x2.add(v128.bitselect(ninf, f64x2.add(l, ms), empty), lp);
 }
 
 /**
@@ -84,6 +95,7 @@ export function ctcSample<T>(
   const ninf = f64x2.splat(NEG_INF);
   const lo = f64x2.splat(EXP_LO);
   const zero = f64x2.splat(0.0);
+  const one = f64x2.splat(1.0);
 
   for (let s = 0; s < W; s++) {
     const l = s < L ? ((s & 1) != 0 ? load<i32>(target + (<usize>(s >> 1) << 2)) : blank) : -1;
@@ -120,7 +132,7 @@ export function ctcSample<T>(
       const v0 = v128.load(prev + at + 16);
       const v1 = v128.load(prev + at + 8);
       const v2 = v128.bitselect(v128.load(prev + at), ninf, v128.load(maskA + at));
-      v128.store(cur + at + 16, lse3(v0, v1, v2, v128.load(lpl + at), ninf, lo, zero));
+      v128.store(cur + at + 16, lse3(v0, v1, v2, v128.load(lpl + at), ninf, lo, zero, one));
     }
   }
   const last = alpha + <usize>(frames - 1) * Wb;
@@ -159,7 +171,7 @@ export function ctcSample<T>(
         const w0 = v128.load(bnext + at);
         const w1 = v128.load(bnext + at + 8);
         const w2 = v128.bitselect(v128.load(bnext + at + 16), ninf, v128.load(maskB + at));
-        v128.store(bcur + at, lse3(w0, w1, w2, v128.load(lpl + at), ninf, lo, zero));
+        v128.store(bcur + at, lse3(w0, w1, w2, v128.load(lpl + at), ninf, lo, zero, one));
       }
     }
     // γ terms: exp(α + β − lp + nll), 0 where α + β = −∞ (or below e^-708)
