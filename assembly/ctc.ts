@@ -32,6 +32,11 @@
 import { addLanes, exp64, fastExp64, fastLog64, load2 } from './vmath';
 
 const NEG_INF: f64 = -Infinity;
+
+/** exp64, called (not inlined: the module's size matters more here than a call per two elements). */
+function expv(x: v128): v128 {
+  return exp64(x);
+}
 const EXP_LO: f64 = -708.0;
 
 /** The f64 cells of work memory the kernel needs for a sample (the glue's ctcWorkCells is the same formula). */
@@ -124,16 +129,7 @@ export function ctcSample<T>(
     const xt = x + <usize>t * <usize>stride * sizeof<T>();
     gather<T>(xt, label, lpl, L, W, load<f64>(norm + (<usize>t << 3)));
     const prev = alpha + <usize>(t - 1) * Wb;
-    const cur = prev + Wb;
-    store<f64>(cur, NEG_INF);
-    store<f64>(cur + 8, NEG_INF);
-    for (let s = 0; s < L; s += 2) {
-      const at = <usize>s << 3;
-      const v0 = v128.load(prev + at + 16);
-      const v1 = v128.load(prev + at + 8);
-      const v2 = v128.bitselect(v128.load(prev + at), ninf, v128.load(maskA + at));
-      v128.store(cur + at + 16, lse3(v0, v1, v2, v128.load(lpl + at), ninf, lo, zero, one));
-    }
+    alphaRow(prev, prev + Wb, maskA, lpl, L);
   }
   const last = alpha + <usize>(frames - 1) * Wb;
   const a1 = load<f64>(last + (<usize>(L - 1 + 2) << 3));
@@ -166,13 +162,7 @@ export function ctcSample<T>(
       const swap = bcur;
       bcur = bnext;
       bnext = swap; // bnext: β_{t+1}
-      for (let s = 0; s < L; s += 2) {
-        const at = <usize>s << 3;
-        const w0 = v128.load(bnext + at);
-        const w1 = v128.load(bnext + at + 8);
-        const w2 = v128.bitselect(v128.load(bnext + at + 16), ninf, v128.load(maskB + at));
-        v128.store(bcur + at, lse3(w0, w1, w2, v128.load(lpl + at), ninf, lo, zero, one));
-      }
+      betaRow(bnext, bcur, maskB, lpl, L);
     }
     // γ terms: exp(α + β − lp + nll), 0 where α + β = −∞ (or below e^-708)
     const arow = alpha + <usize>t * Wb + 16;
@@ -180,14 +170,14 @@ export function ctcSample<T>(
       const at = <usize>s << 3;
       const ab = f64x2.add(v128.load(arow + at), v128.load(bcur + at));
       const e = f64x2.add(f64x2.sub(ab, v128.load(lpl + at)), nllv);
-      const r = exp64(f64x2.max(e, lo));
+      const r = expv(f64x2.max(e, lo));
       // 0 where no alignment passes through (t, s), even where lp is −∞ there (−∞ − (−∞) is NaN)
       v128.store(tmp + at, v128.bitselect(zero, r, v128.or(f64x2.eq(ab, ninf), f64x2.lt(e, lo))));
     }
     // g = exp(lp(t, ·)) − γ, scaled, stored in T
     const ntv = f64x2.splat(nt);
     let c = 0;
-    for (; c + 2 <= C; c += 2) v128.store(g + (<usize>c << 3), exp64(f64x2.sub(load2<T>(xt, c), ntv)));
+    for (; c + 2 <= C; c += 2) v128.store(g + (<usize>c << 3), expv(f64x2.sub(load2<T>(xt, c), ntv)));
     if (c < C) store<f64>(g + (<usize>c << 3), Math.exp(<f64>load<T>(xt + <usize>c * sizeof<T>()) - nt));
     for (let s = 0; s < L; s++) {
       const at = g + (<usize>load<i32>(label + (<usize>s << 2)) << 3);
@@ -198,6 +188,38 @@ export function ctcSample<T>(
     else for (let k = 0; k < C; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(g + (<usize>k << 3)) * gradScale));
   }
   return nll;
+}
+
+/** α_t (at cur) from α_{t−1} (at prev): f64 cells whatever the element type, one copy in the module. */
+function alphaRow(prev: usize, cur: usize, maskA: usize, lpl: usize, L: i32): void {
+  const ninf = f64x2.splat(NEG_INF);
+  const lo = f64x2.splat(EXP_LO);
+  const zero = f64x2.splat(0.0);
+  const one = f64x2.splat(1.0);
+  store<f64>(cur, NEG_INF);
+  store<f64>(cur + 8, NEG_INF);
+  for (let s = 0; s < L; s += 2) {
+    const at = <usize>s << 3;
+    const v0 = v128.load(prev + at + 16);
+    const v1 = v128.load(prev + at + 8);
+    const v2 = v128.bitselect(v128.load(prev + at), ninf, v128.load(maskA + at));
+    v128.store(cur + at + 16, lse3(v0, v1, v2, v128.load(lpl + at), ninf, lo, zero, one));
+  }
+}
+
+/** β_t (at cur) from β_{t+1} (at next). */
+function betaRow(next: usize, cur: usize, maskB: usize, lpl: usize, L: i32): void {
+  const ninf = f64x2.splat(NEG_INF);
+  const lo = f64x2.splat(EXP_LO);
+  const zero = f64x2.splat(0.0);
+  const one = f64x2.splat(1.0);
+  for (let s = 0; s < L; s += 2) {
+    const at = <usize>s << 3;
+    const w0 = v128.load(next + at);
+    const w1 = v128.load(next + at + 8);
+    const w2 = v128.bitselect(v128.load(next + at + 16), ninf, v128.load(maskB + at));
+    v128.store(cur + at, lse3(w0, w1, w2, v128.load(lpl + at), ninf, lo, zero, one));
+  }
 }
 
 /** lpl[s] = x(t, l'_s) − norm for s < L, −∞ for the cells past it. */
@@ -224,7 +246,7 @@ function logSumExp<T>(xt: usize, C: i32, ninf: v128, lo: v128, zero: v128): f64 
   c = 0;
   for (; c + 2 <= C; c += 2) {
     const d = f64x2.sub(load2<T>(xt, c), mm);
-    sv = f64x2.add(sv, v128.bitselect(zero, exp64(f64x2.max(d, lo)), f64x2.lt(d, lo)));
+    sv = f64x2.add(sv, v128.bitselect(zero, expv(f64x2.max(d, lo)), f64x2.lt(d, lo)));
   }
   let sum = addLanes(sv);
   if (c < C) sum += Math.exp(<f64>load<T>(xt + <usize>c * sizeof<T>()) - m);
