@@ -31,7 +31,10 @@ function problem(T, N, C, S) {
   const lp = new Float32Array(T * N * C);
   for (let r = 0; r < T * N; r++) {
     let s = 0;
-    for (let c = 0; c < C; c++) s += Math.exp((lp[r * C + c] = (rand() - 0.5) * 4));
+    for (let c = 0; c < C; c++) {
+      lp[r * C + c] = (rand() - 0.5) * 4;
+      s += Math.exp(lp[r * C + c]);
+    }
     const l = Math.log(s);
     for (let c = 0; c < C; c++) lp[r * C + c] -= l;
   }
