@@ -271,3 +271,28 @@ describe('the WASM kernel on samples above its crossover', () => {
     },
   );
 });
+
+describe('memory', () => {
+  // WASM memory (read through an alloc array's buffer) grows for the largest sample a call has
+  // seen, never for the batch: a batch of N samples of 30 s (T = 1500, S = 400) needs no more than
+  // one of them. (README: 10.2 MB for T = 1500, S = 400, C = 32.)
+  test.each(entries.filter(([, m]) => m.backend === 'wasm'))('%s: bounded by one sample, not the batch', (_name, X) => {
+    const T = 1500;
+    const S = 400;
+    const C = 8;
+    const probe = X.alloc(Float32Array, 1);
+    const bytes = () => X.refresh(probe).buffer.byteLength;
+    const sample = (N: number) => {
+      const x = new Float32Array(T * N * C).fill(Math.log(1 / C));
+      const targets = Int32Array.from({ length: N * S }, (_, i) => 1 + (i % (C - 1)));
+      const grad = new Float32Array(x.length);
+      return X.ctcLoss(x, targets, { classes: C, inputLengths: new Array(N).fill(T), targetLengths: new Array(N).fill(S), grad, reduction: 'none' });
+    };
+    const one = sample(1);
+    const afterOne = bytes();
+    const four = sample(4);
+    expect(bytes()).toBe(afterOne);
+    for (let n = 0; n < 4; n++) expect(four[n]).toBe(one[0]);
+    X.free(X.refresh(probe));
+  });
+});

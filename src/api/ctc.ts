@@ -351,6 +351,8 @@ function prefixBeamSearch(x: FloatArray, F: Frames, n: number, blank: number, be
   const heapCode = new Float64Array(B);
   const taken = new Int32Array(C).fill(-1); // taken[c] = j: beam entry j is this entry's extension by c
   const inBeam = new Map<number, number>();
+  const firstChild = new Int32Array(B);
+  const nextChild = new Int32Array(B);
   for (let t = 0, o = frameAt(F, n, 0); t < frames; t++, o += stride) {
     const lpBlank = x[o + blank];
     inBeam.clear();
@@ -362,12 +364,16 @@ function prefixBeamSearch(x: FloatArray, F: Frames, n: number, blank: number, be
       keepNB[i] = last >= 0 ? pnb[i] + x[o + last] : -Infinity;
     }
     // an entry whose parent is in the beam is also that parent's extension by its last label
+    // (linked into the parent's list of such children: firstChild[i], nextChild[j])
+    firstChild.fill(-1, 0, size);
     for (let j = 0; j < size; j++) {
       if (node[j] === 0) continue;
       const i = inBeam.get(trie.parent[node[j]]);
       if (i === undefined) continue;
       const c = trie.label[node[j]];
       keepNB[j] = lse2(keepNB[j], (c === trie.label[node[i]] ? pb[i] : p[i]) + x[o + c]);
+      nextChild[j] = firstChild[i];
+      firstChild[i] = j;
     }
     let count = 0;
     const push = (score: number, code: number) => {
@@ -401,14 +407,14 @@ function prefixBeamSearch(x: FloatArray, F: Frames, n: number, blank: number, be
     for (let i = 0; i < size; i++) push(lse2(keepB[i], keepNB[i]), -1 - i);
     for (let i = 0; i < size; i++) {
       const last = trie.label[node[i]];
-      for (let j = 0; j < size; j++) if (trie.parent[node[j]] === node[i] && node[j] !== 0) taken[trie.label[node[j]]] = j;
+      for (let j = firstChild[i]; j >= 0; j = nextChild[j]) taken[trie.label[node[j]]] = j;
       const afterBlank = pb[i];
       const any = p[i];
       for (let c = 0; c < C; c++) {
         if (c === blank || taken[c] >= 0) continue;
         push((c === last ? afterBlank : any) + x[o + c], i * C + c);
       }
-      for (let j = 0; j < size; j++) if (trie.parent[node[j]] === node[i] && node[j] !== 0) taken[trie.label[node[j]]] = -1;
+      for (let j = firstChild[i]; j >= 0; j = nextChild[j]) taken[trie.label[node[j]]] = -1;
     }
     // the next beam, from the heap (in heap order; sorted at the end)
     for (let k = 0; k < count; k++) {
