@@ -266,3 +266,53 @@ export function ctcSampleF32(
 ): f64 {
   return ctcSample<f32>(x, stride, frames, classes, target, S, blank, fromLogits, work, grad, gradF64, gradScale, zeroInfinity);
 }
+
+/**
+ * index[r] = the class of row r's largest element, the first of equal maxima; a NaN wins (the
+ * first NaN), as torch.argmax (descriptor argMaxRows: src/kernels/table.ts; TS twin
+ * src/kernels/ts-ctc.ts). f32 rows four lanes at a time: per lane the running maximum and its
+ * class (a strict comparison keeps the first), then the lane with the largest value and, among
+ * equal ones, the smallest class; a row with a NaN is redone element by element.
+ */
+export function argMaxRows<T>(x: usize, rows: i32, classes: i32, index: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * <usize>classes * sizeof<T>();
+    let best = 0;
+    let c = 1;
+    let v: f64 = <f64>load<T>(row);
+    if (sizeof<T>() == 4 && classes >= 8) {
+      let mv = v128.load(row);
+      let iv = i32x4(0, 1, 2, 3);
+      let idx = iv;
+      const four = i32x4.splat(4);
+      let nan = f32x4.ne(mv, mv);
+      let k = 4;
+      for (; k + 4 <= classes; k += 4) {
+        idx = i32x4.add(idx, four);
+        const w = v128.load(row + (<usize>k << 2));
+        const gt = f32x4.gt(w, mv);
+        mv = v128.bitselect(w, mv, gt);
+        iv = v128.bitselect(idx, iv, gt);
+        nan = v128.or(nan, f32x4.ne(w, w));
+      }
+      if (!v128.any_true(nan)) {
+        const m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+        best = classes;
+        if (f32x4.extract_lane(mv, 0) == m) best = min(best, i32x4.extract_lane(iv, 0));
+        if (f32x4.extract_lane(mv, 1) == m) best = min(best, i32x4.extract_lane(iv, 1));
+        if (f32x4.extract_lane(mv, 2) == m) best = min(best, i32x4.extract_lane(iv, 2));
+        if (f32x4.extract_lane(mv, 3) == m) best = min(best, i32x4.extract_lane(iv, 3));
+        v = <f64>m;
+        c = k;
+      }
+    }
+    for (; c < classes; c++) {
+      const w = <f64>load<T>(row + <usize>c * sizeof<T>());
+      if (w > v || (isNaN(w) && !isNaN(v))) {
+        v = w;
+        best = c;
+      }
+    }
+    store<f64>(index + (<usize>r << 3), <f64>best);
+  }
+}

@@ -158,7 +158,7 @@ const sizes = quick
 
 const results = [];
 for (const [label, p] of sizes) {
-  const { T, N, C, lp, targets, il, tl } = p;
+  const { C, lp, targets, il, tl } = p;
   const o = { classes: C, inputLengths: il, targetLengths: tl, reduction: 'sum' };
   const g1 = new Float32Array(lp.length);
   const g2 = new Float32Array(lp.length);

@@ -166,3 +166,33 @@ describe.each(entries)('%s', (_name, X: Entry) => {
     expect(b[1].length).toBe(2);
   });
 });
+
+describe.each(entries)('%s: the arg-max of wide frames (the WASM kernel takes four f32 lanes)', (_name, X: Entry) => {
+  test('ties go to the first class, a NaN wins (the first NaN), ±0 are equal: as torch.argmax', () => {
+    const next = rng(31);
+    for (let trial = 0; trial < 60; trial++) {
+      const C = 8 + (trial % 35);
+      const T = 1 + (trial % 7);
+      const values = [0, -0, 1, 1, 2, -1, Number.NaN, -Infinity, Infinity, 2];
+      const x = new Float32Array(T * C);
+      for (let i = 0; i < x.length; i++) x[i] = trial % 3 === 0 ? values[Math.floor(next() * values.length)] : Math.floor(next() * 5);
+      // the expected arg-max per frame, then the collapse (blank 0)
+      const labels: number[] = [];
+      let previous = 0;
+      for (let t = 0; t < T; t++) {
+        let best = 0;
+        for (let c = 1; c < C; c++) {
+          const w = x[t * C + c];
+          const v = x[t * C + best];
+          if (w > v || (Number.isNaN(w) && !Number.isNaN(v))) best = c;
+        }
+        if (best !== 0 && best !== previous) labels.push(best);
+        previous = best;
+      }
+      for (const input of [x, new Float64Array(x)]) {
+        const [p] = X.ctcGreedyDecode(input, { classes: C, inputLengths: [T] });
+        expect(Array.from(p.labels), `trial ${trial}, C ${C}`).toEqual(labels);
+      }
+    }
+  });
+});

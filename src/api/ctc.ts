@@ -4,6 +4,7 @@
 // once here for both entries.
 import { fillInto } from '../intrinsics.js';
 import { decodeHalf, Half } from '../kernels/half.js';
+import { tsCtcKernels } from '../kernels/ts-ctc.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import { deliver, floats, type Input, labels, output, outputTarget, seen, settle } from './arrays.js';
 import { fail, show } from './errors.js';
@@ -245,25 +246,19 @@ export function ctc(kernels: Kernels) {
 
   function ctcGreedyDecode(logProbs: Values, options: CtcGreedyDecodeOptions): CtcPath[] {
     const { F, blank, x } = decoderInput('ctcGreedyDecode', logProbs, options, ['classes', 'inputLengths', 'blank', 'batchFirst']);
-    const { C } = F;
-    const stride = strideOf(F);
+    const { C, T, N } = F;
+    // the arg-max of every frame (a frame is a row of C in either layout), by the kernel set
+    const rows = T * N;
+    const index = new Float64Array(rows);
+    if (!kernels.argMaxRows({ x, rows, classes: C, index })) tsCtcKernels.argMaxRows({ x, rows, classes: C, index });
     const paths: CtcPath[] = [];
-    const labelsOut = new Int32Array(F.T);
-    const framesOut = new Int32Array(F.T);
-    for (let n = 0; n < F.N; n++) {
+    const labelsOut = new Int32Array(T);
+    const framesOut = new Int32Array(T);
+    for (let n = 0; n < N; n++) {
       let k = 0;
       let previous = blank;
-      for (let t = 0, o = frameAt(F, n, 0); t < F.lengths[n]; t++, o += stride) {
-        // arg-max of the frame, the first of equal maxima; NaN wins (as torch.argmax)
-        let best = 0;
-        let v = x[o];
-        for (let c = 1; c < C; c++) {
-          const w = x[o + c];
-          if (w > v || (Number.isNaN(w) && !Number.isNaN(v))) {
-            v = w;
-            best = c;
-          }
-        }
+      for (let t = 0; t < F.lengths[n]; t++) {
+        const best = index[F.batchFirst ? n * T + t : t * N + n];
         if (best !== blank && best !== previous) {
           labelsOut[k] = best;
           framesOut[k] = t;

@@ -19,7 +19,7 @@
 // exactly (softmax − γ: Σ_c of PyTorch's gradient is 1 − 1 = 0, so the log-softmax's Jacobian
 // leaves it unchanged). The log-sum-exp of two or three terms: m + log(Σ exp(v − m)), m their
 // maximum, −∞ when all are −∞ (as PyTorch's).
-import type { FloatArray } from './types.js';
+import type { FloatArray, LoopFunctions } from './types.js';
 
 /** The arguments of the CTC kernel, for one sample; both kernel sets take these. */
 export interface CtcSampleArgs {
@@ -129,4 +129,23 @@ export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, targ
     for (let c = 0; c < C; c++) grad[o + c] = g[c] * gradScale;
   }
   return nll;
+};
+
+/** The table's CTC kernel (./table.ts): the arg-max of each row, for greedy decoding. */
+export const tsCtcKernels: Pick<LoopFunctions, 'argMaxRows'> = {
+  argMaxRows({ x, rows, classes, index }) {
+    for (let r = 0, o = 0; r < rows; r++, o += classes) {
+      let best = 0;
+      let v = x[o];
+      for (let c = 1; c < classes; c++) {
+        const w = x[o + c];
+        if (w > v || (Number.isNaN(w) && !Number.isNaN(v))) {
+          v = w;
+          best = c;
+        }
+      }
+      index[r] = best;
+    }
+    return true;
+  },
 };

@@ -2,14 +2,14 @@ import { plainBuffers } from './buffers.js';
 import { decodeHalf, Half } from './half.js';
 import { KERNELS, type KernelName } from './table.js';
 import { tsColumnKernels } from './ts-columns.js';
-import { tsCtc } from './ts-ctc.js';
+import { tsCtc, tsCtcKernels } from './ts-ctc.js';
 import { tsFocalKernels } from './ts-focal.js';
 import { tsGradKernels } from './ts-grads.js';
 import { tsLossKernels } from './ts-losses.js';
 import { tsMeasureKernels } from './ts-measures.js';
 import type { KernelFunctions, Kernels } from './types.js';
 
-const loops = { ...tsMeasureKernels, ...tsLossKernels, ...tsGradKernels, ...tsFocalKernels, ...tsColumnKernels } as unknown as Record<
+const loops = { ...tsMeasureKernels, ...tsLossKernels, ...tsGradKernels, ...tsFocalKernels, ...tsColumnKernels, ...tsCtcKernels } as unknown as Record<
   KernelName,
   (args: Record<string, unknown>) => unknown
 >;
