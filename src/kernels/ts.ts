@@ -9,10 +9,14 @@ import { tsLossKernels } from './ts-losses.js';
 import { tsMeasureKernels } from './ts-measures.js';
 import type { KernelFunctions, Kernels } from './types.js';
 
-const loops = { ...tsMeasureKernels, ...tsLossKernels, ...tsGradKernels, ...tsFocalKernels, ...tsColumnKernels, ...tsCtcKernels } as unknown as Record<
-  KernelName,
-  (args: Record<string, unknown>) => unknown
->;
+const loops = {
+  ...tsMeasureKernels,
+  ...tsLossKernels,
+  ...tsGradKernels,
+  ...tsFocalKernels,
+  ...tsColumnKernels,
+  ...tsCtcKernels,
+} as unknown as Record<KernelName, (args: Record<string, unknown>) => unknown>;
 
 /**
  * Each kernel of the table on plain typed arrays; float16 inputs (`Half`) are decoded into a
