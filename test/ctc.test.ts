@@ -286,7 +286,13 @@ describe('memory', () => {
       const x = new Float32Array(T * N * C).fill(Math.log(1 / C));
       const targets = Int32Array.from({ length: N * S }, (_, i) => 1 + (i % (C - 1)));
       const grad = new Float32Array(x.length);
-      return X.ctcLoss(x, targets, { classes: C, inputLengths: new Array(N).fill(T), targetLengths: new Array(N).fill(S), grad, reduction: 'none' });
+      return X.ctcLoss(x, targets, {
+        classes: C,
+        inputLengths: new Array(N).fill(T),
+        targetLengths: new Array(N).fill(S),
+        grad,
+        reduction: 'none',
+      });
     };
     const one = sample(1);
     const afterOne = bytes();
