@@ -39,7 +39,7 @@ function expv(x: v128): v128 {
 }
 const EXP_LO: f64 = -708.0;
 
-/** The f64 cells of work memory the kernel needs for a sample (the glue's ctcWorkCells is the same formula). */
+/** The f64 cells of work memory the kernel needs for a sample (the glue asks this export). */
 export function ctcWorkCells(frames: i32, S: i32, classes: i32): i32 {
   const W = width(S);
   return frames * W + 7 * W + frames + classes + 2;

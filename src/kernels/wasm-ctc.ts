@@ -61,12 +61,6 @@ export const CTC_CROSSOVER = 256;
 
 const round16 = (n: number) => (n + 15) & ~15;
 
-/** The f64 cells of work the kernel needs (assembly/ctc.ts, ctcWorkCells: the same formula). */
-export function ctcWorkCells(frames: number, S: number, classes: number): number {
-  const W = ((2 * S + 2) & ~1) + 4;
-  return frames * W + 7 * W + frames + classes + 2;
-}
-
 /**
  * The CTC kernel on WASM: one sample a call. Samples whose lattice is small (frames·(2S + 1) below
  * `crossover`) run on the TS twin, where copying in costs more than the kernel saves.
