@@ -282,7 +282,7 @@ out.push(
   '- What bounds the kernel: each lattice cell is a log-sum-exp of three values, two exps and a log in f64 (two cells',
   '  per f64x2 step); the gradient adds one exp per cell and one per class and frame. f32 lanes (four cells a step)',
   "  would lose the loss's accuracy (a chain of T log-sum-exps of values in the hundreds), and the rescaled",
-  '  probability-domain recursion (Graves et al. 2006, §4.2: no exp or log per cell) loses exactness where a path that',
+  '  probability-domain recursion (Graves et al. 2006: no exp or log per cell) loses exactness where a path that',
   "  is 1e-308 below the frame's largest later dominates (a badly wrong model), so neither was taken.",
   '- The greedy decoder is a memory-bound arg-max: the hand-written loop already reads each value once, and the WASM',
   '  kernel (four f32 lanes) also copies the frames into its memory; 5× is out of reach for it.',
