@@ -75,6 +75,8 @@ writeFileSync(
     '',
     "export { CHUNK, SLOTS, alloc, free, scratch } from './memory';",
     "export { widenHalf } from './half';",
+    // the CTC lattice kernel: bound next to the table by its own glue (src/kernels/wasm-ctc.ts)
+    "export { ctcSampleF32, ctcSampleF64, ctcWorkCells } from './ctc';",
     ...[...imports].map(([m, names]) => `import { ${names.join(', ')} } from './${m}';`),
     '',
     ...wrappers,

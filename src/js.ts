@@ -180,3 +180,27 @@ export const restoreAccumulator: Api['restoreAccumulator'] = api.restoreAccumula
  * @example entropy(float16(new Uint16Array([0x3800, 0x3800]))) // 0.6931… (two halves)
  */
 export const float16: Api['float16'] = api.float16;
+
+/**
+ * PyTorch's `F.ctc_loss`: −log p(target | frames), summed over every alignment of the labels to
+ * the frames, per sample; `logProbs` [T, N, C] (or [N, T, C] with `batchFirst`; raw logits with
+ * `fromLogits`), targets 'concatenated' (default) or 'padded'; PyTorch's reductions ('mean' divides
+ * each loss by its target length), `zeroInfinity`, and gradient (exp(logProbs) − γ, PyTorch's).
+ * @example ctcLoss([-1.2, -0.4, -2.0, -0.9, -1.1, -1.4], [1], { classes: 3, inputLengths: [2], targetLengths: [1] }) // 1.0535…
+ */
+export const ctcLoss: Api['ctcLoss'] = api.ctcLoss;
+
+/**
+ * The best path of each sample: the arg-max class of each frame, repeats merged, blanks dropped,
+ * with the frame at which each label starts.
+ * @example ctcGreedyDecode([0, 2, 1, 0, 2, 1, 3, 0, 0], { classes: 3, inputLengths: [3] })[0].labels // Int32Array [1]
+ */
+export const ctcGreedyDecode: Api['ctcGreedyDecode'] = api.ctcGreedyDecode;
+
+/**
+ * CTC prefix beam search without a language model: the `topPaths` most probable label sequences
+ * of each sample (best first), each with its log-probability, the sum over the alignments the beam
+ * kept (exact when `beamWidth` keeps every prefix).
+ * @example ctcBeamSearch(logProbs, { classes: 32, inputLengths: [T], beamWidth: 8, topPaths: 2 })[0][0].labels
+ */
+export const ctcBeamSearch: Api['ctcBeamSearch'] = api.ctcBeamSearch;

@@ -41,6 +41,9 @@ describe('entries', () => {
         'alloc',
         'free',
         'refresh',
+        'ctcLoss',
+        'ctcGreedyDecode',
+        'ctcBeamSearch',
       ].sort(),
     );
   });

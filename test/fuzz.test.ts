@@ -469,3 +469,162 @@ describe('differential fuzzing: WASM kernels against the pure-TS entry', () => {
     if (process.env.FUZZ_RUNS) console.log(`fuzz: ${runs} calls, seed ${seed}: WASM and TS agree`);
   }, 3_600_000);
 });
+
+// ---- CTC: ctcLoss (with its gradient), ctcGreedyDecode, ctcBeamSearch ---------------------------
+// Their options differ from every other function's (lengths, layouts), so their calls have a shape
+// of their own: T frames of N samples of C classes, time-major or batch-first, values of either
+// sign (log-probabilities or logits) with a share of special ones, ragged lengths, targets with
+// repeats, some impossible, and a share of bad lengths, targets, blanks and layouts. Both sides
+// must agree as above (the decoders exactly: they are the API layer's code on both entries, fed
+// the same values), and a ctcLoss call with `grad` must give its value without `grad`, bit for bit.
+interface CtcCall {
+  fn: 'ctcLoss' | 'ctcGreedyDecode' | 'ctcBeamSearch';
+  dtype: 'f64' | 'f32' | 'array';
+  T: number;
+  N: number;
+  C: number;
+  x: (number | string)[];
+  targets: number[];
+  options: Record<string, unknown>;
+}
+
+function ctcArb(): fc.Arbitrary<CtcCall> {
+  return fc
+    .record({
+      fn: fc.constantFrom('ctcLoss', 'ctcLoss', 'ctcGreedyDecode', 'ctcBeamSearch'),
+      dtype: fc.constantFrom('f64', 'f32', 'array'),
+      size: fc.oneof(
+        { arbitrary: fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 })), weight: 6 },
+        // above the xentropy entry's crossover and with long labels: the lattice kernel's full width
+        {
+          arbitrary: fc.tuple(fc.integer({ min: 40, max: 160 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 40 })),
+          weight: 2,
+        },
+      ),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      special: fc.boolean(),
+      o: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 10, maxLength: 10 }),
+    })
+    .map(({ fn, dtype, size: [T, N, C], seed, special, o }) => {
+      const next = (() => {
+        let a = seed >>> 0;
+        return () => {
+          a = (a + 0x6d2b79f5) >>> 0;
+          let t = Math.imul(a ^ (a >>> 15), a | 1);
+          t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+          return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+        };
+      })();
+      const x = Array.from({ length: T * N * C }, () =>
+        special && next() < 0.05 ? enc(SPECIAL[Math.floor(next() * SPECIAL.length)]) : (next() - 0.7) * 12,
+      );
+      const blank = o[0] % 7 === 6 ? C : o[0] % C; // now and then outside [0, C)
+      const inputLengths = Array.from({ length: N }, () => (o[1] === 15 ? T + 1 : Math.floor(next() * (T + 1))));
+      const options: Record<string, unknown> = { classes: o[2] === 15 ? 0 : C, inputLengths, blank };
+      if (o[3] % 2) options.batchFirst = true;
+      let targets: number[] = [];
+      if (fn === 'ctcLoss') {
+        const targetLengths = inputLengths.map((f) => Math.floor(next() * (Math.min(f, 30) + 2)));
+        for (const l of targetLengths)
+          for (let j = 0; j < l; j++)
+            targets.push(o[4] === 15 && j === 0 ? blank : (blank + 1 + Math.floor(next() * Math.max(1, C - 1))) % C);
+        options.targetLengths = targetLengths;
+        options.reduction = ['mean', 'sum', 'none'][o[5] % 3];
+        if (o[6] % 2) options.fromLogits = true;
+        if (o[7] % 2) options.zeroInfinity = true;
+        if (o[8] % 4 === 0) {
+          // padded: N rows of S (filler −1 past each length)
+          const S = Math.max(0, ...targetLengths) + (o[8] % 8 === 0 ? 1 : 0);
+          const padded: number[] = [];
+          let k = 0;
+          for (const l of targetLengths) {
+            for (let j = 0; j < S; j++) padded.push(j < l ? targets[k + j] : -1);
+            k += l;
+          }
+          targets = padded;
+          options.targetLayout = 'padded';
+        }
+        if (o[9] % 3 === 0) options.grad = { dtype: o[9] % 2 ? 'f32' : 'f64', length: o[9] === 15 ? 1 : T * N * C };
+      } else if (fn === 'ctcBeamSearch') {
+        options.beamWidth = 1 + (o[5] % 6);
+        options.topPaths = 1 + (o[6] % 6);
+      }
+      return { fn, dtype, T, N, C, x, targets, options } as CtcCall;
+    });
+}
+
+function runCtc(m: Entry, c: CtcCall, withGrad = true) {
+  const v = c.x.map(dec);
+  const x = c.dtype === 'f32' ? Float32Array.from(v) : c.dtype === 'f64' ? Float64Array.from(v) : v;
+  const copy = Array.from(x, enc);
+  const options: Record<string, unknown> = { ...c.options };
+  let grad: Float32Array | Float64Array | null = null;
+  if ('grad' in options) {
+    if (withGrad) {
+      const { dtype, length } = options.grad as { dtype: string; length: number };
+      grad = dtype === 'f32' ? new Float32Array(length) : new Float64Array(length);
+      options.grad = grad;
+    } else delete options.grad;
+  }
+  let out: { ok: true; value: unknown } | { ok: false; error: string };
+  try {
+    const f = m[c.fn] as (...a: unknown[]) => unknown;
+    out = { ok: true, value: c.fn === 'ctcLoss' ? f(x, Int32Array.from(c.targets), options) : f(x, options) };
+  } catch (e) {
+    out = { ok: false, error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
+    if (grad?.some((g) => !Object.is(g, 0))) throw new Error(`${c.fn} failed (${out.error}) but wrote its "grad"`);
+  }
+  if (JSON.stringify(Array.from(x, enc)) !== JSON.stringify(copy)) throw new Error(`${c.fn} modified its input`);
+  return { out, grad };
+}
+
+function checkCtc(c: CtcCall): void {
+  const a = runCtc(wasmOnly, c);
+  const b = runCtc(js, c);
+  if (!a.out.ok || !b.out.ok) {
+    expect(a.out.ok ? 'no error' : a.out.error).toBe(b.out.ok ? 'no error' : b.out.error);
+    return;
+  }
+  if (c.fn !== 'ctcLoss') {
+    // the decoders: the same API-layer code on both entries
+    expect(a.out.value).toEqual(b.out.value);
+    return;
+  }
+  const values = (v: unknown) => (typeof v === 'number' ? [v] : Array.from(v as Float64Array));
+  if (a.grad) {
+    for (const [m, got] of [
+      [wasmOnly, a],
+      [js, b],
+    ] as const) {
+      const plain = runCtc(m, c, false);
+      const x = plain.out.ok ? values(plain.out.value) : [];
+      const y = values((got.out as { value: unknown }).value);
+      if (x.length !== y.length || x.some((v, i) => !Object.is(v, y[i])))
+        expect.fail(`ctcLoss (${m === js ? 'js' : 'wasm'}): the value with grad differs from the value without it`);
+    }
+  }
+  // the loss is a sum over frames of log-probabilities: its scale is Σ|x| (finite values)
+  let scale = 1;
+  for (const raw of c.x) {
+    const v = Math.abs(dec(raw));
+    if (Number.isFinite(v)) scale += v;
+  }
+  const pairs: [string, number[], number[]][] = [['value', values(a.out.value), values(b.out.value)]];
+  if (a.grad && b.grad) pairs.push(['grad', Array.from(a.grad), Array.from(b.grad)]);
+  for (const [what, x, y] of pairs) {
+    expect(x.length, what).toBe(y.length);
+    for (let i = 0; i < x.length; i++)
+      if (!agree(x[i], y[i], scale)) expect.fail(`${c.fn} ${what}[${i}]: wasm ${x[i]} vs js ${y[i]} (scale ${scale})`);
+  }
+}
+
+describe('differential fuzzing of the CTC functions: WASM kernel against the pure-TS entry', () => {
+  const ctcRuns = Math.max(1, Math.round(runs / 3));
+  test(`${ctcRuns} random calls (seed ${seed})`, () => {
+    fc.assert(
+      fc.property(ctcArb(), (c) => checkCtc(c)),
+      { seed, numRuns: ctcRuns, path: process.env.FUZZ_PATH },
+    );
+    if (process.env.FUZZ_RUNS) console.log(`fuzz (CTC): ${ctcRuns} calls, seed ${seed}: WASM and TS agree`);
+  }, 3_600_000);
+});

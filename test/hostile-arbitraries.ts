@@ -48,6 +48,9 @@ export const FNS = [
   'sigmoidFocalLoss',
   'tokenLogProbs',
   'perplexity',
+  'ctcLoss',
+  'ctcGreedyDecode',
+  'ctcBeamSearch',
 ] as const;
 export type Fn = (typeof FNS)[number];
 
@@ -83,7 +86,7 @@ const BATCH: Partial<Record<Fn, string[]>> = {
  * (f64), an Int32Array (f32), and for f16 the narrow ones of issue 19 (a Uint8Array where the
  * classes fit in it, else a Uint16Array).
  */
-const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity', 'nllLoss']);
+const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity', 'nllLoss', 'ctcLoss']);
 /** The functions that take `sampleWeight` (issue 19): one weight per row, an array option like `weight`. */
 const SAMPLE_WEIGHTED = new Set<Fn>([
   'softmaxCrossEntropy',
@@ -112,6 +115,9 @@ export const ARG_NAMES: Record<Fn, string[]> = {
   sigmoidFocalLoss: ['input', 'target'],
   tokenLogProbs: ['logits', 'targets'],
   perplexity: ['logits', 'targets'],
+  ctcLoss: ['logProbs', 'targets'],
+  ctcGreedyDecode: ['logProbs'],
+  ctcBeamSearch: ['logProbs'],
 };
 
 /**
@@ -352,6 +358,36 @@ export function materialise(c: ValidCall): Plain {
         if (c.o[1] % 3 !== 0) ranks = { dtype: pick(2, ['i32', 'u32'] as const), length: c.rows };
       }
       break;
+    case 'ctcLoss':
+    case 'ctcGreedyDecode':
+    case 'ctcBeamSearch': {
+      // rows = T·N frames (N = 2 when rows is even), classes C; lengths in the options as number[]
+      const N = c.rows % 2 === 0 ? 2 : 1;
+      const T = c.rows / N;
+      const inputLengths = Array.from({ length: N }, (_, i) => (i === 0 ? T : Math.floor(next() * (T + 1))));
+      const blank = c.o[5] % c.classes;
+      scalars.inputLengths = inputLengths;
+      scalars.blank = blank;
+      if (c.o[2] % 2 === 0) scalars.batchFirst = true;
+      args = [{ data: logit(n).map((v) => v / 6), index: false }];
+      if (c.fn === 'ctcLoss') {
+        // labels other than blank, at most as many as fit the frames (repeats allowed: some impossible)
+        const targetLengths = inputLengths.map((f) => (c.classes < 2 ? 0 : Math.floor(next() * (Math.min(f, 6) + 1))));
+        const labels: number[] = [];
+        for (const l of targetLengths)
+          for (let j = 0; j < l; j++) labels.push((blank + 1 + Math.floor(next() * (c.classes - 1))) % c.classes);
+        args.push({ data: labels, index: true });
+        scalars.targetLengths = targetLengths;
+        scalars.reduction = pick(0, reductions);
+        if (c.o[1] % 2 === 0) scalars.fromLogits = true;
+        if (c.o[6] % 2 === 0) scalars.zeroInfinity = true;
+        if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
+      } else if (c.fn === 'ctcBeamSearch') {
+        scalars.beamWidth = 1 + (c.o[3] % 4);
+        scalars.topPaths = 1 + (c.o[4] % (scalars.beamWidth as number));
+      }
+      break;
+    }
     default:
       args = [{ data: logit(n), index: false }];
       if (c.o[3] % 2 === 0) output = { name: 'out', dtype: pick(4, ['f64', 'f32'] as const), length: n };

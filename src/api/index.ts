@@ -2,6 +2,7 @@ import type { Kernels } from '../kernels/types.js';
 import { accumulators } from './accumulators.js';
 import { float16 } from './arrays.js';
 import { buffers } from './buffers.js';
+import { ctc } from './ctc.js';
 import { focal } from './focal.js';
 import { lm } from './lm.js';
 import { losses } from './losses.js';
@@ -12,6 +13,6 @@ export type * from './types.js';
 
 /** Binds the one API layer to a kernel set. Both entries are this call with different kernels. */
 export function createApi(kernels: Kernels, backend: Backend): Api {
-  const functions = { ...measures(kernels), ...losses(kernels), ...focal(kernels), ...lm(kernels) };
+  const functions = { ...measures(kernels), ...losses(kernels), ...focal(kernels), ...lm(kernels), ...ctc(kernels) };
   return { backend, ...functions, ...accumulators(functions), float16, ...buffers(kernels) };
 }

@@ -319,7 +319,7 @@ export interface LanguageModelApi {
 }
 
 /** Everything an entry exports; `xentropy` and `xentropy/js` both export exactly this. */
-export interface Api extends LossApi, FocalLossApi, BufferApi, LanguageModelApi {
+export interface Api extends LossApi, FocalLossApi, BufferApi, LanguageModelApi, CtcApi {
   /** Which kernel set computes the numbers in this entry. */
   readonly backend: Backend;
   /**
@@ -626,4 +626,100 @@ export interface FocalLossApi {
    * @example sigmoidFocalLoss([2, -1, 0.5, -3], [1, 0, 0, 1], { grad: new Float64Array(4) }) // 0.2480…
    */
   readonly sigmoidFocalLoss: ElementwiseLoss<SigmoidFocalLossOptions>;
+}
+
+export interface CtcLossOptions {
+  /** C, the number of classes, blank included: each frame is C values. Required. */
+  classes: number;
+  /** Each sample's frames (N = its length), each in [0, T]. Required. */
+  inputLengths: Labels;
+  /** Each sample's number of labels, one per sample. Required. */
+  targetLengths: Labels;
+  /** The blank's class index. Default 0. */
+  blank?: number;
+  /** The input is [N, T, C] (transformers.js, ONNX models) instead of PyTorch's [T, N, C]. Default false. */
+  batchFirst?: boolean;
+  /** The input is raw logits: the log-softmax of each frame is taken inside the kernel; `grad` is then ∂loss/∂logits. Default false. */
+  fromLogits?: boolean;
+  /**
+   * How `targets` holds the labels: 'concatenated' (default: every sample's labels one after the
+   * other, Σ targetLengths in all) or 'padded' (N rows of S = targets.length / N, each sample's
+   * labels first; the rest is never read). Never guessed from the lengths.
+   */
+  targetLayout?: 'concatenated' | 'padded';
+  /**
+   * 'mean' (default, PyTorch's: each sample's loss divided by its target length, at least 1, then
+   * the mean over the batch), 'sum', or 'none' (a Float64Array, one loss per sample).
+   */
+  reduction?: Reduction;
+  /** An impossible alignment's loss (+Infinity) and its gradient become 0. Default false. */
+  zeroInfinity?: boolean;
+  /**
+   * Filled with the gradient, in the input's layout: PyTorch's for log_probs, exp(logProbs) − γ
+   * (γ the posterior occupancy of each class at each frame), or softmax − γ with `fromLogits`;
+   * for the chosen reduction ('none' as 'sum'); 0 for frames past a sample's input length.
+   */
+  grad?: FloatArray;
+}
+
+export interface CtcLoss {
+  (logProbs: Values, targets: Labels, options: CtcLossOptions & { reduction: 'none' }): Float64Array;
+  (logProbs: Values, targets: Labels, options: CtcLossOptions & { reduction?: 'mean' | 'sum' }): number;
+  (logProbs: Values, targets: Labels, options: CtcLossOptions): number | Float64Array;
+}
+
+export interface CtcGreedyDecodeOptions {
+  /** C, the number of classes, blank included. Required. */
+  classes: number;
+  /** Each sample's frames (N = its length), each in [0, T]. Required. */
+  inputLengths: Labels;
+  /** The blank's class index. Default 0. */
+  blank?: number;
+  /** The input is [N, T, C] instead of [T, N, C]. Default false. */
+  batchFirst?: boolean;
+}
+
+/** A decoded label sequence and the frame at which each of its labels starts. */
+export interface CtcPath {
+  readonly labels: Int32Array;
+  /** frames[i]: the first frame of labels[i]'s run (for word timings: frame · the model's stride). */
+  readonly frames: Int32Array;
+}
+
+export type CtcGreedyDecode = (logProbs: Values, options: CtcGreedyDecodeOptions) => CtcPath[];
+
+export interface CtcBeamSearchOptions extends CtcGreedyDecodeOptions {
+  /** The prefixes kept after each frame. Default 16. */
+  beamWidth?: number;
+  /** The sequences returned per sample, best first, at most beamWidth. Default 1. */
+  topPaths?: number;
+}
+
+/** A label sequence from ctcBeamSearch and its log-probability (over the alignments the beam kept). */
+export interface CtcBeam {
+  readonly labels: Int32Array;
+  readonly logProb: number;
+}
+
+export type CtcBeamSearch = (logProbs: Values, options: CtcBeamSearchOptions) => CtcBeam[][];
+
+/** Connectionist Temporal Classification; `xentropy` and `xentropy/js` both export it. */
+export interface CtcApi {
+  /**
+   * PyTorch's F.ctc_loss: −log p(target | frames), summed over every alignment, per sample, with
+   * PyTorch's reductions, zeroInfinity and gradient.
+   * @example ctcLoss(logProbs, [1, 2, 2], { classes: 3, inputLengths: [5], targetLengths: [3] })
+   */
+  readonly ctcLoss: CtcLoss;
+  /**
+   * The best path of each sample: the arg-max class of each frame, repeats merged, blanks dropped.
+   * @example ctcGreedyDecode(logits, { classes: 32, inputLengths: [T], batchFirst: true })[0].labels
+   */
+  readonly ctcGreedyDecode: CtcGreedyDecode;
+  /**
+   * CTC prefix beam search without a language model: the topPaths most probable label sequences
+   * of each sample, with their log-probabilities.
+   * @example ctcBeamSearch(logProbs, { classes: 32, inputLengths: [T], beamWidth: 8 })[0][0].labels
+   */
+  readonly ctcBeamSearch: CtcBeamSearch;
 }

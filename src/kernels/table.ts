@@ -72,7 +72,7 @@ export interface Descriptor {
    */
   readonly combine?: 'add' | 'lse' | 'lseSum';
   /** The AssemblyScript module (under assembly/) that defines the generic kernel `<name><T>`. */
-  readonly module: 'measures' | 'losses' | 'grads' | 'focal' | 'columns';
+  readonly module: 'measures' | 'losses' | 'grads' | 'focal' | 'columns' | 'ctc';
   /**
    * [f32, f64]: below this many elements (rows × classes) the `xentropy` entry runs the TS twin,
    * since copying into WASM costs more than it saves there. Measured per function and dtype by
@@ -364,6 +364,22 @@ export const KERNELS = {
       ['loss', 'out?'],
       ['grad', 'out?'],
       ['sum', 'rowOut'],
+    ],
+  },
+  /**
+   * index[r] = the class of row r's largest element, the first of equal maxima; a NaN wins (the
+   * first NaN), as torch.argmax: ctcGreedyDecode's best path, one row per frame. Rows longer than
+   * the glue's chunk: false (the API layer then runs the TS twin).
+   */
+  argMaxRows: {
+    module: 'ctc',
+    crossover: [128, 128],
+    whole: true,
+    args: [
+      ['x', 'elem'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['index', 'rowOut'],
     ],
   },
   /**

@@ -2,16 +2,21 @@ import { plainBuffers } from './buffers.js';
 import { decodeHalf, Half } from './half.js';
 import { KERNELS, type KernelName } from './table.js';
 import { tsColumnKernels } from './ts-columns.js';
+import { tsCtc, tsCtcKernels } from './ts-ctc.js';
 import { tsFocalKernels } from './ts-focal.js';
 import { tsGradKernels } from './ts-grads.js';
 import { tsLossKernels } from './ts-losses.js';
 import { tsMeasureKernels } from './ts-measures.js';
 import type { KernelFunctions, Kernels } from './types.js';
 
-const loops = { ...tsMeasureKernels, ...tsLossKernels, ...tsGradKernels, ...tsFocalKernels, ...tsColumnKernels } as unknown as Record<
-  KernelName,
-  (args: Record<string, unknown>) => unknown
->;
+const loops = {
+  ...tsMeasureKernels,
+  ...tsLossKernels,
+  ...tsGradKernels,
+  ...tsFocalKernels,
+  ...tsColumnKernels,
+  ...tsCtcKernels,
+} as unknown as Record<KernelName, (args: Record<string, unknown>) => unknown>;
 
 /**
  * Each kernel of the table on plain typed arrays; float16 inputs (`Half`) are decoded into a
@@ -35,5 +40,6 @@ function withHalf(name: KernelName) {
 /** The pure-TypeScript kernel set: every kernel of the table (./table.ts), on plain typed arrays. */
 export const tsKernels: Kernels = {
   buffers: plainBuffers,
+  ctc: tsCtc,
   ...(Object.fromEntries((Object.keys(KERNELS) as KernelName[]).map((k) => [k, withHalf(k)])) as unknown as KernelFunctions),
 };

@@ -1,6 +1,7 @@
 import type { Buffers } from './buffers.js';
 import type { Half } from './half.js';
 import type { KernelName, KernelTable, Role } from './table.js';
+import type { CtcKernel } from './ts-ctc.js';
 
 /** A float array a kernel reads or writes. The API layer turns `number[]` into a Float64Array. */
 export type FloatArray = Float64Array | Float32Array;
@@ -67,6 +68,8 @@ export type LoopFunctions = { [K in KernelName]: (args: KernelArgs<K, FloatArray
 export interface Kernels extends KernelFunctions {
   /** Arrays the kernels read in place (zero-copy): WASM memory for the WASM kernels. */
   buffers: Buffers;
+  /** The CTC lattice kernel, one sample a call (./ts-ctc.ts, assembly/ctc.ts): not in the table (see ./wasm-ctc.ts). */
+  ctc: CtcKernel;
 }
 
 type Numbers<T extends readonly unknown[]> = { [I in keyof T]: number };

@@ -4,7 +4,9 @@ import { expDiff } from './exact.js';
 import { Half } from './half.js';
 import { type Descriptor, KERNELS, type KernelName } from './table.js';
 import { tsKernels } from './ts.js';
+import { tsCtc } from './ts-ctc.js';
 import type { FloatArray, KernelFunctions, Kernels, WasmKernelExports } from './types.js';
+import { CTC_CROSSOVER, type CtcExports, wasmCtc } from './wasm-ctc.js';
 
 type Ptr = number;
 
@@ -503,5 +505,18 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     return bad === 0;
   }
 
-  return { buffers, ...(kernels as unknown as KernelFunctions) };
+  // The CTC lattice kernel, bound by its own glue (./wasm-ctc.ts says why it is not in the table).
+  const ctc = wasmCtc(
+    ex as unknown as CtcExports,
+    {
+      buffer: () => {
+        views();
+        return buffer as ArrayBuffer;
+      },
+      owns: (b) => b.owner === buffers,
+    },
+    tsCtc,
+    crossover ?? CTC_CROSSOVER,
+  );
+  return { buffers, ctc, ...(kernels as unknown as KernelFunctions) };
 }

@@ -69,6 +69,17 @@ export function runSuite(m) {
   const other = m.accumulator('perplexity', { classes: 50 }).update(logits.subarray(100), targets.subarray(2), { bytes: 11 });
   out.accumulated = acc.merge(m.restoreAccumulator(JSON.parse(JSON.stringify(other)))).compute();
   out.windows = m.slidingWindows(10, { maxLength: 4, stride: 3 }).map((w) => [w.start, w.end, w.scoreFrom]);
+  // CTC: the logits above as 4 frames of one sample over 50 classes; the loss from logits with its
+  // gradient, greedy decoding, and beam search on the log-probabilities
+  const ctcGrad = new Float64Array(200);
+  out.ctcLoss = [
+    m.ctcLoss(logits, [3, 7], { classes: 50, inputLengths: [4], targetLengths: [2], fromLogits: true, grad: ctcGrad }),
+    ...arr(ctcGrad),
+  ];
+  out.ctcGreedyDecode = m.ctcGreedyDecode(logits, { classes: 50, inputLengths: [4] }).map((p) => [arr(p.labels), arr(p.frames)]);
+  out.ctcBeamSearch = m
+    .ctcBeamSearch(m.logSoftmax(logits, { classes: 50 }), { classes: 50, inputLengths: [4], topPaths: 2 })
+    .map((b) => b.map((p) => [arr(p.labels), p.logProb]));
   // float16: 1, 2, 0.5, −0.25 and a subnormal; and, where the runtime has Float16Array, the same
   // values through it (recorded as equal either way, so that every runtime's row compares)
   const halves = Uint16Array.from([0x3c00, 0x4000, 0x3800, 0xb400, 0x0001, 0x3c00]);

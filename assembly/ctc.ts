@@ -1,0 +1,318 @@
+// The CTC lattice kernel: the loss of one sample and its gradient, the forward (α) and backward
+// (β) recursions in log space with SIMD across lattice states. The formulas, and the TS twin with
+// the same arguments, are in src/kernels/ts-ctc.ts; the glue that calls this once per sample is
+// src/kernels/wasm-ctc.ts (it is not a row kernel of the table: see there).
+//
+// The lattice state s depends on states s, s−1 and s−2 of the previous frame (β: s, s+1, s+2 of
+// the next): neighbours in memory, so two states at a time are one aligned load and two shifted
+// (unaligned) loads of the previous row. Each row of α has two −∞ cells before state 0 (state s
+// at cell s + 2), so that s−1 and s−2 exist for every s; β's rows have −∞ cells after state L−1.
+// Whether α_t(s) takes α_{t−1}(s−2) is a lane mask per state (all ones: taken; else −∞ is
+// selected, so that a NaN there is not read, as the twin does not read it; the same for β's s+2),
+// so the recursion has no branch. L = 2S + 1 is odd: the last pair of states
+// holds one cell past the lattice, whose log-probability is −∞ so that it stays −∞.
+//
+// lse of three values: m = max; m' = m, or 0 where m = −∞ (as PyTorch), e = Σ exp(max(v − m', −708))
+// (a term below e^-708 adds nothing to a sum ≥ 1 but keeps exp on its fast path; where every term
+// is −∞, e ≈ 1e-307 and the result is replaced by −∞), log e + m + lp. Arithmetic in f64 for both
+// element types (f32 data are widened exactly on load; the gradient is rounded once to f32 on
+// store): the loss is a chain of T log-sum-exps whose roundings f32 would multiply by |α|, up to
+// hundreds; the vector exp and log are fdlibm's (assembly/vmath.ts, < 1 ulp).
+//
+// Work memory (f64 cells, from the glue, 16-byte aligned; W = L rounded up to even, + 4):
+//   alpha  frames·W     every frame's α row (the gradient reads them back)
+//   beta   2·W          β of frames t and t+1
+//   maskA  W            all ones / 0 (i64): α_t(s) takes s−2
+//   maskB  W            all ones / 0 (i64): β_t(s) takes s+2
+//   lpl    W            lp(t, l'_s) of the current frame (−∞ past L)
+//   tmp    W            γ terms of the current frame
+//   label  W            l'_s as i32 (in W f64 cells: room to spare)
+//   norm   frames       the frame's log Σ exp (fromLogits), else 0
+//   g      C + 2        the gradient of the current frame, f64
+import { addLanes, exp64, fastExp64, fastLog64, load2 } from './vmath';
+
+const NEG_INF: f64 = -Infinity;
+
+/** exp64, called (not inlined: the module's size matters more here than a call per two elements). */
+function expv(x: v128): v128 {
+  return exp64(x);
+}
+const EXP_LO: f64 = -708.0;
+
+/** The f64 cells of work memory the kernel needs for a sample (the glue asks this export). */
+export function ctcWorkCells(frames: i32, S: i32, classes: i32): i32 {
+  const W = width(S);
+  return frames * W + 7 * W + frames + classes + 2;
+}
+
+// @ts-ignore: decorator
+@inline function width(S: i32): i32 {
+  return ((2 * S + 1 + 1) & ~1) + 4;
+}
+
+/**
+ * lse of (v0, v1, v2) plus lp, two lanes; −∞ + lp where all three are −∞. The three are ordered
+ * per lane (m the largest, o1 and o2 the others), so that the sum is 1 + e^(o1 − m) + e^(o2 − m):
+ * two exps, not three. Their arguments are clamped to [−708, 0], inside fastExp64's domain (a NaN
+ * gives NaN there); the sum is in [1, 3] (about 1e-307 where all three are −∞, a normal number),
+ * inside fastLog64's, except NaN, which is put back after it (fastLog64 of NaN is not NaN).
+ */
+// @ts-ignore: decorator
+@inline function lse3(v0: v128, v1: v128, v2: v128, lp: v128, ninf: v128, lo: v128, zero: v128, one: v128): v128 {
+  const hi01 = f64x2.max(v0, v1);
+  const o1 = f64x2.min(v0, v1);
+  const m = f64x2.max(hi01, v2);
+  const o2 = f64x2.min(hi01, v2);
+  const empty = f64x2.eq(m, ninf);
+  const ms = v128.bitselect(zero, m, empty);
+  const e = f64x2.add(
+    f64x2.add(one, fastExp64(f64x2.max(f64x2.sub(o1, ms), lo))),
+    fastExp64(f64x2.max(f64x2.sub(o2, ms), lo)),
+  );
+  // + (ms − ms): NaN where the largest is +∞ (e^(∞ − ∞) in the twin's and PyTorch's sum)
+  const l = f64x2.add(v128.bitselect(e, fastLog64(e), f64x2.ne(e, e)), f64x2.sub(ms, ms));
+  // −∞ where all three are, before lp is added (−∞ + NaN is NaN, as PyTorch's log(0) + 0 + lp)
+  return f64x2.add(v128.bitselect(ninf, f64x2.add(l, ms), empty), lp);
+}
+
+/**
+ * The loss of one sample, −log p(target | x), and (grad ≠ 0) its gradient times gradScale at
+ * grad[t·classes + c] (compact, frames × classes; f64 when gradF64, else f32). x: frame t at x + t·stride elements.
+ * target: S i32 labels. Returns +∞ where no alignment exists (gradient 0 or NaN, by zeroInfinity).
+ */
+export function ctcSample<T>(
+  x: usize, stride: i32, frames: i32, classes: i32, target: usize, S: i32, blank: i32, fromLogits: i32,
+  work: usize, grad: usize, gradF64: i32, gradScale: f64, zeroInfinity: i32,
+): f64 {
+  const L = 2 * S + 1;
+  const W = width(S);
+  const Wb = <usize>W << 3;
+  const alpha = work;
+  const beta = alpha + <usize>frames * Wb;
+  const maskA = beta + 2 * Wb;
+  const maskB = maskA + Wb;
+  const lpl = maskB + Wb;
+  const tmp = lpl + Wb;
+  const label = tmp + Wb;
+  const norm = label + Wb;
+  const g = norm + (<usize>frames << 3);
+  const C = classes;
+  const ninf = f64x2.splat(NEG_INF);
+  const lo = f64x2.splat(EXP_LO);
+  const zero = f64x2.splat(0.0);
+  const one = f64x2.splat(1.0);
+
+  for (let s = 0; s < W; s++) {
+    const l = s < L ? ((s & 1) != 0 ? load<i32>(target + (<usize>(s >> 1) << 2)) : blank) : -1;
+    store<i32>(label + (<usize>s << 2), l);
+  }
+  for (let s = 0; s < W; s++) {
+    const l = load<i32>(label + (<usize>s << 2));
+    const skipA = s >= 2 && s < L && (s & 1) != 0 && l != load<i32>(label + (<usize>(s - 2) << 2));
+    store<i64>(maskA + (<usize>s << 3), skipA ? -1 : 0);
+  }
+  for (let s = 0; s < W; s++) store<i64>(maskB + (<usize>s << 3), s + 2 < W ? load<i64>(maskA + (<usize>(s + 2) << 3)) : 0);
+
+  // log Σ_c exp x(t, c) per frame (fromLogits), 0 otherwise
+  for (let t = 0; t < frames; t++) {
+    let v: f64 = 0;
+    if (fromLogits) v = logSumExp<T>(x + <usize>t * <usize>stride * sizeof<T>(), C, ninf, lo, zero);
+    store<f64>(norm + (<usize>t << 3), v);
+  }
+
+  // α_0
+  for (let k = 0; k < W; k++) store<f64>(alpha + (<usize>k << 3), NEG_INF);
+  const n0 = load<f64>(norm);
+  store<f64>(alpha + 16, <f64>load<T>(x + (<usize>blank) * sizeof<T>()) - n0);
+  if (L > 1) store<f64>(alpha + 24, <f64>load<T>(x + (<usize>load<i32>(label + 4)) * sizeof<T>()) - n0);
+  for (let t = 1; t < frames; t++) {
+    const xt = x + <usize>t * <usize>stride * sizeof<T>();
+    gather<T>(xt, label, lpl, L, W, load<f64>(norm + (<usize>t << 3)));
+    const prev = alpha + <usize>(t - 1) * Wb;
+    alphaRow(prev, prev + Wb, maskA, lpl, L);
+  }
+  const last = alpha + <usize>(frames - 1) * Wb;
+  const a1 = load<f64>(last + (<usize>(L - 1 + 2) << 3));
+  const a2 = L > 1 ? load<f64>(last + (<usize>(L - 2 + 2) << 3)) : NEG_INF;
+  let m = max(a1, a2);
+  const nll: f64 = m == NEG_INF ? Infinity : -(Math.log(Math.exp(a1 - m) + Math.exp(a2 - m)) + m);
+  if (grad == 0) return nll;
+
+  const gw: usize = gradF64 ? 8 : 4;
+  const gb = <usize>C * gw;
+  // no alignment (0 with zeroInfinity, else NaN), or a NaN or −∞ loss: NaN everywhere (as PyTorch's formula)
+  if (!(nll > NEG_INF && nll < Infinity)) {
+    const v: f64 = zeroInfinity && nll == Infinity ? 0.0 : NaN;
+    if (gradF64) for (let i = 0; i < frames * C; i++) store<f64>(grad + (<usize>i << 3), v);
+    else for (let i = 0; i < frames * C; i++) store<f32>(grad + (<usize>i << 2), <f32>v);
+    return nll;
+  }
+  let bcur = beta;
+  let bnext = beta + Wb;
+  const nllv = f64x2.splat(nll);
+  for (let t = frames - 1; t >= 0; t--) {
+    const xt = x + <usize>t * <usize>stride * sizeof<T>();
+    const nt = load<f64>(norm + (<usize>t << 3));
+    gather<T>(xt, label, lpl, L, W, nt);
+    if (t == frames - 1) {
+      for (let k = 0; k < 2 * W; k++) store<f64>(beta + (<usize>k << 3), NEG_INF);
+      store<f64>(bcur + (<usize>(L - 1) << 3), load<f64>(lpl + (<usize>(L - 1) << 3)));
+      if (L > 1) store<f64>(bcur + (<usize>(L - 2) << 3), load<f64>(lpl + (<usize>(L - 2) << 3)));
+    } else {
+      const swap = bcur;
+      bcur = bnext;
+      bnext = swap; // bnext: β_{t+1}
+      betaRow(bnext, bcur, maskB, lpl, L);
+    }
+    // γ terms: exp(α + β − lp + nll), 0 where α + β = −∞ (or below e^-708)
+    const arow = alpha + <usize>t * Wb + 16;
+    for (let s = 0; s < L; s += 2) {
+      const at = <usize>s << 3;
+      const ab = f64x2.add(v128.load(arow + at), v128.load(bcur + at));
+      const e = f64x2.add(f64x2.sub(ab, v128.load(lpl + at)), nllv);
+      const r = expv(f64x2.max(e, lo));
+      // 0 where no alignment passes through (t, s), even where lp is −∞ there (−∞ − (−∞) is NaN)
+      v128.store(tmp + at, v128.bitselect(zero, r, v128.or(f64x2.eq(ab, ninf), f64x2.lt(e, lo))));
+    }
+    // g = exp(lp(t, ·)) − γ, scaled, stored in T
+    const ntv = f64x2.splat(nt);
+    let c = 0;
+    for (; c + 2 <= C; c += 2) v128.store(g + (<usize>c << 3), expv(f64x2.sub(load2<T>(xt, c), ntv)));
+    if (c < C) store<f64>(g + (<usize>c << 3), Math.exp(<f64>load<T>(xt + <usize>c * sizeof<T>()) - nt));
+    for (let s = 0; s < L; s++) {
+      const at = g + (<usize>load<i32>(label + (<usize>s << 2)) << 3);
+      store<f64>(at, load<f64>(at) - load<f64>(tmp + (<usize>s << 3)));
+    }
+    const out = grad + <usize>t * gb;
+    if (gradF64) for (let k = 0; k < C; k++) store<f64>(out + (<usize>k << 3), load<f64>(g + (<usize>k << 3)) * gradScale);
+    else for (let k = 0; k < C; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(g + (<usize>k << 3)) * gradScale));
+  }
+  return nll;
+}
+
+/** α_t (at cur) from α_{t−1} (at prev): f64 cells whatever the element type, one copy in the module. */
+function alphaRow(prev: usize, cur: usize, maskA: usize, lpl: usize, L: i32): void {
+  const ninf = f64x2.splat(NEG_INF);
+  const lo = f64x2.splat(EXP_LO);
+  const zero = f64x2.splat(0.0);
+  const one = f64x2.splat(1.0);
+  store<f64>(cur, NEG_INF);
+  store<f64>(cur + 8, NEG_INF);
+  for (let s = 0; s < L; s += 2) {
+    const at = <usize>s << 3;
+    const v0 = v128.load(prev + at + 16);
+    const v1 = v128.load(prev + at + 8);
+    const v2 = v128.bitselect(v128.load(prev + at), ninf, v128.load(maskA + at));
+    v128.store(cur + at + 16, lse3(v0, v1, v2, v128.load(lpl + at), ninf, lo, zero, one));
+  }
+}
+
+/** β_t (at cur) from β_{t+1} (at next). */
+function betaRow(next: usize, cur: usize, maskB: usize, lpl: usize, L: i32): void {
+  const ninf = f64x2.splat(NEG_INF);
+  const lo = f64x2.splat(EXP_LO);
+  const zero = f64x2.splat(0.0);
+  const one = f64x2.splat(1.0);
+  for (let s = 0; s < L; s += 2) {
+    const at = <usize>s << 3;
+    const w0 = v128.load(next + at);
+    const w1 = v128.load(next + at + 8);
+    const w2 = v128.bitselect(v128.load(next + at + 16), ninf, v128.load(maskB + at));
+    v128.store(cur + at, lse3(w0, w1, w2, v128.load(lpl + at), ninf, lo, zero, one));
+  }
+}
+
+/** lpl[s] = x(t, l'_s) − norm for s < L, −∞ for the cells past it. */
+// @ts-ignore: decorator
+@inline function gather<T>(xt: usize, label: usize, lpl: usize, L: i32, W: i32, norm: f64): void {
+  for (let s = 0; s < L; s++) {
+    store<f64>(lpl + (<usize>s << 3), <f64>load<T>(xt + <usize>load<i32>(label + (<usize>s << 2)) * sizeof<T>()) - norm);
+  }
+  for (let s = L; s < W; s++) store<f64>(lpl + (<usize>s << 3), NEG_INF);
+}
+
+/** log Σ_c exp x_c of one frame: max, then Σ exp(x − max) in two lanes (a term below e^-708 as 0). */
+function logSumExp<T>(xt: usize, C: i32, ninf: v128, lo: v128, zero: v128): f64 {
+  let mv = ninf;
+  let c = 0;
+  for (; c + 2 <= C; c += 2) mv = f64x2.max(mv, load2<T>(xt, c));
+  let m = max(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1));
+  if (c < C) m = max(m, <f64>load<T>(xt + <usize>c * sizeof<T>()));
+  // a frame holding +∞ is NaN throughout, as PyTorch's log_softmax (x − max is NaN there)
+  if (m == Infinity) return NaN;
+  if (m == NEG_INF || isNaN(m)) return m;
+  const mm = f64x2.splat(m);
+  let sv = zero;
+  c = 0;
+  for (; c + 2 <= C; c += 2) {
+    const d = f64x2.sub(load2<T>(xt, c), mm);
+    sv = f64x2.add(sv, v128.bitselect(zero, expv(f64x2.max(d, lo)), f64x2.lt(d, lo)));
+  }
+  let sum = addLanes(sv);
+  if (c < C) sum += Math.exp(<f64>load<T>(xt + <usize>c * sizeof<T>()) - m);
+  return m + Math.log(sum);
+}
+
+export function ctcSampleF64(
+  x: usize, stride: i32, frames: i32, classes: i32, target: usize, S: i32, blank: i32, fromLogits: i32,
+  work: usize, grad: usize, gradF64: i32, gradScale: f64, zeroInfinity: i32,
+): f64 {
+  return ctcSample<f64>(x, stride, frames, classes, target, S, blank, fromLogits, work, grad, gradF64, gradScale, zeroInfinity);
+}
+
+export function ctcSampleF32(
+  x: usize, stride: i32, frames: i32, classes: i32, target: usize, S: i32, blank: i32, fromLogits: i32,
+  work: usize, grad: usize, gradF64: i32, gradScale: f64, zeroInfinity: i32,
+): f64 {
+  return ctcSample<f32>(x, stride, frames, classes, target, S, blank, fromLogits, work, grad, gradF64, gradScale, zeroInfinity);
+}
+
+/**
+ * index[r] = the class of row r's largest element, the first of equal maxima; a NaN wins (the
+ * first NaN), as torch.argmax (descriptor argMaxRows: src/kernels/table.ts; TS twin
+ * src/kernels/ts-ctc.ts). f32 rows four lanes at a time: per lane the running maximum and its
+ * class (a strict comparison keeps the first), then the lane with the largest value and, among
+ * equal ones, the smallest class; a row with a NaN is redone element by element.
+ */
+export function argMaxRows<T>(x: usize, rows: i32, classes: i32, index: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * <usize>classes * sizeof<T>();
+    let best = 0;
+    let c = 1;
+    let v: f64 = <f64>load<T>(row);
+    if (sizeof<T>() == 4 && classes >= 8) {
+      let mv = v128.load(row);
+      let iv = i32x4(0, 1, 2, 3);
+      let idx = iv;
+      const four = i32x4.splat(4);
+      let nan = f32x4.ne(mv, mv);
+      let k = 4;
+      for (; k + 4 <= classes; k += 4) {
+        idx = i32x4.add(idx, four);
+        const w = v128.load(row + (<usize>k << 2));
+        const gt = f32x4.gt(w, mv);
+        mv = v128.bitselect(w, mv, gt);
+        iv = v128.bitselect(idx, iv, gt);
+        nan = v128.or(nan, f32x4.ne(w, w));
+      }
+      if (!v128.any_true(nan)) {
+        const m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+        best = classes;
+        if (f32x4.extract_lane(mv, 0) == m) best = min(best, i32x4.extract_lane(iv, 0));
+        if (f32x4.extract_lane(mv, 1) == m) best = min(best, i32x4.extract_lane(iv, 1));
+        if (f32x4.extract_lane(mv, 2) == m) best = min(best, i32x4.extract_lane(iv, 2));
+        if (f32x4.extract_lane(mv, 3) == m) best = min(best, i32x4.extract_lane(iv, 3));
+        v = <f64>m;
+        c = k;
+      }
+    }
+    for (; c < classes; c++) {
+      const w = <f64>load<T>(row + <usize>c * sizeof<T>());
+      if (w > v || (isNaN(w) && !isNaN(v))) {
+        v = w;
+        best = c;
+      }
+    }
+    store<f64>(index + (<usize>r << 3), <f64>best);
+  }
+}

@@ -1,0 +1,151 @@
+// The CTC lattice kernel, pure TS: the loss of one sample (the forward, α, recursion) and its
+// gradient (the backward, β, recursion and the posterior occupancy γ), in log space, in f64
+// whatever the input's type. Its WASM twin is assembly/ctc.ts (same arguments, same results to
+// rounding); the API layer (src/api/ctc.ts) checks everything and calls it once per sample.
+//
+// Graves et al. 2006, "Connectionist Temporal Classification", eqs. 6–16, 0-based: the extended
+// target l' = (blank, l1, blank, l2, …, lS, blank) of L = 2S + 1 states; lp(t, c) the input's
+// log-probability of class c at frame t (with fromLogits, x(t, c) − log Σ_c exp x(t, c));
+//   α_0(0) = lp(0, blank), α_0(1) = lp(0, l'_1), α_0(s) = −∞ otherwise;
+//   α_t(s) = lse(α_{t−1}(s), α_{t−1}(s−1), [α_{t−1}(s−2) if l'_s ≠ blank and l'_s ≠ l'_{s−2}]) + lp(t, l'_s);
+//   loss = −lse(α_{T−1}(L−1), α_{T−1}(L−2));
+//   β_{T−1}(L−1) = lp(T−1, blank), β_{T−1}(L−2) = lp(T−1, l'_{L−2});
+//   β_t(s) = lse(β_{t+1}(s), β_{t+1}(s+1), [β_{t+1}(s+2) if l'_{s+2} ≠ l'_s]) + lp(t, l'_s);
+//   γ_t(c) = Σ_{s: l'_s = c} exp(α_t(s) + β_t(s) − lp(t, c) + loss)   (β_t includes lp(t, ·) once more);
+//   grad(t, c) = gradScale·(exp(lp(t, c)) − γ_t(c)).
+// That is PyTorch's gradient for log_probs (aten/src/ATen/native/LossCTC.cpp,
+// ctc_loss_backward_cpu_template: "(exp(lp) − exp(res + nll − lp))·gr"): the gradient as if
+// through a log-softmax, not the bare −γ. With fromLogits it is the gradient w.r.t. the logits
+// exactly (softmax − γ: Σ_c of PyTorch's gradient is 1 − 1 = 0, so the log-softmax's Jacobian
+// leaves it unchanged). The log-sum-exp of two or three terms: m + log(Σ exp(v − m)), m their
+// maximum, −∞ when all are −∞ (as PyTorch's).
+import type { FloatArray, LoopFunctions } from './types.js';
+
+/** The arguments of the CTC kernel, for one sample; both kernel sets take these. */
+export interface CtcSampleArgs {
+  /** The whole input (log-probabilities, or logits with fromLogits), in its layout. */
+  x: FloatArray;
+  /** The index in `x` of class 0 of the sample's frame 0. */
+  start: number;
+  /** Elements between consecutive frames of the sample: N·C time-major, C batch-first. */
+  stride: number;
+  /** The sample's input length, ≥ 1. */
+  frames: number;
+  classes: number;
+  /** The sample's labels, each in [0, classes) and not blank (checked by the API layer). */
+  target: Int32Array;
+  blank: number;
+  fromLogits: boolean;
+  /** Where the gradient goes (null: none), at the same indices as `x`: frames [0, frames). */
+  grad: FloatArray | null;
+  /** d(reduced loss)/d(this sample's loss). */
+  gradScale: number;
+  /** The gradient of a sample whose loss is +∞: 0 (zeroInfinity) or NaN (PyTorch's otherwise). */
+  zeroInfinity: boolean;
+}
+
+/** Runs the recursions of one sample; returns its loss, −log p(target | x) (+∞ when no alignment exists). */
+export type CtcKernel = (args: CtcSampleArgs) => number;
+
+/** lse of three log values, −∞ when all three are. */
+function lse3(a: number, b: number, c: number): number {
+  const m = Math.max(a, b, c);
+  if (m === -Infinity) return -Infinity;
+  return Math.log(Math.exp(a - m) + Math.exp(b - m) + Math.exp(c - m)) + m;
+}
+
+export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, target, blank, fromLogits, grad, gradScale, zeroInfinity }) => {
+  const S = target.length;
+  const L = 2 * S + 1;
+  const label = new Int32Array(L);
+  const skip = new Uint8Array(L); // whether α_t(s) takes α_{t−1}(s−2)
+  for (let s = 0; s < L; s++) {
+    label[s] = s & 1 ? target[s >> 1] : blank;
+    skip[s] = s >= 2 && s & 1 && label[s] !== label[s - 2] ? 1 : 0;
+  }
+  // log Σ_c exp x(t, c) per frame with fromLogits (0 otherwise): max + log Σ exp(x − max)
+  const norm = new Float64Array(T);
+  if (fromLogits) {
+    for (let t = 0; t < T; t++) {
+      const o = start + t * stride;
+      let m = -Infinity;
+      for (let c = 0; c < C; c++) m = Math.max(m, x[o + c]);
+      // a frame holding +∞ is NaN throughout, as PyTorch's log_softmax (x − max is NaN there)
+      if (m === -Infinity || m === Infinity) norm[t] = m === Infinity ? Number.NaN : m;
+      else {
+        let sum = 0;
+        for (let c = 0; c < C; c++) sum += Math.exp(x[o + c] - m);
+        norm[t] = m + Math.log(sum);
+      }
+    }
+  }
+  const alpha = new Float64Array(T * L).fill(-Infinity);
+  alpha[0] = x[start + blank] - norm[0];
+  if (L > 1) alpha[1] = x[start + label[1]] - norm[0];
+  for (let t = 1; t < T; t++) {
+    const o = start + t * stride;
+    const p = (t - 1) * L;
+    const q = t * L;
+    for (let s = 0; s < L; s++) {
+      const a1 = s > 0 ? alpha[p + s - 1] : -Infinity;
+      const a2 = skip[s] ? alpha[p + s - 2] : -Infinity;
+      alpha[q + s] = lse3(alpha[p + s], a1, a2) + (x[o + label[s]] - norm[t]);
+    }
+  }
+  const end = (T - 1) * L;
+  const nll = -lse3(alpha[end + L - 1], L > 1 ? alpha[end + L - 2] : -Infinity, -Infinity);
+  if (grad === null) return nll;
+
+  // no alignment (+∞: 0 with zeroInfinity, else NaN as PyTorch's exp(lp) − exp(−∞ + ∞ − lp)), or a
+  // NaN or −∞ loss (NaN or +∞ input): PyTorch's formula is NaN at every element, so is ours
+  if (!(nll > -Infinity && nll < Infinity)) {
+    const v = zeroInfinity && nll === Infinity ? 0 : Number.NaN;
+    for (let t = 0; t < T; t++) for (let c = 0, o = start + t * stride; c < C; c++) grad[o + c] = v;
+    return nll;
+  }
+  let beta = new Float64Array(L).fill(-Infinity);
+  let next = new Float64Array(L);
+  const g = new Float64Array(C);
+  for (let t = T - 1; t >= 0; t--) {
+    const o = start + t * stride;
+    if (t === T - 1) {
+      beta[L - 1] = x[o + blank] - norm[t];
+      if (L > 1) beta[L - 2] = x[o + label[L - 2]] - norm[t];
+    } else {
+      [beta, next] = [next, beta]; // next: β_{t+1}
+      for (let s = 0; s < L; s++) {
+        const b1 = s + 1 < L ? next[s + 1] : -Infinity;
+        const b2 = s + 2 < L && skip[s + 2] ? next[s + 2] : -Infinity;
+        beta[s] = lse3(next[s], b1, b2) + (x[o + label[s]] - norm[t]);
+      }
+    }
+    for (let c = 0; c < C; c++) g[c] = Math.exp(x[o + c] - norm[t]);
+    const q = t * L;
+    for (let s = 0; s < L; s++) {
+      const ab = alpha[q + s] + beta[s];
+      if (ab === -Infinity) continue; // no alignment passes through (t, s): γ gets nothing
+      g[label[s]] -= Math.exp(ab - (x[o + label[s]] - norm[t]) + nll);
+    }
+    for (let c = 0; c < C; c++) grad[o + c] = g[c] * gradScale;
+  }
+  return nll;
+};
+
+/** The table's CTC kernel (./table.ts): the arg-max of each row, for greedy decoding. */
+export const tsCtcKernels: Pick<LoopFunctions, 'argMaxRows'> = {
+  argMaxRows({ x, rows, classes, index }) {
+    for (let r = 0, o = 0; r < rows; r++, o += classes) {
+      let best = 0;
+      let v = x[o];
+      for (let c = 1; c < classes; c++) {
+        const w = x[o + c];
+        if (w > v || (Number.isNaN(w) && !Number.isNaN(v))) {
+          v = w;
+          best = c;
+        }
+      }
+      index[r] = best;
+    }
+    return true;
+  },
+};
