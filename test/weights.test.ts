@@ -163,9 +163,9 @@ describe.each(entries)('%s: labels and weights as users hold them', (_, m) => {
       expect(() => call({ sampleWeight: 'heavy' }), fn).toThrow(TypeError);
       expect(call({ sampleWeight: [1, 1, 1, 1] }), `${fn} still works`).toBe(call({}));
     }
-    // sumByNonzeroWeights is a reduction of the weighted losses only; the measures keep theirs
-    expect(() => m.crossEntropy(p, p, { classes: C, reduction: 'sumByNonzeroWeights' as never })).toThrow(
-      "xentropy.crossEntropy: option \"reduction\" must be one of 'mean', 'sum', 'none'; got \"sumByNonzeroWeights\"",
+    // sumByNonzeroWeights is a reduction of the functions that take sample weights only
+    expect(() => m.entropy(p, { classes: C, reduction: 'sumByNonzeroWeights' as never })).toThrow(
+      "xentropy.entropy: option \"reduction\" must be one of 'mean', 'sum', 'none'; got \"sumByNonzeroWeights\"",
     );
   });
 
@@ -206,6 +206,31 @@ describe.each(entries)('%s: labels and weights as users hold them', (_, m) => {
     expect(g1).toEqual(g2);
     // a zero-weight row's gradient is 0
     expect(Array.from(g1.slice(6, 9))).toEqual([0, 0, 0]);
+  });
+
+  test("crossEntropy and klDivergence take 'sumByNonzeroWeights': the weighted sum over the nonzero weights, the mean without weights; its gradient too", () => {
+    // rows of probabilities (the second and fourth rows differ from p, so KL is not 0)
+    const p = Float64Array.from([0.2, 0.3, 0.5, 0.6, 0.3, 0.1, 0.25, 0.25, 0.5, 0.1, 0.1, 0.8]);
+    const q = Float64Array.from([0.3, 0.3, 0.4, 0.2, 0.5, 0.3, 0.25, 0.5, 0.25, 0.3, 0.3, 0.4]);
+    const sw = [0.5, 0, 2, 1.5];
+    for (const fn of ['crossEntropy', 'klDivergence'] as const) {
+      const rows = m[fn](p, q, { classes: 3, reduction: 'none' });
+      const weighted = rows.reduce((a, v, i) => a + v * sw[i], 0);
+      const got = m[fn](p, q, { classes: 3, sampleWeight: sw, reduction: 'sumByNonzeroWeights' });
+      // three nonzero weights: the weighted sum over 3 (a few roundings of the sum: 1e-15 relative)
+      expect(Math.abs(got - weighted / 3)).toBeLessThanOrEqual(1e-15 * Math.abs(weighted));
+      expect(m[fn](p, q, { classes: 3, reduction: 'sumByNonzeroWeights' })).toBe(m[fn](p, q, { classes: 3 }));
+      // the gradient of that reduction is the 'sum' gradient over the same count
+      const gs = new Float64Array(12);
+      const gz = new Float64Array(12);
+      m[fn](p, q, { classes: 3, sampleWeight: sw, reduction: 'sum', grad: gs });
+      m[fn](p, q, { classes: 3, sampleWeight: sw, reduction: 'sumByNonzeroWeights', grad: gz });
+      gz.forEach((v, i) => expect(Math.abs(v - gs[i] / 3)).toBeLessThanOrEqual(1e-15 * Math.abs(gs[i])));
+    }
+    // jsDivergence and entropy do not take it (no sample weights): the named error
+    expect(() => m.jsDivergence(p, q, { reduction: 'sumByNonzeroWeights' as 'mean' })).toThrow(
+      /jsDivergence: option "reduction" must be one of/,
+    );
   });
 
   test('accumulators take sampleWeight per batch: batches of rows with their weights add up to the call on all of them', () => {

@@ -5,12 +5,14 @@ import { rejectFirst } from './errors.js';
 import { measureGrad } from './grads.js';
 import { booleanOf, logBaseOf, readOptions, reductionOf, shapeOf } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
-import type { BinaryMeasure, GradMeasure, GradMeasureOptions, MeasureOptions, UnaryMeasure, Values } from './types.js';
-import { rowFactors, sampleWeightsOf } from './weights.js';
+import type { BinaryMeasure, GradMeasure, GradMeasureOptions, MeasureOptions, UnaryMeasure, Values, WeightedReduction } from './types.js';
+import { nonzero, rowFactors, sampleWeightsOf } from './weights.js';
 
 const MEASURE_OPTIONS = ['base', 'classes', 'reduction', 'normalize'] as const;
 /** crossEntropy and klDivergence also fill a gradient with respect to q. */
 const GRAD_MEASURE_OPTIONS = [...MEASURE_OPTIONS, 'sampleWeight', 'grad'] as const;
+/** crossEntropy's and klDivergence's reductions: a measure's, and TF.js's SUM_BY_NONZERO_WEIGHTS. */
+const WEIGHTED_REDUCTIONS: readonly WeightedReduction[] = ['mean', 'sum', 'none', 'sumByNonzeroWeights'];
 
 /**
  * 1/Σ of each row of p (and q) for `normalize`, plus the rows that sum to 0: those have no
@@ -98,7 +100,7 @@ function general(
   const o = readOptions(fn, options, withGrad ? GRAD_MEASURE_OPTIONS : MEASURE_OPTIONS);
   const gSeen = seen(o.grad);
   const sSeen = seen(o.sampleWeight);
-  const reduction = reductionOf(fn, o.reduction);
+  const reduction = withGrad ? reductionOf<WeightedReduction>(fn, o.reduction, WEIGHTED_REDUCTIONS) : reductionOf(fn, o.reduction);
   const logBase = logBaseOf(fn, o.base);
   const normalize = booleanOf(fn, 'normalize', o.normalize);
   const p = floats(fn, 'p', pIn);
@@ -128,11 +130,12 @@ function general(
     rejectTerms(fn, p, q);
   }
   if (norm) for (const r of norm.zero) out[r] = NaN;
-  // Sample weights: each row times its weight; 'mean' over Σ s.
+  // Sample weights: each row times its weight; 'mean' over Σ s, 'sumByNonzeroWeights' over the
+  // number of nonzero weights (without weights, both over the rows).
   let divisor = rows;
   if (sample !== null) {
     for (let r = 0; r < rows; r++) out[r] *= sample[r];
-    divisor = sum(sample);
+    divisor = reduction === 'sumByNonzeroWeights' ? nonzero(sample) : sum(sample);
   }
   if (grad !== null && q !== null) {
     // ∂/∂q: 'none' as 'sum', a mean over rows, in units of `base`; each row scaled by its weight

@@ -71,7 +71,13 @@ export interface BinaryMeasure {
 }
 
 /** The options of crossEntropy and klDivergence: a measure's, and a gradient with respect to q. */
-export interface GradMeasureOptions extends MeasureOptions {
+export interface GradMeasureOptions extends Omit<MeasureOptions, 'reduction'> {
+  /**
+   * How rows are combined. Default 'mean' (Σ s·row / Σ s with `sampleWeight`); also
+   * 'sumByNonzeroWeights' (TF.js's SUM_BY_NONZERO_WEIGHTS: the weighted sum over the number of
+   * nonzero sample weights; without them, over the rows, as 'mean').
+   */
+  reduction?: WeightedReduction;
   /**
    * One finite weight ≥ 0 per row (Keras' sample_weight): 'none' gives each row times its weight,
    * 'mean' Σ s·row / Σ s, 'sum' Σ s·row; the gradient is that of the weighted result.
@@ -89,6 +95,7 @@ export interface GradMeasureOptions extends MeasureOptions {
 export interface GradMeasure {
   (p: Values, q: Values, options: Unreduced<GradMeasureOptions>): Float64Array;
   (p: Values, q: Values, options?: Reduced<GradMeasureOptions>): number;
+  (p: Values, q: Values, options: Reduced<GradMeasureOptions, 'sumByNonzeroWeights'>): number;
   (p: Values, q: Values, options?: GradMeasureOptions): number | Float64Array;
 }
 
