@@ -6,12 +6,17 @@ import { tsFocalKernels } from './ts-focal.js';
 import { tsGradKernels } from './ts-grads.js';
 import { tsLossKernels } from './ts-losses.js';
 import { tsMeasureKernels } from './ts-measures.js';
+import { tsScoringKernels } from './ts-scoring.js';
 import type { KernelFunctions, Kernels } from './types.js';
 
-const loops = { ...tsMeasureKernels, ...tsLossKernels, ...tsGradKernels, ...tsFocalKernels, ...tsColumnKernels } as unknown as Record<
-  KernelName,
-  (args: Record<string, unknown>) => unknown
->;
+const loops = {
+  ...tsMeasureKernels,
+  ...tsLossKernels,
+  ...tsGradKernels,
+  ...tsFocalKernels,
+  ...tsColumnKernels,
+  ...tsScoringKernels,
+} as unknown as Record<KernelName, (args: Record<string, unknown>) => unknown>;
 
 /**
  * Each kernel of the table on plain typed arrays; float16 inputs (`Half`) are decoded into a
