@@ -525,23 +525,24 @@ export function scoring(kernels: Kernels) {
     const nllBefore = at.f;
     let lo = 0;
     let hi = Infinity;
-    for (let i = 0; i < 200 && !(at.g > 0 && lo > 0) && !(at.g < 0 && hi < Infinity); i++) {
-      if (at.g === 0) break;
+    const none = (why: string): never => fail(fn, `no temperature T > 0 minimises the NLL: ${why}`);
+    for (;;) {
+      // f'' = 0: every row's softmax(βx) is one class (or the rows are constant): f is linear there
+      if (at.h === 0)
+        none(
+          at.g <= 0
+            ? 'the NLL keeps decreasing as T → 0 (every target is its row’s arg-max)'
+            : 'the NLL is flat or keeps decreasing as T grows',
+        );
       if (at.g < 0) lo = beta;
-      else hi = beta;
+      else if (at.g > 0) hi = beta;
+      else break; // f'(β) = 0 exactly
       if (lo > 0 && hi < Infinity) break;
-      beta = at.g < 0 ? beta * 2 : beta / 2;
-      if (beta > 2 ** 60 || beta < 2 ** -60) {
-        const why =
-          at.g < 0
-            ? 'the NLL keeps decreasing as T → 0 (every target is its row’s arg-max, or nearly)'
-            : 'the NLL keeps decreasing as T → ∞ (the targets are below their rows’ mean logit)';
-        fail(fn, `no temperature T > 0 minimises the NLL: ${why}`);
-      }
+      beta = lo > 0 ? beta * 2 : beta / 2;
+      if (beta > 2 ** 60) none('the NLL keeps decreasing as T → 0 (every target is its row’s arg-max, or nearly)');
+      if (beta < 2 ** -60) none('the NLL keeps decreasing as T → ∞ (the targets are below their rows’ mean logit)');
       at = pass(beta);
     }
-    if (at.g < 0) lo = Math.max(lo, beta);
-    else if (at.g > 0) hi = Math.min(hi, beta);
     // Safeguarded Newton in β: the Newton step where it stays inside the bracket, else bisection.
     for (let i = 0; i < 200 && at.g !== 0; i++) {
       let next = beta - at.g / at.h;
