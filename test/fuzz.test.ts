@@ -36,11 +36,15 @@ const FNS = [
   'sigmoidFocalLoss',
   'tokenLogProbs',
   'perplexity',
+  'topLogProbs',
+  'softmaxEntropy',
+  'brierScore',
+  'continuationScore',
 ] as const;
 type Fn = (typeof FNS)[number];
 
 /** The functions whose second argument is always class indices (one per row). */
-const INDEXED: readonly Fn[] = ['tokenLogProbs', 'perplexity'];
+const INDEXED: readonly Fn[] = ['tokenLogProbs', 'perplexity', 'brierScore', 'continuationScore'];
 
 /** A call, as plain data (so that a shrunk failure can be saved as JSON and replayed). */
 interface Call {
@@ -149,16 +153,29 @@ function arb(): fc.Arbitrary<Call> {
       else if (fn === 'softmaxCrossEntropy') args = fc.tuple(arr('logit', n), fc.oneof(arr('index', rows), arr('prob', n)));
       else if (fn === 'nllLoss') args = fc.tuple(arr('logit', n), arr('index', rows));
       else if (fn === 'klDiv') args = fc.tuple(arr('logit', n), arr('prob', n));
-      else if (fn === 'tokenLogProbs' || fn === 'perplexity') args = fc.tuple(arr('logit', n), arr('index', rows));
+      else if (fn === 'tokenLogProbs' || fn === 'perplexity' || fn === 'continuationScore')
+        args = fc.tuple(arr('logit', n), arr('index', rows));
+      else if (fn === 'brierScore') args = fc.tuple(arr(u0(lmSeed) ? 'logit' : 'prob', n), arr('index', rows));
       else args = fc.tuple(arr('logit', n));
       // options: mostly valid, sometimes wrong in one way
       const r = (k: number) => ((optSeed >>> k) & 7) / 8;
       const u = (k: number) => ((lmSeed >>> k) & 31) / 32;
       const options: Record<string, unknown> = {};
-      const needsClasses = ['softmaxCrossEntropy', 'nllLoss', 'tokenLogProbs', 'perplexity'].includes(fn);
+      const needsClasses = [
+        'softmaxCrossEntropy',
+        'nllLoss',
+        'tokenLogProbs',
+        'perplexity',
+        'topLogProbs',
+        'brierScore',
+        'continuationScore',
+      ].includes(fn);
       if (needsClasses || r(0) < 0.6) options.classes = r(27) < 0.05 ? classes + 1 : classes;
       const reductions = fn === 'klDiv' ? ['mean', 'sum', 'none', 'batchmean'] : ['mean', 'sum', 'none'];
-      if (!['logSumExp', 'logSoftmax', 'softmax', 'tokenLogProbs', 'perplexity'].includes(fn) && r(3) < 0.7)
+      if (
+        !['logSumExp', 'logSoftmax', 'softmax', 'tokenLogProbs', 'perplexity', 'topLogProbs', 'continuationScore'].includes(fn) &&
+        r(3) < 0.7
+      )
         options.reduction = r(24) < 0.05 ? 'avg' : reductions[(optSeed >>> 6) % reductions.length];
       if (['entropy', 'crossEntropy', 'klDivergence', 'jsDivergence'].includes(fn)) {
         if (r(9) < 0.4) options.base = [2, 10, 1, 0.5][(optSeed >>> 12) % 4];
@@ -203,6 +220,17 @@ function arb(): fc.Arbitrary<Call> {
           if (u(12) < 0.5) options.out = { dtype: u(17) < 0.5 ? 'f32' : 'f64', length: u(22) < 0.04 ? rows + 1 : rows };
           if (u(13) < 0.5) options.ranks = { dtype: u(18) < 0.5 ? 'i32' : 'u32', length: u(23) < 0.04 ? rows + 1 : rows };
         }
+      } else if (fn === 'topLogProbs') {
+        // k in [1, classes], sometimes 0 or classes + 1 (errors)
+        options.k = u(3) < 0.04 ? (u(8) < 0.5 ? 0 : classes + 1) : 1 + ((lmSeed >>> 9) % Math.min(classes, 30));
+        if (u(12) < 0.3) options.values = { dtype: u(17) < 0.5 ? 'f32' : 'f64', length: rows * (options.k as number) };
+      } else if (fn === 'softmaxEntropy') {
+        if (u(9) < 0.3) options.base = [2, 10, 0.5][(lmSeed >>> 14) % 3];
+        if (u(12) < 0.5) options.grad = { dtype: u(17) < 0.5 ? 'f32' : 'f64', length: u(22) < 0.04 ? n + 1 : n };
+      } else if (fn === 'brierScore') {
+        if (u0(lmSeed)) options.fromLogits = true;
+      } else if (fn === 'continuationScore') {
+        options.start = (lmSeed >>> 9) % (rows + 1); // rows: outside the rows (an error)
       }
       // the `grad` of binaryCrossEntropy, nllLoss, klDiv (∂/∂input) and of crossEntropy,
       // klDivergence (∂/∂q): of the first (second) array's length n, sometimes n + 1 (an error);
@@ -225,6 +253,11 @@ function arb(): fc.Arbitrary<Call> {
         .map((c) => (native ? { ...c, native } : c));
     })
     .map((c) => ({ ...c, args: c.args.map((a) => a.map(enc)) }) as Call);
+}
+
+/** brierScore's draw of logits (with fromLogits) or probabilities. */
+function u0(lmSeed: number): boolean {
+  return ((lmSeed >>> 1) & 3) === 0;
 }
 
 type Buffer = Float32Array | Float64Array | Int32Array | Uint32Array;
@@ -259,7 +292,7 @@ function materialise(c: Call, m: Entry) {
   if (c.options) {
     options = {};
     for (const [k, v] of Object.entries(c.options)) {
-      if (k === 'grad' || k === 'out' || k === 'ranks') {
+      if (k === 'grad' || k === 'out' || k === 'ranks' || k === 'values') {
         const { dtype, length } = v as { dtype: string; length: number };
         const T = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array }[dtype]!;
         buffers[k] = new T(length);
@@ -273,6 +306,14 @@ function materialise(c: Call, m: Entry) {
   return { args, data, options, buffers };
 }
 
+/** A result as numbers: topLogProbs's indices then values, continuationScore's fields (isGreedy as 0/1). */
+function flat(v: unknown): number | Float64Array | Float32Array {
+  if (typeof v === 'number' || ArrayBuffer.isView(v)) return v as number | Float64Array;
+  const o = v as Record<string, unknown>;
+  if ('indices' in o) return Float64Array.from([...(o.indices as Int32Array), ...(o.values as Float64Array)]);
+  return Float64Array.from([o.logLikelihood as number, o.isGreedy ? 1 : 0, o.tokens as number]);
+}
+
 type Outcome = { ok: true; value: number | Float64Array | Float32Array; buffers: Record<string, Buffer> } | { ok: false; error: string };
 
 function run(m: Entry, c: Call): Outcome {
@@ -280,7 +321,7 @@ function run(m: Entry, c: Call): Outcome {
   const copies = data.map((a) => Array.from(a));
   let out: Outcome;
   try {
-    const value = (m[c.fn] as (...a: unknown[]) => number | Float64Array | Float32Array)(...args, options);
+    const value = flat((m[c.fn] as (...a: unknown[]) => unknown)(...args, options));
     out = { ok: true, value, buffers };
   } catch (e) {
     out = { ok: false, error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
@@ -366,8 +407,12 @@ function check(c: Call): void {
   for (const [what, x, y] of pairs) {
     expect(x.length, what).toBe(y.length);
     for (let i = 0; i < x.length; i++) {
-      // ranks are counts of logits above the target's (the same values on both sides): exact
-      const same = what === 'ranks' ? Object.is(x[i], y[i]) : agree(x[i], y[i], scale);
+      // ranks are counts of logits above the target's (the same values on both sides): exact; so
+      // are topLogProbs's indices (the first half of its value: the same comparisons on both
+      // sides) and continuationScore's isGreedy and token count
+      const exact =
+        what === 'ranks' || (what === 'value' && ((c.fn === 'topLogProbs' && i < x.length / 2) || (c.fn === 'continuationScore' && i > 0)));
+      const same = exact ? Object.is(x[i], y[i]) : agree(x[i], y[i], scale);
       if (!same) expect.fail(`${c.fn} ${what}[${i}]: wasm ${x[i]} vs js ${y[i]} (scale ${scale})`);
     }
   }

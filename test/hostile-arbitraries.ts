@@ -48,6 +48,10 @@ export const FNS = [
   'sigmoidFocalLoss',
   'tokenLogProbs',
   'perplexity',
+  'topLogProbs',
+  'softmaxEntropy',
+  'brierScore',
+  'continuationScore',
 ] as const;
 export type Fn = (typeof FNS)[number];
 
@@ -71,7 +75,7 @@ const BATCH: Partial<Record<Fn, string[]>> = {
   perplexity: ['bytes', 'words'],
 };
 /** The functions whose class indices are typed arrays (Int32Array, Uint32Array) unless the dtype is 'array'. */
-const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity']);
+const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity', 'brierScore', 'continuationScore']);
 
 /** The names of each function's positional arrays, as its error messages spell them. */
 export const ARG_NAMES: Record<Fn, string[]> = {
@@ -90,6 +94,10 @@ export const ARG_NAMES: Record<Fn, string[]> = {
   sigmoidFocalLoss: ['input', 'target'],
   tokenLogProbs: ['logits', 'targets'],
   perplexity: ['logits', 'targets'],
+  topLogProbs: ['logits'],
+  softmaxEntropy: ['logits'],
+  brierScore: ['input', 'target'],
+  continuationScore: ['logits', 'targets'],
 };
 
 /**
@@ -216,7 +224,7 @@ interface Plain {
   /** array options (weight, posWeight) as numbers */
   arrays: Record<string, number[]>;
   /** the output buffer the call fills, if any */
-  output: { name: 'grad' | 'out'; dtype: 'f64' | 'f32'; length: number } | null;
+  output: { name: 'grad' | 'out' | 'values'; dtype: 'f64' | 'f32'; length: number } | null;
   /** tokenLogProbs's `ranks`, if the call has it */
   ranks: { dtype: 'i32' | 'u32'; length: number } | null;
 }
@@ -326,6 +334,34 @@ export function materialise(c: ValidCall): Plain {
         if (c.o[3] % 2 === 0) output = { name: 'out', dtype: pick(4, ['f64', 'f32'] as const), length: c.rows };
         if (c.o[1] % 3 !== 0) ranks = { dtype: pick(2, ['i32', 'u32'] as const), length: c.rows };
       }
+      break;
+    case 'topLogProbs': {
+      args = [{ data: logit(n), index: false }];
+      const k = 1 + (c.o[2] % Math.min(c.classes, 8));
+      scalars.k = k;
+      if (c.o[3] % 2 === 0) output = { name: 'values', dtype: pick(4, ['f64', 'f32'] as const), length: c.rows * k };
+      break;
+    }
+    case 'softmaxEntropy':
+      args = [{ data: logit(n), index: false }];
+      scalars.reduction = pick(0, reductions);
+      if (c.o[1] % 3 === 0) scalars.base = pick(2, [2, 10, 0.5]);
+      if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
+      break;
+    case 'brierScore':
+      args = [
+        { data: c.o[1] % 2 === 0 ? logit(n) : prob(n), index: false },
+        { data: index(c.rows), index: true },
+      ];
+      if (c.o[1] % 2 === 0) scalars.fromLogits = true;
+      scalars.reduction = pick(0, reductions);
+      break;
+    case 'continuationScore':
+      args = [
+        { data: logit(n), index: false },
+        { data: index(c.rows), index: true },
+      ];
+      scalars.start = c.o[2] % c.rows;
       break;
     default:
       args = [{ data: logit(n), index: false }];

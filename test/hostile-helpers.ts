@@ -253,6 +253,12 @@ export function sameValue(a: unknown, b: unknown): boolean {
     for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
     return true;
   }
+  // a result object (topLogProbs's, continuationScore's): the same fields, each the same
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !ArrayBuffer.isView(a) && !ArrayBuffer.isView(b)) {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    return ka.join() === kb.join() && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
   return a === b;
 }
 
