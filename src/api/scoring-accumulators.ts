@@ -196,14 +196,18 @@ function calibration(options: unknown, binInto: BinInto): Accumulator<'calibrati
       if (s === undefined) fail(where, `"other" must be an accumulator of calibrationError; got ${show(other)}`, TypeError);
       if (s.key !== state.key) fail(where, `cannot merge accumulators with different options: ${state.key} and ${s.key}`);
       const b = state.bins;
-      for (let i = 0; i <= b.bins; i++) {
-        b.count[i] += s.bins.count[i];
-        const c = { ...s.bins.conf[i] };
-        const a = { ...s.bins.acc[i] };
-        addTo(b.conf[i], c.s);
-        addTo(b.conf[i], c.c);
-        addTo(b.acc[i], a.s);
-        addTo(b.acc[i], a.c);
+      const o = s.bins;
+      const n = b.bins + 1;
+      // read before writing (a merge with itself)
+      const add = Float64Array.from([...o.count, ...o.correct, ...o.confS, ...o.confC]);
+      for (let i = 0; i < n; i++) {
+        b.count[i] += add[i];
+        b.correct[i] += add[n + i];
+        const sum = { s: b.confS[i], c: b.confC[i] };
+        addTo(sum, add[2 * n + i]);
+        addTo(sum, add[3 * n + i]);
+        b.confS[i] = sum.s;
+        b.confC[i] = sum.c;
       }
       return acc;
     },
@@ -228,8 +232,8 @@ function calibration(options: unknown, binInto: BinInto): Accumulator<'calibrati
         },
         state: {
           count: Array.from(b.count),
-          confidence: b.conf.map((x) => [encode(x.s), encode(x.c)]),
-          accuracy: b.acc.map((x) => [encode(x.s), encode(x.c)]),
+          correct: Array.from(b.correct),
+          confidence: Array.from(b.confS, (v, i) => [encode(v), encode(b.confC[i])]),
         },
       };
     },
@@ -274,20 +278,23 @@ export function restoreScoring(j: Record<string, unknown>, binInto: BinInto): Ac
   const acc = calibration(options, binInto);
   const state = calStates.get(acc)!;
   const n = state.bins.bins + 1;
-  const { count, confidence, accuracy } = s;
+  const { count, correct, confidence } = s;
   if (
     !Array.isArray(count) ||
+    !Array.isArray(correct) ||
     !Array.isArray(confidence) ||
-    !Array.isArray(accuracy) ||
     count.length !== n ||
-    confidence.length !== n ||
-    accuracy.length !== n
+    correct.length !== n ||
+    confidence.length !== n
   )
-    bad(`"state.count", "state.confidence" and "state.accuracy" must have bins + 1 (${n}) entries`);
+    bad(`"state.count", "state.correct" and "state.confidence" must have bins + 1 (${n}) entries`);
   for (let i = 0; i < n; i++) {
     state.bins.count[i] = whole((count as unknown[])[i], `state.count[${i}]`);
-    state.bins.conf[i] = pair((confidence as unknown[])[i], `state.confidence[${i}]`);
-    state.bins.acc[i] = pair((accuracy as unknown[])[i], `state.accuracy[${i}]`);
+    state.bins.correct[i] = whole((correct as unknown[])[i], `state.correct[${i}]`);
+    if (state.bins.correct[i] > state.bins.count[i]) bad(`"state.correct[${i}]" cannot exceed "state.count[${i}]"`);
+    const c = pair((confidence as unknown[])[i], `state.confidence[${i}]`);
+    state.bins.confS[i] = c.s;
+    state.bins.confC[i] = c.c;
   }
   return acc as unknown as Accumulator;
 }

@@ -105,21 +105,27 @@ export function sumOf(x: Sum): number {
   return Number.isFinite(x.s) ? x.s + x.c : x.s;
 }
 
-/** The per-bin sums of a calibration error: count, Σ confidence, Σ accuracy (bins + 1 entries, compensated). */
+/**
+ * The per-bin sums of a calibration error (bins + 1 entries): count and Σ accuracy (whole numbers,
+ * exact), Σ confidence with Neumaier's compensation (confS + confC).
+ */
 export interface BinSums {
   bins: number;
   count: Float64Array;
-  conf: Sum[];
-  acc: Sum[];
+  correct: Float64Array;
+  confS: Float64Array;
+  confC: Float64Array;
 }
 
 export function emptyBins(bins: number): BinSums {
-  return {
-    bins,
-    count: new Float64Array(bins + 1),
-    conf: Array.from({ length: bins + 1 }, () => ({ s: 0, c: 0 })),
-    acc: Array.from({ length: bins + 1 }, () => ({ s: 0, c: 0 })),
-  };
+  const n = bins + 1;
+  return { bins, count: new Float64Array(n), correct: new Float64Array(n), confS: new Float64Array(n), confC: new Float64Array(n) };
+}
+
+/** Σ confidence of bin i. */
+export function confOf(b: BinSums, i: number): number {
+  const s = b.confS[i];
+  return Number.isFinite(s) ? s + b.confC[i] : s;
 }
 
 /** torchmetrics' _ce_compute from the bin sums: per bin accuracy and confidence (0 when empty), prop = count / N. */
@@ -132,7 +138,7 @@ export function calibrationOf(b: BinSums, norm: CalibrationNorm): number {
   for (let i = 0; i <= b.bins; i++) {
     const c = b.count[i];
     if (c === 0) continue;
-    const gap = Math.abs(sumOf(b.acc[i]) / c - sumOf(b.conf[i]) / c);
+    const gap = Math.abs(b.correct[i] / c - confOf(b, i) / c);
     const prop = c / n;
     l1 += gap * prop;
     l2 += gap * gap * prop;
@@ -420,11 +426,16 @@ export function scoring(kernels: Kernels) {
         acc[r] = idx[r] === label[r] ? 1 : 0;
       }
     }
+    const { count, correct, confS, confC } = b;
     for (let r = 0; r < rows; r++) {
-      const k = binOf(edges, bins, conf[r]);
-      b.count[k] += 1;
-      addTo(b.conf[k], conf[r]);
-      addTo(b.acc[k], acc[r]);
+      const v = conf[r];
+      const k = binOf(edges, bins, v);
+      count[k] += 1;
+      correct[k] += acc[r];
+      const s = confS[k];
+      const t = s + v;
+      confC[k] += Math.abs(s) >= v ? s - t + v : v - t + s;
+      confS[k] = t;
     }
     return b;
   }
@@ -577,8 +588,8 @@ export function binsResult(b: BinSums) {
   const accuracy = new Float64Array(b.bins + 1);
   for (let i = 0; i <= b.bins; i++) {
     if (count[i] === 0) continue;
-    confidence[i] = sumOf(b.conf[i]) / count[i];
-    accuracy[i] = sumOf(b.acc[i]) / count[i];
+    confidence[i] = confOf(b, i) / count[i];
+    accuracy[i] = b.correct[i] / count[i];
   }
   return { edges: binEdges(b.bins), count, confidence, accuracy };
 }

@@ -182,6 +182,14 @@ function mergeSum(mx: Float64Array, sum: Float64Array, r: number, m: number, q: 
  */
 function mergeTop(values: Float64Array, indices: Float64Array, r: number, k: number, mem: Float64Array, o: number, oi: number): void {
   const a0 = r * k;
+  if (indices[a0] < 0) {
+    // nothing yet (a row's first piece, or a whole row): the piece's list as it is
+    for (let j = 0; j < k; j++) {
+      values[a0 + j] = mem[o + j];
+      indices[a0 + j] = mem[oi + j];
+    }
+    return;
+  }
   const av = values.slice(a0, a0 + k);
   const ai = indices.slice(a0, a0 + k);
   let i = 0;
