@@ -35,10 +35,10 @@ const OUT_OF_RANGE: i32 = 2;
 /**
  * The k largest f32 elements of x[i … end) into the list at vp/ip (index base + element), in one
  * read: eight elements a step compared with the list's last value (the threshold; one compare and
- * one branch per vector, rarely taken), tested for +∞/NaN, and with `check` for [0, 1].
+ * one branch per vector, rarely taken), tested for +∞/NaN, and with `check` for [0, 1]. Not
+ * inlined: one copy per element type (the module's size; `check` is a loop-invariant branch).
  */
-// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function select32(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize, base: f64, check: bool): i32 {
+function select32(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize, base: f64, check: bool): i32 {
   let last = vp + ((K - 1) << 3);
   let t = load<f64>(last);
   let T = f32x4.splat(<f32>t);
@@ -75,8 +75,7 @@ const OUT_OF_RANGE: i32 = 2;
 }
 
 /** select32 for f64 elements, four a step. */
-// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function select64(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize, base: f64, check: bool): i32 {
+function select64(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize, base: f64, check: bool): i32 {
   let last = vp + ((K - 1) << 3);
   let t = load<f64>(last);
   let T = f64x2.splat(t);
@@ -211,8 +210,25 @@ export function topRows<T>(
     }
     let base = <f64>offset - <f64>i;
     let flags: i32;
-    if (sizeof<T>() == 4) flags = check ? select32(x, i, end, vp, ip, K, base, true) : select32(x, i, end, vp, ip, K, base, false);
-    else flags = check ? select64(x, i, end, vp, ip, K, base, true) : select64(x, i, end, vp, ip, K, base, false);
+    if (K == 1 && !check) {
+      // the arg-max alone (calibrationError's confidence, k = 1): the row's max by SIMD (NaN when
+      // it holds +∞ or NaN: the scalar path), then its first index, found by a scan
+      let mx: f64 = sizeof<T>() == 4 ? <f64>rowMax32(x, i, end, v128.load(LSE_K32, 16)) : rowMax64(x, i, end);
+      if (mx != mx) flags = NOT_FINITE;
+      else {
+        flags = 0;
+        if (mx > -Infinity) {
+          let j = i;
+          while (at<T>(x, j) != mx) j++;
+          store<f64>(vp, mx);
+          store<f64>(ip, base + <f64>j);
+        }
+      }
+      if (flags & NOT_FINITE) {
+        flags = sizeof<T>() == 4 ? select32(x, i, end, vp, ip, K, base, false) : select64(x, i, end, vp, ip, K, base, false);
+      }
+    } else if (sizeof<T>() == 4) flags = select32(x, i, end, vp, ip, K, base, check);
+    else flags = select64(x, i, end, vp, ip, K, base, check);
     if (flags & OUT_OF_RANGE) bad = 1;
     let m = load<f64>(vp);
     let s: f64;

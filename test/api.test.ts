@@ -41,6 +41,13 @@ describe('entries', () => {
         'alloc',
         'free',
         'refresh',
+        'topLogProbs',
+        'softmaxEntropy',
+        'continuationScore',
+        'brierScore',
+        'calibrationError',
+        'reliabilityBins',
+        'fitTemperature',
       ].sort(),
     );
   });

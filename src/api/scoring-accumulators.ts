@@ -267,7 +267,7 @@ export function restoreScoring(j: Record<string, unknown>, binInto: BinInto): Ac
     typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : bad(`"${what}" must be a whole number ≥ 0`);
   if (j.fn === 'multipleChoice') {
     const acc = multipleChoice(options);
-    const state = mcStates.get(acc)!;
+    const state = mcStates.get(acc) as McState;
     state.count = whole(s.count, 'state.count');
     state.acc = whole(s.acc, 'state.acc');
     state.accNorm = whole(s.accNorm, 'state.accNorm');
@@ -276,7 +276,7 @@ export function restoreScoring(j: Record<string, unknown>, binInto: BinInto): Ac
     return acc as unknown as Accumulator;
   }
   const acc = calibration(options, binInto);
-  const state = calStates.get(acc)!;
+  const state = calStates.get(acc) as CalState;
   const n = state.bins.bins + 1;
   const { count, correct, confidence } = s;
   if (
