@@ -187,7 +187,9 @@ export function scoring(kernels: Kernels) {
     const vals = new Float64Array(n);
     const idx = new Float64Array(n);
     kernels.topRows({ x, rows, classes, k, check: false, max, rest, values: vals, indices: idx });
-    const indicesOut = givenI ?? new Int32Array(n);
+    // written into a new array and copied at the end: the given one may share memory with the
+    // logits through two SharedArrayBuffer objects, and fillRest reads the logits row by row
+    const indicesOut = new Int32Array(n);
     for (let r = 0; r < rows; r++) {
       const o0 = r * k;
       // slots the selection left empty (NaN and −∞ elements are never selected): the lowest ids not taken
@@ -201,7 +203,9 @@ export function scoring(kernels: Kernels) {
       }
     }
     deliver(givenV, valuesOut as FloatArray);
-    return { indices: indicesOut, values: givenV ?? valuesOut };
+    if (givenI === null) return { indices: indicesOut, values: givenV ?? valuesOut };
+    for (let i = 0; i < n; i++) givenI[i] = indicesOut[i];
+    return { indices: givenI, values: givenV ?? valuesOut };
   }
 
   /** Row r's list completed with the lowest class ids not yet in it (its −∞ and NaN elements). */
@@ -492,12 +496,14 @@ export function scoring(kernels: Kernels) {
       if (valueAt(x, r * classes + label[r]) === -Infinity)
         fail(fn, `row ${r}'s target logit is -Infinity: its NLL is infinite at every temperature`);
     }
-    // One fused pass over the kept rows at β = 1/T: with d = x − max (≤ 0) and w = exp(β·d),
-    // the mean over rows of
-    //   f(β)   = log Σ w − β·d_t                          (the NLL at T = 1/β; lse(βx) − βx_t)
-    //   f'(β)  = E[d] − d_t                                (E under softmax(βx))
-    //   f''(β) = E[d²] − E[d]² = E[(d − E[d])²] ≥ 0         (a variance: f is convex in β)
-    // each row's terms summed in f64, the rows' with Neumaier's compensation.
+    // One fused pass over the kept rows at β = 1/T: with d = x − max (≤ 0) and w = exp(β·d), each
+    // element read once for Σ w, Σ w·d and Σ w·d², the mean over rows of
+    //   f(β)   = log Σ w − β·d_t                (the NLL at T = 1/β: lse(βx) − βx_t)
+    //   f'(β)  = E[d] − d_t                      (E under softmax(βx))
+    //   f''(β) = E[d²] − E[d]² ≥ 0               (a variance: f is convex in β)
+    // the rows' terms added with Neumaier's compensation. f' decides the root, exactly as its
+    // terms are computed; f'' (whose difference may lose digits) only sizes the Newton step,
+    // which the bracket below keeps safe.
     const nk = keep.length;
     const f0 = new Float64Array(nk);
     const f1 = new Float64Array(nk);
@@ -508,25 +514,20 @@ export function scoring(kernels: Kernels) {
         const m = max[r];
         let sw = 0;
         let sd = 0;
+        let sdd = 0;
         for (let c = 0; c < classes; c++) {
           const d = valueAt(x, r * classes + c) - m;
           if (d === -Infinity) continue;
           const w = Math.exp(beta * d);
           sw += w;
           sd += w * d;
+          sdd += w * d * d;
         }
         const mean = sd / sw;
-        let sv = 0;
-        for (let c = 0; c < classes; c++) {
-          const d = valueAt(x, r * classes + c) - m;
-          if (d === -Infinity) continue;
-          const e = d - mean;
-          sv += Math.exp(beta * d) * e * e;
-        }
         const dt = valueAt(x, r * classes + label[r]) - m;
         f0[q] = Math.log(sw) - beta * dt;
         f1[q] = mean - dt;
-        f2[q] = sv / sw;
+        f2[q] = Math.max(0, sdd / sw - mean * mean);
       }
       return { f: sum(f0) / nk, g: sum(f1) / nk, h: sum(f2) / nk };
     };

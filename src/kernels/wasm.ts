@@ -174,6 +174,9 @@ function mergeSum(mx: Float64Array, sum: Float64Array, r: number, m: number, q: 
   }
 }
 
+/** mergeTop's copy of the accumulated list (grown as k needs, never per call). */
+let topScratch = new Float64Array(0);
+
 /**
  * Merges the k-lists (rowOutK) of two pieces of row r: `values` descending with their `indices`
  * (k entries from r·k), and the piece's k entries in WASM memory from f64 index `o` (values) and
@@ -190,14 +193,19 @@ function mergeTop(values: Float64Array, indices: Float64Array, r: number, k: num
     }
     return;
   }
-  const av = values.slice(a0, a0 + k);
-  const ai = indices.slice(a0, a0 + k);
+  // the accumulated list, copied aside (reused scratch: no allocation per piece)
+  if (topScratch.length < 2 * k) topScratch = new Float64Array(2 * k);
+  const av = topScratch;
+  for (let j = 0; j < k; j++) {
+    av[j] = values[a0 + j];
+    av[k + j] = indices[a0 + j];
+  }
   let i = 0;
   let j = 0;
   for (let n = 0; n < k; n++) {
-    if (av[i] >= mem[o + j]) {
+    if (i < k && av[i] >= mem[o + j]) {
       values[a0 + n] = av[i];
-      indices[a0 + n] = ai[i++];
+      indices[a0 + n] = av[k + i++];
     } else {
       values[a0 + n] = mem[o + j];
       indices[a0 + n] = mem[oi + j++];
