@@ -37,3 +37,11 @@ test('npm run bench:lm -- --quick runs every case (the peers checked against tok
     expect(out).toContain(`| ${c}`);
   expect(out).toContain('| tokenLogProbs ÷ softmaxCrossEntropy |');
 }, 120_000);
+
+test('bench/scoring.mjs --quick runs every case (the peers checked against the library) and prints the goal table', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = execFileSync(process.execPath, ['bench/scoring.mjs', '--quick'], { cwd: root, encoding: 'utf8' });
+  for (const c of ['topLogProbs k = 20', 'softmaxEntropy', 'TF.js wasm topk(logSoftmax), k = 5', 'hand-written ECE, 10^6 × 10'])
+    expect(out).toContain(`| ${c}`);
+  expect(out).toContain('| calibrationError ÷ logSumExp (10^6 × 10) |');
+}, 120_000);

@@ -3,8 +3,8 @@
 // split, any order: the one-call result within 1e-12 relative) and JSON round trip, and the
 // errors the issue lists. The reference values are in test/scoring.torch.test.ts.
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
-import { type Entry, entries } from './entries.js';
+import { describe, expect, expectTypeOf, test } from 'vitest';
+import { type Entry, entries, js } from './entries.js';
 import { rng } from './helpers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
@@ -434,5 +434,21 @@ describe.each(entries)('%s', (_name, api: Entry) => {
         }),
       ).toThrow(/cannot exceed/);
     });
+  });
+});
+
+describe('types', () => {
+  test('return types follow the reduction and the given outputs', () => {
+    const x = new Float32Array(6);
+    expectTypeOf(js.softmaxEntropy(x, { classes: 3, reduction: 'none' })).toEqualTypeOf<Float64Array>();
+    expectTypeOf(js.softmaxEntropy(x, { classes: 3 })).toEqualTypeOf<number>();
+    expectTypeOf(js.topLogProbs(x, { classes: 3, k: 2 }).values).toEqualTypeOf<Float64Array>();
+    const v32 = new Float32Array(4);
+    expectTypeOf(js.topLogProbs(x, { classes: 3, k: 2, values: v32 }).values).toEqualTypeOf(v32);
+    expectTypeOf(js.brierScore(x, [0, 1], { classes: 3, fromLogits: true })).toEqualTypeOf<number>();
+    expectTypeOf(js.accumulator('multipleChoice').compute().accNorm).toEqualTypeOf<number>();
+    expectTypeOf(js.accumulator('calibrationError', { bins: 10 }).compute()).toEqualTypeOf<number>();
+    // @ts-expect-error: k is required
+    expect(() => js.topLogProbs(x, { classes: 3 })).toThrow(TypeError);
   });
 });
