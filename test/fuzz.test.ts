@@ -40,11 +40,13 @@ const FNS = [
   'softmaxEntropy',
   'brierScore',
   'continuationScore',
+  'calibrationError',
+  'fitTemperature',
 ] as const;
 type Fn = (typeof FNS)[number];
 
 /** The functions whose second argument is always class indices (one per row). */
-const INDEXED: readonly Fn[] = ['tokenLogProbs', 'perplexity', 'brierScore', 'continuationScore'];
+const INDEXED: readonly Fn[] = ['tokenLogProbs', 'perplexity', 'brierScore', 'continuationScore', 'calibrationError', 'fitTemperature'];
 
 /** A call, as plain data (so that a shrunk failure can be saved as JSON and replayed). */
 interface Call {
@@ -155,6 +157,10 @@ function arb(): fc.Arbitrary<Call> {
       else if (fn === 'klDiv') args = fc.tuple(arr('logit', n), arr('prob', n));
       else if (fn === 'tokenLogProbs' || fn === 'perplexity' || fn === 'continuationScore')
         args = fc.tuple(arr('logit', n), arr('index', rows));
+      else if (fn === 'fitTemperature') args = fc.tuple(arr('logit', n), arr('index', rows));
+      // probabilities only: from logits, the confidence's last bits differ between the f32 SIMD and
+      // the f64 TS log-sum-exp, and a confidence next to a bin edge may change bins
+      else if (fn === 'calibrationError') args = fc.tuple(arr('prob', n), arr('index', rows));
       else if (fn === 'brierScore') args = fc.tuple(arr(u0(lmSeed) ? 'logit' : 'prob', n), arr('index', rows));
       else args = fc.tuple(arr('logit', n));
       // options: mostly valid, sometimes wrong in one way
@@ -169,11 +175,23 @@ function arb(): fc.Arbitrary<Call> {
         'topLogProbs',
         'brierScore',
         'continuationScore',
+        'calibrationError',
+        'fitTemperature',
       ].includes(fn);
       if (needsClasses || r(0) < 0.6) options.classes = r(27) < 0.05 ? classes + 1 : classes;
       const reductions = fn === 'klDiv' ? ['mean', 'sum', 'none', 'batchmean'] : ['mean', 'sum', 'none'];
       if (
-        !['logSumExp', 'logSoftmax', 'softmax', 'tokenLogProbs', 'perplexity', 'topLogProbs', 'continuationScore'].includes(fn) &&
+        ![
+          'logSumExp',
+          'logSoftmax',
+          'softmax',
+          'tokenLogProbs',
+          'perplexity',
+          'topLogProbs',
+          'continuationScore',
+          'calibrationError',
+          'fitTemperature',
+        ].includes(fn) &&
         r(3) < 0.7
       )
         options.reduction = r(24) < 0.05 ? 'avg' : reductions[(optSeed >>> 6) % reductions.length];
@@ -229,6 +247,11 @@ function arb(): fc.Arbitrary<Call> {
         if (u(12) < 0.5) options.grad = { dtype: u(17) < 0.5 ? 'f32' : 'f64', length: u(22) < 0.04 ? n + 1 : n };
       } else if (fn === 'brierScore') {
         if (u0(lmSeed)) options.fromLogits = true;
+      } else if (fn === 'calibrationError') {
+        if (u(3) < 0.5) options.bins = [1, 15, 7, 0][(lmSeed >>> 9) % 4];
+        if (u(14) < 0.5) options.norm = ['l1', 'l2', 'max', 'l3'][(lmSeed >>> 19) % 4];
+      } else if (fn === 'fitTemperature') {
+        if (u(0) < 0.3) options.ignoreIndex = [-100, 0, 1][(lmSeed >>> 5) % 3];
       } else if (fn === 'continuationScore') {
         options.start = (lmSeed >>> 9) % (rows + 1); // rows: outside the rows (an error)
       }
@@ -311,7 +334,12 @@ function flat(v: unknown): number | Float64Array | Float32Array {
   if (typeof v === 'number' || ArrayBuffer.isView(v)) return v as number | Float64Array;
   const o = v as Record<string, unknown>;
   if ('indices' in o) return Float64Array.from([...(o.indices as Int32Array), ...(o.values as Float64Array)]);
-  return Float64Array.from([o.logLikelihood as number, o.isGreedy ? 1 : 0, o.tokens as number]);
+  // continuationScore: isGreedy (0/1), logLikelihood, tokens; fitTemperature: nll, nllBefore, temperature
+  return Float64Array.from(
+    Object.keys(o)
+      .sort()
+      .map((k) => Number(o[k])),
+  );
 }
 
 type Outcome = { ok: true; value: number | Float64Array | Float32Array; buffers: Record<string, Buffer> } | { ok: false; error: string };
@@ -411,7 +439,8 @@ function check(c: Call): void {
       // are topLogProbs's indices (the first half of its value: the same comparisons on both
       // sides) and continuationScore's isGreedy and token count
       const exact =
-        what === 'ranks' || (what === 'value' && ((c.fn === 'topLogProbs' && i < x.length / 2) || (c.fn === 'continuationScore' && i > 0)));
+        what === 'ranks' ||
+        (what === 'value' && ((c.fn === 'topLogProbs' && i < x.length / 2) || (c.fn === 'continuationScore' && i !== 1)));
       const same = exact ? Object.is(x[i], y[i]) : agree(x[i], y[i], scale);
       if (!same) expect.fail(`${c.fn} ${what}[${i}]: wasm ${x[i]} vs js ${y[i]} (scale ${scale})`);
     }

@@ -52,6 +52,8 @@ export const FNS = [
   'softmaxEntropy',
   'brierScore',
   'continuationScore',
+  'calibrationError',
+  'fitTemperature',
 ] as const;
 export type Fn = (typeof FNS)[number];
 
@@ -75,7 +77,7 @@ const BATCH: Partial<Record<Fn, string[]>> = {
   perplexity: ['bytes', 'words'],
 };
 /** The functions whose class indices are typed arrays (Int32Array, Uint32Array) unless the dtype is 'array'. */
-const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity', 'brierScore', 'continuationScore']);
+const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity', 'brierScore', 'continuationScore', 'calibrationError', 'fitTemperature']);
 
 /** The names of each function's positional arrays, as its error messages spell them. */
 export const ARG_NAMES: Record<Fn, string[]> = {
@@ -98,6 +100,8 @@ export const ARG_NAMES: Record<Fn, string[]> = {
   softmaxEntropy: ['logits'],
   brierScore: ['input', 'target'],
   continuationScore: ['logits', 'targets'],
+  calibrationError: ['input', 'target'],
+  fitTemperature: ['logits', 'target'],
 };
 
 /**
@@ -355,6 +359,22 @@ export function materialise(c: ValidCall): Plain {
       ];
       if (c.o[1] % 2 === 0) scalars.fromLogits = true;
       scalars.reduction = pick(0, reductions);
+      break;
+    case 'calibrationError':
+      args = [
+        { data: c.o[1] % 2 === 0 ? logit(n) : prob(n), index: false },
+        { data: index(c.rows), index: true },
+      ];
+      if (c.o[1] % 2 === 0) scalars.fromLogits = true;
+      scalars.bins = pick(2, [15, 10, 3]);
+      scalars.norm = pick(5, ['l1', 'l2', 'max']);
+      break;
+    case 'fitTemperature':
+      args = [
+        { data: logit(n), index: false },
+        { data: index(c.rows), index: true },
+      ];
+      if (c.o[6] % 3 === 0) scalars.ignoreIndex = 0;
       break;
     case 'continuationScore':
       args = [
