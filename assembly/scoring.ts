@@ -50,8 +50,13 @@ function select32(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize
     if (check) {
       ok = v128.and(ok, v128.and(v128.and(f32x4.ge(a, zero), f32x4.le(a, one)), v128.and(f32x4.ge(b, zero), f32x4.le(b, one))));
     }
-    if (v128.any_true(v128.or(f32x4.gt(a, T), f32x4.gt(b, T)))) {
-      for (let l: usize = 0; l < 8; l++) {
+    let ga = f32x4.gt(a, T), gb = f32x4.gt(b, T);
+    if (v128.any_true(v128.or(ga, gb))) {
+      // only the lanes above the threshold (bit l: element i + l), each checked again as it rises
+      let bits = i32x4.bitmask(ga) | (i32x4.bitmask(gb) << 4);
+      while (bits != 0) {
+        let l = <usize>ctz(bits);
+        bits &= bits - 1;
         let v = <f64>load<f32>(x + ((i + l) << 2));
         if (v > t) {
           insert(vp, ip, K, v, base + <f64>(i + l));
@@ -87,8 +92,12 @@ function select64(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize
     if (check) {
       ok = v128.and(ok, v128.and(v128.and(f64x2.ge(a, zero), f64x2.le(a, one)), v128.and(f64x2.ge(b, zero), f64x2.le(b, one))));
     }
-    if (v128.any_true(v128.or(f64x2.gt(a, T), f64x2.gt(b, T)))) {
-      for (let l: usize = 0; l < 4; l++) {
+    let ga = f64x2.gt(a, T), gb = f64x2.gt(b, T);
+    if (v128.any_true(v128.or(ga, gb))) {
+      let bits = i64x2.bitmask(ga) | (i64x2.bitmask(gb) << 2);
+      while (bits != 0) {
+        let l = <usize>ctz(bits);
+        bits &= bits - 1;
         let v = load<f64>(x + ((i + l) << 3));
         if (v > t) {
           insert(vp, ip, K, v, base + <f64>(i + l));
