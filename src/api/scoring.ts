@@ -393,9 +393,11 @@ export function scoring(kernels: Kernels) {
     const bins = into === null ? (o.bins === undefined ? 15 : wholeOption(fn, 'bins', o.bins, 1, 2 ** 24)) : into.bins;
     const b = into ?? emptyBins(bins);
     const edges = binEdges(bins);
-    const conf = new Float64Array(rows);
-    const acc = new Float64Array(rows);
+    let conf: Float64Array;
+    let acc: Float64Array;
     if (binary) {
+      conf = new Float64Array(rows);
+      acc = new Float64Array(rows);
       for (let r = 0; r < rows; r++) {
         const v = valueAt(x, r);
         let p: number;
@@ -421,6 +423,9 @@ export function scoring(kernels: Kernels) {
           if (!(v >= 0 && v <= 1)) fail(fn, `"input"[${i}] must be a probability in [0, 1] (or pass fromLogits: true); got ${show(v)}`);
         }
       }
+      // the confidences and accuracies written over rest and vals, read once (no more arrays of rows)
+      conf = rest;
+      acc = vals;
       for (let r = 0; r < rows; r++) {
         const c = fromLogits ? Math.exp(-rest[r]) : max[r];
         if (!(c >= 0 && c <= 1) || max[r] === Infinity || !(max[r] > -Infinity)) {

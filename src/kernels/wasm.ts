@@ -422,7 +422,8 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
           else copy(x, start, f64, slot(a.slot) >>> 3, n);
         }
       }
-      collect(plan, args, r0, k, lse ? mergeLse : null);
+      if (len === classes && (plan.combine === 'top' || plan.combine === 'entropy')) wholeRows(plan, args, r0, k);
+      else collect(plan, args, r0, k, lse ? mergeLse : null);
     };
 
     if (classes <= CHUNK) {
@@ -460,6 +461,18 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
    * The block's per-row (or per-position) outputs, `count` of them from scratch, into the caller's
    * arrays from index `to`: added, or for log-sum-exp parts combined pair by pair with `merge`.
    */
+  /**
+   * The per-row outputs of a block of whole rows of a 'top' or 'entropy' kernel, copied as they
+   * are: each row is in one block only, so there is nothing to merge (its API layer reads a NaN
+   * or +∞ row from the parts as they come: NaN results). One copy per array, not a merge per row
+   * (which costs more than the kernel on rows of a few classes).
+   */
+  function wholeRows(plan: Plan, args: Args, to: number, count: number): void {
+    for (const a of plan.rowOuts) copy(args[a.name] as Float64Array, to, f64, slot(a.slot) >>> 3, count);
+    const k = plan.kAt >= 0 ? (args.k as number) : 0;
+    for (const a of plan.rowOutKs) copy(args[a.name] as Float64Array, to * k, f64, slot(a.slot) >>> 3, count * k);
+  }
+
   function collect(plan: Plan, args: Args, to: number, count: number, merge: typeof mergeLse | null): void {
     if (plan.combine === 'entropy') {
       const [a, b, c] = plan.rowOuts;
