@@ -170,7 +170,7 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
  * empty range or one of −∞ alone). pmax: one instruction a vector; the finite test catches NaN.
  */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function rowMax32(x: usize, start: usize, end: usize, inf: v128): f32 {
+@inline export function rowMax32(x: usize, start: usize, end: usize, inf: v128): f32 {
   let Ma = f32x4.splat(-Infinity), Mb = Ma;
   let Na = f32x4.splat(Infinity), Nb = Na;
   let fin = i32x4.splat(-1);
@@ -216,7 +216,7 @@ let rowMin32: f32 = 0;
  * none is known) shows that none is that far below m. The tail in f64.
  */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline function othersSum32(
+@inline export function othersSum32(
   x: usize, i: usize, end: usize, m: f32, least: f32, lo: v128, one: v128, log2e: v128, shift: v128, c1: v128, c2: v128,
   q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128,
 ): f64 {

@@ -1,7 +1,18 @@
 // The xentropy demo: every number shown is computed by the library (entropy, crossEntropy,
 // klDivergence, jsDivergence, binaryCrossEntropy) on the current p and q, and carries its full
-// value in a data-value attribute (test/demo.test.ts compares them with the library's own).
-import { backend, binaryCrossEntropy, crossEntropy, entropy, jsDivergence, klDivergence } from 'xentropy';
+// value in a data-value attribute (test/demo.test.ts compares them with the library's own); the
+// calibration panel draws reliabilityBins of a built-in example, before and after fitTemperature.
+import {
+  backend,
+  binaryCrossEntropy,
+  calibrationError,
+  crossEntropy,
+  entropy,
+  fitTemperature,
+  jsDivergence,
+  klDivergence,
+  reliabilityBins,
+} from 'xentropy';
 
 const K = 5;
 const PRESETS = {
@@ -110,6 +121,77 @@ function logistic() {
   $('#curve').innerHTML = s;
 }
 
+// ---- calibration: a built-in overconfident classifier -------------------------------------------
+
+const CAL = (() => {
+  let seed = 7;
+  const rand = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const rows = 600;
+  const classes = 4;
+  const logits = new Float64Array(rows * classes);
+  const labels = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    // the true probabilities are softmax(z); the model says softmax(2.5·z)
+    const z = Array.from({ length: classes }, () => 3 * (rand() - 0.5));
+    const e = z.map(Math.exp);
+    let u = rand() * e.reduce((a, b) => a + b);
+    let label = classes - 1;
+    for (let c = 0; c < classes; c++) {
+      u -= e[c];
+      if (u <= 0) {
+        label = c;
+        break;
+      }
+    }
+    labels[r] = label;
+    for (let c = 0; c < classes; c++) logits[r * classes + c] = 2.5 * z[c];
+  }
+  return { rows, classes, logits, labels, temperature: fitTemperature(logits, labels, { classes }).temperature };
+})();
+document.body.dataset.calibration = JSON.stringify({
+  classes: CAL.classes,
+  logits: Array.from(CAL.logits),
+  labels: Array.from(CAL.labels),
+});
+
+function reliability() {
+  const scaled = $('#scaled').checked;
+  const logits = scaled ? CAL.logits.map((v) => v / CAL.temperature) : CAL.logits;
+  const options = { classes: CAL.classes, fromLogits: true, bins: 10 };
+  const ece = calibrationError(logits, CAL.labels, options);
+  const { edges, count, confidence, accuracy } = reliabilityBins(logits, CAL.labels, options);
+  $('#ece').textContent = ece.toFixed(4);
+  $('#ece').dataset.value = String(ece);
+  $('#temperature').textContent = CAL.temperature.toFixed(3);
+  $('#temperature').dataset.value = String(CAL.temperature);
+  const x0 = 50,
+    y0 = 260,
+    w = 520,
+    h = 240;
+  const px = (v) => x0 + v * w;
+  const py = (v) => y0 - v * h;
+  let s = `<line x1="${px(0)}" y1="${py(0)}" x2="${px(1)}" y2="${py(0)}" stroke="#999"/><line x1="${px(0)}" y1="${py(0)}" x2="${px(0)}" y2="${py(1)}" stroke="#999"/>`;
+  s += `<line x1="${px(0)}" y1="${py(0)}" x2="${px(1)}" y2="${py(1)}" stroke="#999" stroke-dasharray="4 3"/>`;
+  for (let i = 0; i < edges.length - 1; i++) {
+    if (count[i] === 0) continue;
+    const a = px(edges[i]) + 2;
+    const bw = px(edges[i + 1]) - px(edges[i]) - 4;
+    s += `<rect class="bin" data-count="${count[i]}" x="${a}" y="${py(accuracy[i])}" width="${bw}" height="${accuracy[i] * h}" fill="#1f77b4" opacity="0.8"/>`;
+    // the gap to the bin's mean confidence
+    s += `<line x1="${a}" y1="${py(confidence[i])}" x2="${a + bw}" y2="${py(confidence[i])}" stroke="#d62728" stroke-width="2"/>`;
+    s += `<text x="${a + bw / 2}" y="${y0 + 26}" font-size="9" text-anchor="middle" fill="#555">${count[i]}</text>`;
+  }
+  for (let t = 0; t <= 1.0001; t += 0.2) {
+    s += `<text x="${px(t)}" y="${y0 + 14}" font-size="10" text-anchor="middle">${t.toFixed(1)}</text>`;
+    s += `<text x="${x0 - 6}" y="${py(t) + 3}" font-size="10" text-anchor="end">${t.toFixed(1)}</text>`;
+  }
+  s += `<text x="${px(0.5)}" y="${y0 + 38}" font-size="11" text-anchor="middle">confidence (top-label probability); bars: accuracy, red: mean confidence, numbers: predictions per bin</text>`;
+  $('#reliability').innerHTML = s;
+}
+
 function update() {
   const p = norm(state.w.p);
   const q = norm(state.w.q);
@@ -153,6 +235,7 @@ $('#units').addEventListener('change', (e) => {
   update();
 });
 $('#y').addEventListener('change', logistic);
+$('#scaled').addEventListener('change', reliability);
 $('#preset').addEventListener('change', (e) => {
   const [p, q] = PRESETS[e.target.value];
   state.w.p = [...p];
@@ -163,4 +246,5 @@ $('#preset').addEventListener('change', (e) => {
 });
 update();
 logistic();
+reliability();
 document.body.dataset.ready = 'true';

@@ -162,6 +162,59 @@ export const perplexity: Api['perplexity'] = api.perplexity;
 export const slidingWindows: Api['slidingWindows'] = api.slidingWindows;
 
 /**
+ * The k most probable tokens of each row of logits and their log-probabilities, log softmax(row),
+ * descending (ties: lower token id first), from one pass over each row (its log-sum-exp and a
+ * k-selection together, no softmax array): OpenAI-style top_logprobs, for prompts too.
+ * @example topLogProbs([2, 1, 0], { classes: 3, k: 2 }) // { indices: Int32Array [0, 1], values: Float64Array [−0.4076…, −1.4076…] }
+ */
+export const topLogProbs: Api['topLogProbs'] = api.topLogProbs;
+
+/**
+ * The entropy of softmax(row) for each row, from the logits in one pass (log-sum-exp minus the
+ * softmax-weighted mean logit); stable for ±1e4 and −∞ logits; `grad` receives ∂/∂logits
+ * (−p·(log p + H): the entropy bonus of policy-gradient training).
+ * @example softmaxEntropy([0, 0, 0, 0], { base: 2 }) // 2
+ */
+export const softmaxEntropy: Api['softmaxEntropy'] = api.softmaxEntropy;
+
+/**
+ * lm-evaluation-harness's loglikelihood of a continuation: the summed log-probability of the
+ * targets of rows `start` on, and isGreedy (each is its row's arg-max, the lowest id on a tie).
+ * @example continuationScore([2, 1, 0, 0, 3, 1], [0, 1], { classes: 3, start: 1 }) // { logLikelihood: −0.1698…, isGreedy: true, tokens: 1 }
+ */
+export const continuationScore: Api['continuationScore'] = api.continuationScore;
+
+/**
+ * lm-evaluation-harness's brier_score: Σ_k (p_k − onehot_k)² per row (probabilities, or softmax
+ * of logits with fromLogits), their mean by default.
+ * @example brierScore([0.7, 0.3], [0], { classes: 2 }) // 0.18
+ */
+export const brierScore: Api['brierScore'] = api.brierScore;
+
+/**
+ * torchmetrics' MulticlassCalibrationError (top-label confidence) when `classes` is given, its
+ * BinaryCalibrationError when not: 'l1' (ECE, the default), 'l2' (RMSCE) or 'max' (MCE) over
+ * `bins` (15) equal-width bins, torchmetrics' float32 edges included.
+ * @example calibrationError([0.25, 0.25, 0.55, 0.75, 0.75], [0, 0, 1, 1, 1], { bins: 2 }) // 0.29
+ */
+export const calibrationError: Api['calibrationError'] = api.calibrationError;
+
+/**
+ * The bins of calibrationError for a reliability diagram: edges, count, mean confidence and
+ * accuracy per bin (bins + 1 of them: the last holds the confidences equal to 1).
+ * @example reliabilityBins([0.25, 0.25, 0.55, 0.75, 0.75], [0, 0, 1, 1, 1], { bins: 2 }).accuracy // Float64Array [0, 1, 0]
+ */
+export const reliabilityBins: Api['reliabilityBins'] = api.reliabilityBins;
+
+/**
+ * Temperature scaling (Guo et al. 2017): the T > 0 minimising the mean NLL of softmax(logits / T)
+ * on held-out data, to 1e-9 relative, by a safeguarded Newton solve with exact first and second
+ * derivatives (one fused pass over the data per iteration).
+ * @example fitTemperature(logits, labels, { classes: 10 }) // { temperature: 1.56…, nll: 1.37…, nllBefore: 1.49… }
+ */
+export const fitTemperature: Api['fitTemperature'] = api.fitTemperature;
+
+/**
  * A mergeable accumulator of a reduced function (or of perplexity): `update` with batches (the
  * function's arguments and checks), `merge` another's state, `compute`, `reset`, `toJSON`.
  * @example const acc = accumulator('perplexity', { classes: 3 }); acc.update([2, 1, 0], [0]); acc.compute().perplexity // 1.5032…

@@ -44,6 +44,13 @@ describe('entries', () => {
         'ctcLoss',
         'ctcGreedyDecode',
         'ctcBeamSearch',
+        'topLogProbs',
+        'softmaxEntropy',
+        'continuationScore',
+        'brierScore',
+        'calibrationError',
+        'reliabilityBins',
+        'fitTemperature',
       ].sort(),
     );
   });

@@ -44,3 +44,11 @@ test('npm run bench:weights -- --quick runs every case (label types and sampleWe
   for (const c of ['Uint16Array labels', 'BigInt64Array labels', 'Int32Array labels, sampleWeight + grad']) expect(out).toContain(`| ${c}`);
   expect(out).toContain('| sampleWeight + grad ÷ grad alone |');
 }, 120_000);
+
+test('bench/scoring.mjs --quick runs every case (the peers checked against the library) and prints the goal table', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = execFileSync(process.execPath, ['bench/scoring.mjs', '--quick'], { cwd: root, encoding: 'utf8' });
+  for (const c of ['topLogProbs k = 20', 'softmaxEntropy', 'TF.js wasm topk(logSoftmax), k = 5', 'hand-written ECE, 10^6 × 10'])
+    expect(out).toContain(`| ${c}`);
+  expect(out).toContain('| calibrationError ÷ logSumExp (10^6 × 10) |');
+}, 120_000);

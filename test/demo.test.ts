@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { binaryCrossEntropy, crossEntropy, entropy, jsDivergence, klDivergence } from 'xentropy';
+import { binaryCrossEntropy, calibrationError, crossEntropy, entropy, fitTemperature, jsDivergence, klDivergence } from 'xentropy';
 import { launch, serve } from './chromium.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -100,6 +100,37 @@ test('the logistic loss panel shows −log ŷ for y = 1 and −log(1−ŷ) for y
   near(v0, -Math.log1p(-0.2));
   await page.selectOption('#y', '1');
   await page.locator('#yhat').fill('0.7');
+});
+
+test('the reliability diagram shows calibrationError of its example, before and after fitTemperature', async () => {
+  const data = JSON.parse((await page.getAttribute('body', 'data-calibration'))!) as {
+    classes: number;
+    logits: number[];
+    labels: number[];
+  };
+  const options = { classes: data.classes, fromLogits: true, bins: 10 };
+  const T = Number(await page.getAttribute('#temperature', 'data-value'));
+  // fitTemperature in f64 on the TS and WASM paths alike (the API layer's pass): to its 1e-9 relative
+  expect(Math.abs(T - fitTemperature(data.logits, data.labels, { classes: data.classes }).temperature)).toBeLessThanOrEqual(1e-9 * T);
+  expect(T).toBeGreaterThan(1.5); // the example's logits are 2.5× too large
+  const before = Number(await page.getAttribute('#ece', 'data-value'));
+  near(before, calibrationError(data.logits, data.labels, options));
+  expect(await page.locator('#reliability rect.bin').count()).toBeGreaterThan(3);
+  await page.locator('#scaled').check();
+  const after = Number(await page.getAttribute('#ece', 'data-value'));
+  // the scaled logits: the page's x / T against Node's, on T within 1e-9: ECE within 1e-6
+  expect(
+    Math.abs(
+      after -
+        calibrationError(
+          data.logits.map((v) => v / T),
+          data.labels,
+          options,
+        ),
+    ),
+  ).toBeLessThanOrEqual(1e-6);
+  expect(after).toBeLessThan(before);
+  await page.locator('#scaled').uncheck();
 });
 
 test('screenshot for the README (docs/demo.png)', async () => {

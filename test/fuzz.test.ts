@@ -36,6 +36,12 @@ const FNS = [
   'sigmoidFocalLoss',
   'tokenLogProbs',
   'perplexity',
+  'topLogProbs',
+  'softmaxEntropy',
+  'brierScore',
+  'continuationScore',
+  'calibrationError',
+  'fitTemperature',
 ] as const;
 type Fn = (typeof FNS)[number];
 
@@ -43,7 +49,7 @@ type Fn = (typeof FNS)[number];
 const SHAPED: readonly Fn[] = ['softmaxCrossEntropy', 'nllLoss', 'logSumExp', 'logSoftmax', 'softmax', 'tokenLogProbs', 'perplexity'];
 
 /** The functions whose second argument is always class indices (one per row). */
-const INDEXED: readonly Fn[] = ['tokenLogProbs', 'perplexity'];
+const INDEXED: readonly Fn[] = ['tokenLogProbs', 'perplexity', 'brierScore', 'continuationScore', 'calibrationError', 'fitTemperature'];
 
 /** A call, as plain data (so that a shrunk failure can be saved as JSON and replayed). */
 interface Call {
@@ -168,19 +174,48 @@ function arb(): fc.Arbitrary<Call> {
       else if (fn === 'softmaxCrossEntropy') args = fc.tuple(arr('logit', n), fc.oneof(arr('index', rows), arr('prob', n)));
       else if (fn === 'nllLoss') args = fc.tuple(arr('logit', n), arr('index', rows));
       else if (fn === 'klDiv') args = fc.tuple(arr('logit', n), arr('prob', n));
-      else if (fn === 'tokenLogProbs' || fn === 'perplexity') args = fc.tuple(arr('logit', n), arr('index', rows));
+      else if (fn === 'tokenLogProbs' || fn === 'perplexity' || fn === 'continuationScore')
+        args = fc.tuple(arr('logit', n), arr('index', rows));
+      else if (fn === 'fitTemperature') args = fc.tuple(arr('logit', n), arr('index', rows));
+      // probabilities only: from logits, the confidence's last bits differ between the f32 SIMD and
+      // the f64 TS log-sum-exp, and a confidence next to a bin edge may change bins
+      else if (fn === 'calibrationError') args = fc.tuple(arr('prob', n), arr('index', rows));
+      else if (fn === 'brierScore') args = fc.tuple(arr(u0(lmSeed) ? 'logit' : 'prob', n), arr('index', rows));
       else args = fc.tuple(arr('logit', n));
       // options: mostly valid, sometimes wrong in one way
       const r = (k: number) => ((optSeed >>> k) & 7) / 8;
       const u = (k: number) => ((lmSeed >>> k) & 31) / 32;
       const options: Record<string, unknown> = {};
-      const needsClasses = ['softmaxCrossEntropy', 'nllLoss', 'tokenLogProbs', 'perplexity'].includes(fn);
+      const needsClasses = [
+        'softmaxCrossEntropy',
+        'nllLoss',
+        'tokenLogProbs',
+        'perplexity',
+        'topLogProbs',
+        'brierScore',
+        'continuationScore',
+        'calibrationError',
+        'fitTemperature',
+      ].includes(fn);
       if (needsClasses || r(0) < 0.6) options.classes = r(27) < 0.05 ? classes + 1 : classes;
       const w = (k: number) => ((wSeed >>> k) & 31) / 32;
       const WEIGHTED = ['softmaxCrossEntropy', 'nllLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits', 'klDiv'];
       const reductions = fn === 'klDiv' ? ['mean', 'sum', 'none', 'batchmean'] : ['mean', 'sum', 'none'];
       if (WEIGHTED.includes(fn) && w(0) < 0.3) reductions.push('sumByNonzeroWeights');
-      if (!['logSumExp', 'logSoftmax', 'softmax', 'tokenLogProbs', 'perplexity'].includes(fn) && r(3) < 0.7)
+      if (
+        ![
+          'logSumExp',
+          'logSoftmax',
+          'softmax',
+          'tokenLogProbs',
+          'perplexity',
+          'topLogProbs',
+          'continuationScore',
+          'calibrationError',
+          'fitTemperature',
+        ].includes(fn) &&
+        r(3) < 0.7
+      )
         options.reduction = r(24) < 0.05 ? 'avg' : reductions[(optSeed >>> 6) % reductions.length];
       if (['entropy', 'crossEntropy', 'klDivergence', 'jsDivergence'].includes(fn)) {
         if (r(9) < 0.4) options.base = [2, 10, 1, 0.5][(optSeed >>> 12) % 4];
@@ -225,6 +260,22 @@ function arb(): fc.Arbitrary<Call> {
           if (u(12) < 0.5) options.out = { dtype: u(17) < 0.5 ? 'f32' : 'f64', length: u(22) < 0.04 ? rows + 1 : rows };
           if (u(13) < 0.5) options.ranks = { dtype: u(18) < 0.5 ? 'i32' : 'u32', length: u(23) < 0.04 ? rows + 1 : rows };
         }
+      } else if (fn === 'topLogProbs') {
+        // k in [1, classes], sometimes 0 or classes + 1 (errors)
+        options.k = u(3) < 0.04 ? (u(8) < 0.5 ? 0 : classes + 1) : 1 + ((lmSeed >>> 9) % Math.min(classes, 30));
+        if (u(12) < 0.3) options.values = { dtype: u(17) < 0.5 ? 'f32' : 'f64', length: rows * (options.k as number) };
+      } else if (fn === 'softmaxEntropy') {
+        if (u(9) < 0.3) options.base = [2, 10, 0.5][(lmSeed >>> 14) % 3];
+        if (u(12) < 0.5) options.grad = { dtype: u(17) < 0.5 ? 'f32' : 'f64', length: u(22) < 0.04 ? n + 1 : n };
+      } else if (fn === 'brierScore') {
+        if (u0(lmSeed)) options.fromLogits = true;
+      } else if (fn === 'calibrationError') {
+        if (u(3) < 0.5) options.bins = [1, 15, 7, 0][(lmSeed >>> 9) % 4];
+        if (u(14) < 0.5) options.norm = ['l1', 'l2', 'max', 'l3'][(lmSeed >>> 19) % 4];
+      } else if (fn === 'fitTemperature') {
+        if (u(0) < 0.3) options.ignoreIndex = [-100, 0, 1][(lmSeed >>> 5) % 3];
+      } else if (fn === 'continuationScore') {
+        options.start = (lmSeed >>> 9) % (rows + 1); // rows: outside the rows (an error)
       }
       // the `grad` of binaryCrossEntropy, nllLoss, klDiv (∂/∂input) and of crossEntropy,
       // klDivergence (∂/∂q): of the first (second) array's length n, sometimes n + 1 (an error);
@@ -296,6 +347,11 @@ function arb(): fc.Arbitrary<Call> {
     .map((c) => ({ ...c, args: c.args.map((a) => a.map(enc)) }) as Call);
 }
 
+/** brierScore's draw of logits (with fromLogits) or probabilities. */
+function u0(lmSeed: number): boolean {
+  return ((lmSeed >>> 1) & 3) === 0;
+}
+
 type Buffer = Float32Array | Float64Array | Int32Array | Uint32Array;
 
 /**
@@ -328,7 +384,7 @@ function materialise(c: Call, m: Entry) {
   if (c.options) {
     options = {};
     for (const [k, v] of Object.entries(c.options)) {
-      if (k === 'grad' || k === 'out' || k === 'ranks') {
+      if (k === 'grad' || k === 'out' || k === 'ranks' || k === 'values') {
         const { dtype, length } = v as { dtype: string; length: number };
         const T = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array }[dtype]!;
         buffers[k] = new T(length);
@@ -343,15 +399,30 @@ function materialise(c: Call, m: Entry) {
   return { args, data, options, buffers };
 }
 
-type Value = number | Float64Array | Float32Array | { value: number | Float64Array; sign: number | Float64Array };
-type Outcome = { ok: true; value: Value; buffers: Record<string, Buffer> } | { ok: false; error: string };
+/**
+ * A result as numbers: topLogProbs's indices then values; the fields of continuationScore's and
+ * fitTemperature's results (isGreedy as 0/1) and of logSumExp's { value, sign }, in key order,
+ * arrays spread.
+ */
+function flat(v: unknown): number | Float64Array | Float32Array {
+  if (typeof v === 'number' || ArrayBuffer.isView(v)) return v as number | Float64Array;
+  const o = v as Record<string, unknown>;
+  if ('indices' in o) return Float64Array.from([...(o.indices as Int32Array), ...(o.values as Float64Array)]);
+  return Float64Array.from(
+    Object.keys(o)
+      .sort()
+      .flatMap((k) => (ArrayBuffer.isView(o[k]) ? Array.from(o[k] as Float64Array) : [Number(o[k])])),
+  );
+}
+
+type Outcome = { ok: true; value: number | Float64Array | Float32Array; buffers: Record<string, Buffer> } | { ok: false; error: string };
 
 function run(m: Entry, c: Call): Outcome {
   const { args, data, options, buffers } = materialise(c, m);
   const copies = data.map((a) => Array.from(a, Number)); // Number: a BigInt64Array's values too
   let out: Outcome;
   try {
-    const value = (m[c.fn] as (...a: unknown[]) => Value)(...args, options);
+    const value = flat((m[c.fn] as (...a: unknown[]) => unknown)(...args, options));
     out = { ok: true, value, buffers };
   } catch (e) {
     out = { ok: false, error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
@@ -395,11 +466,9 @@ function scaleOf(c: Call): number {
   return s * (1 + logMax);
 }
 
-/** A result as numbers: logSumExp's { value, sign } (returnSign) as its values, then its signs. */
-function flat(v: Value): number[] {
-  if (typeof v === 'number') return [v];
-  if ('sign' in v) return [...flat(v.value), ...flat(v.sign)];
-  return Array.from(v);
+/** A result (flattened by `run`: see `flat`) as a list of numbers. */
+function numbers(v: number | ArrayLike<number>): number[] {
+  return typeof v === 'number' ? [v] : Array.from(v);
 }
 
 function check(c: Call): void {
@@ -431,21 +500,26 @@ function check(c: Call): void {
       )
         continue;
       const plain = run(m, { ...c, options: rest });
-      const x = plain.ok ? flat(plain.value) : [];
-      const y = flat(got.value);
+      const x = plain.ok ? numbers(plain.value) : [];
+      const y = numbers(got.value);
       if (!plain.ok || x.length !== y.length || x.some((v, i) => !Object.is(v, y[i])))
         expect.fail(`${c.fn} (${m === js ? 'js' : 'wasm'}): the value with grad differs from the value without it`);
     }
   }
   const scale = scaleOf(c);
   const values = (v: number | ArrayLike<number>) => (typeof v === 'number' ? [v] : Array.from(v));
-  const pairs: [string, number[], number[]][] = [['value', flat(a.value), flat(b.value)]];
+  const pairs: [string, number[], number[]][] = [['value', numbers(a.value), numbers(b.value)]];
   for (const k of Object.keys(a.buffers)) pairs.push([k, values(a.buffers[k]), values(b.buffers[k])]);
   for (const [what, x, y] of pairs) {
     expect(x.length, what).toBe(y.length);
     for (let i = 0; i < x.length; i++) {
-      // ranks are counts of logits above the target's (the same values on both sides): exact
-      const same = what === 'ranks' ? Object.is(x[i], y[i]) : agree(x[i], y[i], scale);
+      // ranks are counts of logits above the target's (the same values on both sides): exact; so
+      // are topLogProbs's indices (the first half of its value: the same comparisons on both
+      // sides) and continuationScore's isGreedy and token count
+      const exact =
+        what === 'ranks' ||
+        (what === 'value' && ((c.fn === 'topLogProbs' && i < x.length / 2) || (c.fn === 'continuationScore' && i !== 1)));
+      const same = exact ? Object.is(x[i], y[i]) : agree(x[i], y[i], scale);
       if (!same) expect.fail(`${c.fn} ${what}[${i}]: wasm ${x[i]} vs js ${y[i]} (scale ${scale})`);
     }
   }

@@ -51,6 +51,12 @@ export const FNS = [
   'ctcLoss',
   'ctcGreedyDecode',
   'ctcBeamSearch',
+  'topLogProbs',
+  'softmaxEntropy',
+  'brierScore',
+  'continuationScore',
+  'calibrationError',
+  'fitTemperature',
 ] as const;
 export type Fn = (typeof FNS)[number];
 
@@ -86,7 +92,16 @@ const BATCH: Partial<Record<Fn, string[]>> = {
  * (f64), an Int32Array (f32), and for f16 the narrow ones of issue 19 (a Uint8Array where the
  * classes fit in it, else a Uint16Array).
  */
-const TYPED_INDICES = new Set<Fn>(['tokenLogProbs', 'perplexity', 'nllLoss', 'ctcLoss']);
+const TYPED_INDICES = new Set<Fn>([
+  'tokenLogProbs',
+  'perplexity',
+  'nllLoss',
+  'ctcLoss',
+  'brierScore',
+  'continuationScore',
+  'calibrationError',
+  'fitTemperature',
+]);
 /** The functions that take `sampleWeight` (issue 19): one weight per row, an array option like `weight`. */
 const SAMPLE_WEIGHTED = new Set<Fn>([
   'softmaxCrossEntropy',
@@ -118,6 +133,12 @@ export const ARG_NAMES: Record<Fn, string[]> = {
   ctcLoss: ['logProbs', 'targets'],
   ctcGreedyDecode: ['logProbs'],
   ctcBeamSearch: ['logProbs'],
+  topLogProbs: ['logits'],
+  softmaxEntropy: ['logits'],
+  brierScore: ['input', 'target'],
+  continuationScore: ['logits', 'targets'],
+  calibrationError: ['input', 'target'],
+  fitTemperature: ['logits', 'target'],
 };
 
 /**
@@ -247,7 +268,7 @@ interface Plain {
   /** array options (weight, posWeight) as numbers */
   arrays: Record<string, number[]>;
   /** the output buffer the call fills, if any */
-  output: { name: 'grad' | 'out'; dtype: 'f64' | 'f32'; length: number } | null;
+  output: { name: 'grad' | 'out' | 'values'; dtype: 'f64' | 'f32'; length: number } | null;
   /** tokenLogProbs's `ranks`, if the call has it */
   ranks: { dtype: 'i32' | 'u32'; length: number } | null;
 }
@@ -388,6 +409,50 @@ export function materialise(c: ValidCall): Plain {
       }
       break;
     }
+    case 'topLogProbs': {
+      args = [{ data: logit(n), index: false }];
+      const k = 1 + (c.o[2] % Math.min(c.classes, 8));
+      scalars.k = k;
+      if (c.o[3] % 2 === 0) output = { name: 'values', dtype: pick(4, ['f64', 'f32'] as const), length: c.rows * k };
+      break;
+    }
+    case 'softmaxEntropy':
+      args = [{ data: logit(n), index: false }];
+      scalars.reduction = pick(0, reductions);
+      if (c.o[1] % 3 === 0) scalars.base = pick(2, [2, 10, 0.5]);
+      if (c.o[3] % 2 === 0) output = { name: 'grad', dtype: pick(4, ['f64', 'f32'] as const), length: n };
+      break;
+    case 'brierScore':
+      args = [
+        { data: c.o[1] % 2 === 0 ? logit(n) : prob(n), index: false },
+        { data: index(c.rows), index: true },
+      ];
+      if (c.o[1] % 2 === 0) scalars.fromLogits = true;
+      scalars.reduction = pick(0, reductions);
+      break;
+    case 'calibrationError':
+      args = [
+        { data: c.o[1] % 2 === 0 ? logit(n) : prob(n), index: false },
+        { data: index(c.rows), index: true },
+      ];
+      if (c.o[1] % 2 === 0) scalars.fromLogits = true;
+      scalars.bins = pick(2, [15, 10, 3]);
+      scalars.norm = pick(5, ['l1', 'l2', 'max']);
+      break;
+    case 'fitTemperature':
+      args = [
+        { data: logit(n), index: false },
+        { data: index(c.rows), index: true },
+      ];
+      if (c.o[6] % 3 === 0) scalars.ignoreIndex = 0;
+      break;
+    case 'continuationScore':
+      args = [
+        { data: logit(n), index: false },
+        { data: index(c.rows), index: true },
+      ];
+      scalars.start = c.o[2] % c.rows;
+      break;
     default:
       args = [{ data: logit(n), index: false }];
       if (c.o[3] % 2 === 0) output = { name: 'out', dtype: pick(4, ['f64', 'f32'] as const), length: n };

@@ -1,11 +1,12 @@
 // Mergeable accumulators (torchmetrics' update / compute / merge / reset): an update calls the
 // function itself, so it makes exactly its checks and computation, and adds the call's total and
 // divisor (recorded by `reduced`) to compensated sums. State is a few f64 numbers, never a list.
-import { lengthOf, setInto } from '../intrinsics.js';
-import { floats, seen, settle, toF64 } from './arrays.js';
+import { isArray, lengthOf, setInto } from '../intrinsics.js';
+import { floats, seen, settle, toF64, valueAt } from './arrays.js';
 import { fail, show } from './errors.js';
 import { readOptions } from './options.js';
-import { last } from './reductions.js';
+import { last, sum } from './reductions.js';
+import { type BinInto, isScoringAccumulator, restoreScoring, SCORING, scoringAccumulator } from './scoring-accumulators.js';
 import type { Accumulated, AccumulatedName, Accumulator, AccumulatorState, PerplexityResult, Values } from './types.js';
 
 interface Spec {
@@ -25,7 +26,7 @@ const MEAN_SUM = ['mean', 'sum'] as const;
 const measure: Spec = { arity: 2, options: ['base', 'classes', 'normalize', 'reduction'], batch: [], reductions: MEAN_SUM, arrays: [] };
 // sampleWeight (one weight per row of the batch) is a per-batch option: the functions' 'mean' is
 // then Σ s·loss / Σ s (with class weights Σ s·c·l / Σ s·c), whose total and divisor add up across batches
-const SPECS: Record<AccumulatedName, Spec> = {
+const SPECS: Record<Exclude<AccumulatedName, (typeof SCORING)[number]>, Spec> = {
   entropy: { ...measure, arity: 1 },
   crossEntropy: { ...measure, batch: ['sampleWeight'] },
   klDivergence: { ...measure, batch: ['sampleWeight'] },
@@ -100,7 +101,7 @@ function decode(v: unknown): number | undefined {
 }
 
 interface State {
-  fn: AccumulatedName;
+  fn: Exclude<AccumulatedName, (typeof SCORING)[number]>;
   spec: Spec;
   /** The options as the function is called with them (arrays as Float64Array copies). */
   call: Record<string, unknown>;
@@ -120,7 +121,7 @@ type Fn = (...args: unknown[]) => unknown;
 const states = new WeakMap<object, State>();
 
 /** The accumulators of one entry's functions (`api`: the entry's own, so each computes on its kernels). */
-export function accumulators(api: Record<AccumulatedName, unknown>) {
+export function accumulators(api: Record<Exclude<AccumulatedName, (typeof SCORING)[number]>, unknown>, binInto: BinInto) {
   function stateOf(fn: string, x: unknown, name: string): State {
     const s = typeof x === 'object' && x !== null ? states.get(x) : undefined;
     if (s === undefined)
@@ -130,16 +131,16 @@ export function accumulators(api: Record<AccumulatedName, unknown>) {
 
   function create(fnName: unknown, options: unknown): Accumulator {
     const fn = 'accumulator';
+    if (typeof fnName === 'string' && (SCORING as readonly string[]).includes(fnName))
+      return scoringAccumulator(fnName as (typeof SCORING)[number], options, binInto);
     if (typeof fnName !== 'string' || !Object.hasOwn(SPECS, fnName)) {
       fail(
         fn,
-        `"fn" must be one of ${Object.keys(SPECS)
-          .map((k) => `'${k}'`)
-          .join(', ')}; got ${show(fnName)}`,
+        `"fn" must be one of ${[...Object.keys(SPECS), ...SCORING].map((k) => `'${k}'`).join(', ')}; got ${show(fnName)}`,
         TypeError,
       );
     }
-    const name = fnName as AccumulatedName;
+    const name = fnName as Exclude<AccumulatedName, (typeof SCORING)[number]>;
     const spec = SPECS[name];
     const o = readOptions(`accumulator('${name}')`, options as object | undefined, spec.options) as Record<string, unknown>;
     const reduction = o.reduction === undefined ? 'mean' : o.reduction;
@@ -206,6 +207,25 @@ export function accumulators(api: Record<AccumulatedName, unknown>) {
       update(...args: unknown[]) {
         const { spec } = state;
         const where = `accumulator('${state.fn}').update`;
+        // perplexity from token log-probabilities (an API's logprobs): update(logProbs, { bytes, words }?)
+        if (state.fn === 'perplexity' && (args.length === 1 || (args.length === 2 && !isDataArgument(args[1])))) {
+          const batch = args.length > 1 ? (readOptions(where, args[1] as object, spec.batch) as Record<string, unknown>) : {};
+          const counts = batchCounts(where, batch);
+          const before = seen(args[0]);
+          const lp = floats(where, 'logProbs', args[0] as Values);
+          const n = settle(where, 'logProbs', lp, before);
+          const nll = new Float64Array(n);
+          for (let i = 0; i < n; i++) {
+            const v = valueAt(lp, i);
+            if (!(v <= 0)) fail(where, `"logProbs"[${i}] must be a log-probability (≤ 0); got ${show(v)}`);
+            nll[i] = -v;
+          }
+          add(state.total, sum(nll));
+          add(state.divisor, n);
+          state.bytes += counts.bytes;
+          state.words += counts.words;
+          return acc;
+        }
         if (args.length < spec.arity || args.length > spec.arity + 1) {
           fail(
             where,
@@ -215,19 +235,12 @@ export function accumulators(api: Record<AccumulatedName, unknown>) {
         }
         const batch =
           args.length > spec.arity ? (readOptions(where, args[spec.arity] as object, spec.batch) as Record<string, unknown>) : {};
-        let bytes = 0;
-        let words = 0;
+        const { bytes, words } = batchCounts(where, batch);
         const callOptions: Record<string, unknown> = { ...state.call };
         if (state.fn !== 'perplexity') callOptions.reduction = state.reduction;
         for (const k of spec.batch) {
           const v = batch[k];
-          if (v === undefined) continue;
-          if (k === 'bytes' || k === 'words') {
-            if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-              fail(where, `option "${k}" must be a finite number ≥ 0; got ${show(v)}`, typeof v === 'number' ? RangeError : TypeError);
-            if (k === 'bytes') bytes = v;
-            else words = v;
-          } else callOptions[k] = v;
+          if (v !== undefined && k !== 'bytes' && k !== 'words') callOptions[k] = v;
         }
         (api[state.fn] as Fn)(...args.slice(0, spec.arity), callOptions);
         add(state.total, last.total);
@@ -290,6 +303,8 @@ export function accumulators(api: Record<AccumulatedName, unknown>) {
 
   function restore(json: unknown): Accumulator {
     const fn = 'restoreAccumulator';
+    if (typeof json === 'object' && json !== null && isScoringAccumulator((json as Record<string, unknown>).fn))
+      return restoreScoring(json as Record<string, unknown>, binInto);
     const bad = (why: string): never => fail(fn, `"state" is not an accumulator's state (toJSON()): ${why}`, TypeError);
     if (typeof json !== 'object' || json === null) bad(`got ${show(json)}`);
     const j = json as Record<string, unknown>;
@@ -334,6 +349,29 @@ export function accumulators(api: Record<AccumulatedName, unknown>) {
     accumulator: create as <F extends AccumulatedName>(fn: F, options?: Accumulated[F]['options']) => Accumulator<F>,
     restoreAccumulator: restore,
   };
+}
+
+/** Whether an argument is data (an array or typed array: perplexity's targets), not a batch options object. */
+function isDataArgument(x: unknown): boolean {
+  if (seen(x) >= 0) return true;
+  try {
+    return isArray(x);
+  } catch {
+    return true; // a revoked Proxy: let the targets' conversion name it
+  }
+}
+
+/** The batch options bytes and words: finite numbers ≥ 0 (0 when absent). */
+function batchCounts(where: string, batch: Record<string, unknown>): { bytes: number; words: number } {
+  const out = { bytes: 0, words: 0 };
+  for (const k of ['bytes', 'words'] as const) {
+    const v = batch[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      fail(where, `option "${k}" must be a finite number ≥ 0; got ${show(v)}`, typeof v === 'number' ? RangeError : TypeError);
+    out[k] = v;
+  }
+  return out;
 }
 
 /** lm-evaluation-harness's definitions: bits per byte Σ NLL / (bytes · ln 2), word perplexity exp(Σ NLL / words). */

@@ -158,6 +158,8 @@ export interface TokenLogProbsOptions<O extends FloatArray = FloatArray> {
   /**
    * Filled with each target's rank in its row: the number of logits strictly greater than the
    * target's (0 = the greedy choice). Ignored rows: −1 (Int32Array), 2^32 − 1 (Uint32Array).
+   * A target tied with a lower token id at the row's max has rank 0 but is not greedy for
+   * lm-evaluation-harness, whose arg-max takes the lowest id (continuationScore's `isGreedy`).
    */
   ranks?: Int32Array | Uint32Array;
 }
@@ -239,9 +241,34 @@ export interface Accumulated {
   };
   sigmoidFocalLoss: { args: [input: Values, target: Values]; options: { alpha?: number; gamma?: number; reduction?: 'mean' | 'sum' } };
   perplexity: {
-    args: [logits: Values, targets: Labels, batch?: { bytes?: number; words?: number }];
+    args:
+      | [logits: Values, targets: Labels, batch?: { bytes?: number; words?: number }]
+      | [logProbs: Values, batch?: { bytes?: number; words?: number }];
     options: Omit<PerplexityOptions, 'shape'>;
   };
+  multipleChoice: {
+    args: [logLikelihoods: Values, gold: number, batch?: { lengths?: Values }];
+    options: Record<string, never>;
+  };
+  calibrationError: {
+    args: [input: Values, target: Labels];
+    options: CalibrationOptions;
+  };
+}
+
+/** What a multiple-choice accumulator computes: lm-evaluation-harness's acc, acc_norm, their standard errors, brier_score. */
+export interface MultipleChoiceResult {
+  /** The share of questions whose highest log-likelihood is the gold choice's (the first on a tie, as np.argmax). */
+  acc: number;
+  /** The same with each log-likelihood divided by its choice's length (lm-eval: characters); acc without lengths. */
+  accNorm: number;
+  /** lm-eval's mean_stderr: the sample standard deviation (n − 1) over √n; NaN below 2 questions. */
+  accStderr: number;
+  accNormStderr: number;
+  /** lm-eval's brier_score: the mean over questions of Σ (softmax(lls) − onehot(gold))². */
+  brierScore: number;
+  /** The questions. */
+  count: number;
 }
 
 export type AccumulatedName = keyof Accumulated;
@@ -285,9 +312,168 @@ export interface Accumulator<F extends AccumulatedName = AccumulatedName> {
   readonly fn: F;
   update(...args: Accumulated[F]['args']): this;
   merge(other: Accumulator<F>): this;
-  compute(): F extends 'perplexity' ? PerplexityResult : number;
+  compute(): F extends 'perplexity' ? PerplexityResult : F extends 'multipleChoice' ? MultipleChoiceResult : number;
   reset(): this;
   toJSON(): AccumulatorState;
+}
+
+export interface TopLogProbsOptions {
+  /** Vocabulary size: logits are rows × classes. */
+  classes: number;
+  /** How many alternatives per row, 1 … classes. */
+  k: number;
+  /** Filled with the token ids (rows × k) and returned. */
+  indices?: Int32Array;
+  /** Filled with the log-probabilities (rows × k) and returned. */
+  values?: FloatArray;
+}
+
+export interface TopLogProbsResult<V extends FloatArray = Float64Array> {
+  /** Row r's alternatives at [r·k, (r + 1)·k): token ids, the most probable first (ties: lower id first). */
+  indices: Int32Array;
+  /** Their log-probabilities, log softmax(row), descending. */
+  values: V;
+}
+
+export interface TopLogProbs {
+  <V extends FloatArray>(logits: Values, options: TopLogProbsOptions & { values: V }): TopLogProbsResult<V>;
+  (logits: Values, options: TopLogProbsOptions): TopLogProbsResult;
+}
+
+export interface SoftmaxEntropyOptions {
+  /** Classes per row. Omitted: the whole array is one row. */
+  classes?: number;
+  /** Logarithm base; default e (nats), 2 gives bits. */
+  base?: number;
+  /** 'mean' over rows (default), 'sum', or 'none' (one value per row). */
+  reduction?: Reduction;
+  /** Filled with ∂result/∂logits ('none' is treated as 'sum'): −p·(log p + H) per element, 0 at a −∞ logit. */
+  grad?: FloatArray;
+}
+
+export interface SoftmaxEntropy {
+  (logits: Values, options: Unreduced<SoftmaxEntropyOptions>): Float64Array;
+  (logits: Values, options?: Reduced<SoftmaxEntropyOptions>): number;
+  (logits: Values, options?: SoftmaxEntropyOptions): number | Float64Array;
+}
+
+export interface ContinuationScoreOptions {
+  /** Vocabulary size: logits are rows × classes. */
+  classes: number;
+  /** The first row that scores the continuation (the rows before it score the context and are not read). */
+  start: number;
+}
+
+export interface ContinuationScoreResult {
+  /** Σ log softmax(row)[target] over the rows from `start` on (lm-eval's loglikelihood). */
+  logLikelihood: number;
+  /** Every continuation target is its row's arg-max, the lowest id on a tie (lm-eval's is_greedy). */
+  isGreedy: boolean;
+  /** The rows scored. */
+  tokens: number;
+}
+
+export type ContinuationScore = (logits: Values, targets: Labels, options: ContinuationScoreOptions) => ContinuationScoreResult;
+
+export interface BrierScoreOptions {
+  /** Classes per row. */
+  classes: number;
+  /** The input is logits (softmax is applied); otherwise probabilities in [0, 1]. Default false. */
+  fromLogits?: boolean;
+  /** 'mean' over rows (default), 'sum', or 'none'. */
+  reduction?: Reduction;
+}
+
+export interface BrierScore {
+  (input: Values, target: Labels, options: Unreduced<BrierScoreOptions>): Float64Array;
+  (input: Values, target: Labels, options: Reduced<BrierScoreOptions>): number;
+  (input: Values, target: Labels, options: BrierScoreOptions): number | Float64Array;
+}
+
+/** torchmetrics' norms: 'l1' the expected calibration error (ECE), 'l2' the root mean square (RMSCE), 'max' the maximum (MCE). */
+export type CalibrationNorm = 'l1' | 'l2' | 'max';
+
+export interface CalibrationOptions {
+  /** Classes per row (≥ 2: MulticlassCalibrationError). Omitted: binary, each value the probability of class 1 and targets 0/1. */
+  classes?: number;
+  /** Equal-width bins over [0, 1]; default 15. */
+  bins?: number;
+  /** Default 'l1'. */
+  norm?: CalibrationNorm;
+  /** The input is logits (softmax, or sigmoid when binary); otherwise probabilities in [0, 1]. Default false. */
+  fromLogits?: boolean;
+}
+
+export type CalibrationErrorFn = (input: Values, target: Labels, options?: CalibrationOptions) => number;
+
+/** Per bin (bins + 1 of them: the last holds the confidences equal to 1, as torchmetrics' bucketize does). */
+export interface ReliabilityBinsResult {
+  /** The bins' lower edges and the upper edge 1: torch.linspace(0, 1, bins + 1) in float32. */
+  edges: Float64Array;
+  count: Float64Array;
+  /** Mean confidence per bin (0 where empty). */
+  confidence: Float64Array;
+  /** Accuracy per bin (0 where empty). */
+  accuracy: Float64Array;
+}
+
+export type ReliabilityBins = (input: Values, target: Labels, options?: Omit<CalibrationOptions, 'norm'>) => ReliabilityBinsResult;
+
+export interface FitTemperatureOptions {
+  /** Classes per row. */
+  classes: number;
+  /** A target that marks a row not to use. Default −100. */
+  ignoreIndex?: number;
+}
+
+export interface FitTemperatureResult {
+  /** T > 0 minimising the mean NLL of softmax(logits / T). */
+  temperature: number;
+  /** The mean NLL at T. */
+  nll: number;
+  /** The mean NLL at T = 1. */
+  nllBefore: number;
+}
+
+export type FitTemperature = (logits: Values, target: Labels, options: FitTemperatureOptions) => FitTemperatureResult;
+
+/** Scoring and calibration of model outputs. */
+export interface ScoringApi {
+  /**
+   * The k most probable tokens of each row and their log-probabilities, from one pass over the row.
+   * @example topLogProbs([2, 1, 0], { classes: 3, k: 2 }) // { indices: Int32Array [0, 1], values: Float64Array [−0.4076…, −1.4076…] }
+   */
+  readonly topLogProbs: TopLogProbs;
+  /**
+   * The entropy of softmax(row) for each row, from the logits; `grad` receives its gradient.
+   * @example softmaxEntropy([0, 0, 0, 0], { base: 2 }) // 2
+   */
+  readonly softmaxEntropy: SoftmaxEntropy;
+  /**
+   * lm-evaluation-harness's loglikelihood of a continuation: its summed log-probability and is_greedy.
+   * @example continuationScore([2, 1, 0, 0, 3, 1], [0, 1], { classes: 3, start: 1 }) // { logLikelihood: −0.1698…, isGreedy: true, tokens: 1 }
+   */
+  readonly continuationScore: ContinuationScore;
+  /**
+   * lm-evaluation-harness's brier_score: Σ (p − onehot(target))² per row, their mean.
+   * @example brierScore([0.7, 0.3], [0], { classes: 2 }) // 0.18
+   */
+  readonly brierScore: BrierScore;
+  /**
+   * torchmetrics' calibration error (ECE by default) of top-label confidences.
+   * @example calibrationError([0.25, 0.25, 0.55, 0.75, 0.75], [0, 0, 1, 1, 1], { bins: 2 }) // 0.29
+   */
+  readonly calibrationError: CalibrationErrorFn;
+  /**
+   * The bins of a reliability diagram: count, mean confidence and accuracy per bin.
+   * @example reliabilityBins(probs, labels, { classes: 10, bins: 10 }).accuracy
+   */
+  readonly reliabilityBins: ReliabilityBins;
+  /**
+   * The temperature that minimises the NLL of softmax(logits / T) on held-out data (Guo et al. 2017).
+   * @example fitTemperature(logits, labels, { classes: 10 }).temperature
+   */
+  readonly fitTemperature: FitTemperature;
 }
 
 export interface LanguageModelApi {
@@ -326,7 +512,7 @@ export interface LanguageModelApi {
 }
 
 /** Everything an entry exports; `xentropy` and `xentropy/js` both export exactly this. */
-export interface Api extends LossApi, FocalLossApi, BufferApi, LanguageModelApi, CtcApi {
+export interface Api extends LossApi, FocalLossApi, BufferApi, LanguageModelApi, CtcApi, ScoringApi {
   /** Which kernel set computes the numbers in this entry. */
   readonly backend: Backend;
   /**

@@ -21,6 +21,8 @@
  *            Float32Array or Float64Array)
  *   rowOut   per-row output, one f64 per row; a row longer than the glue's chunk arrives in
  *            pieces, whose values are combined by the kernel's `combine`
+ *   rowOutK  per-row output of k f64 entries (k: the kernel's i32 argument named `k`), rows × k;
+ *            the pieces of a long row are merged by the kernel's `combine` ('top')
  *   rows     the number of rows in the block
  *   classes  the length of each row in the block (of the piece, for a long row)
  *   offset   the class index of the block's first element (nonzero only for pieces of a long
@@ -46,6 +48,7 @@ export type Role =
   | 'out'
   | 'out?'
   | 'rowOut'
+  | 'rowOutK'
   | 'rows'
   | 'classes'
   | 'positions'
@@ -68,11 +71,15 @@ export interface Descriptor {
    * How per-row outputs of the pieces of a long row combine: added (default); for 'lseSum', the
    * two outputs (max, sum) of a log-sum-exp max + log1p(sum), sum = Σ others e^(x − max), merged
    * into one such pair (sums, not their log1p: no log1p/expm1 round trip per piece); or, for 'lse', the
-   * two outputs (max, rest) of a log-sum-exp max + log1p(Σ others) merged into one such pair.
+   * two outputs (max, rest) of a log-sum-exp max + log1p(Σ others) merged into one such pair;
+   * 'top': (max, rest) as 'lse', and the two rowOutK lists (values descending, their indices)
+   * merged into the k largest (ties: the earlier piece's, the lower index, first); 'entropy':
+   * (max, sum, dot) of entropyRows, sum = Σ others e^(x − max), dot = Σ e^(x − max)·(x − max),
+   * merged relative to the larger max.
    */
-  readonly combine?: 'add' | 'lse' | 'lseSum';
+  readonly combine?: 'add' | 'lse' | 'lseSum' | 'top' | 'entropy';
   /** The AssemblyScript module (under assembly/) that defines the generic kernel `<name><T>`. */
-  readonly module: 'measures' | 'losses' | 'grads' | 'focal' | 'columns' | 'ctc';
+  readonly module: 'measures' | 'losses' | 'grads' | 'focal' | 'columns' | 'ctc' | 'scoring';
   /**
    * [f32, f64]: below this many elements (rows × classes) the `xentropy` entry runs the TS twin,
    * since copying into WASM costs more than it saves there. Measured per function and dtype by
@@ -470,6 +477,69 @@ export const KERNELS = {
       ['grad', 'out'],
     ],
   },
+  /**
+   * topLogProbs and the top-label confidence (assembly/scoring.ts): per row, lseRows's parts
+   * (max, rest) and the k largest elements (values descending as f64, indices as f64 class
+   * indices from `offset`; ties: the lower index first; NaN never selected, slots not filled:
+   * value −∞, index −1), in one read of the row for the selection and the max (and, with
+   * `check`, a flag for an element outside [0, 1] or NaN), then the sum of the others' exp.
+   * k ≤ the glue's chunk (larger k: the TS twin).
+   */
+  topRows: {
+    module: 'scoring',
+    crossover: [256, 256],
+    result: 'flag',
+    combine: 'top',
+    args: [
+      ['x', 'elem'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['offset', 'offset'],
+      ['k', 'i32'],
+      ['check', 'bool'],
+      ['max', 'rowOut'],
+      ['rest', 'rowOut'],
+      ['values', 'rowOutK'],
+      ['indices', 'rowOutK'],
+    ],
+  },
+  /**
+   * The entropy of softmax(row) in three parts: max[r], sum[r] = Σ over the other elements of
+   * e^(x − max) (the max's own 1 kept apart), dot[r] = Σ e^(x − max)·(x − max) ≤ 0 (a −∞
+   * element adds 0 to both); H = log1p(sum) − dot/(1 + sum), two terms ≥ 0. A row holding +∞
+   * or NaN gives NaN parts.
+   */
+  entropyRows: {
+    module: 'scoring',
+    crossover: [64, 64],
+    combine: 'entropy',
+    args: [
+      ['x', 'elem'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['max', 'rowOut'],
+      ['sum', 'rowOut'],
+      ['dot', 'rowOut'],
+    ],
+  },
+  /**
+   * The gradient of the softmax entropy with respect to the logits, times scale:
+   * grad[r, j] = −scale·p·(log p + h[r]), log p = (x − max[r]) − rest[r]; 0 where x = −∞.
+   */
+  entropyGradRows: {
+    module: 'scoring',
+    crossover: [64, 64],
+    args: [
+      ['x', 'elem'],
+      ['max', 'row'],
+      ['rest', 'row'],
+      ['h', 'row'],
+      ['rows', 'rows'],
+      ['classes', 'classes'],
+      ['scale', 'f64'],
+      ['grad', 'out'],
+    ],
+  },
 } as const satisfies Record<string, Descriptor>;
 
 export type KernelTable = typeof KERNELS;
@@ -486,6 +556,7 @@ export const AS_TYPES = {
   out: 'usize',
   'out?': 'usize',
   rowOut: 'usize',
+  rowOutK: 'usize',
   rows: 'i32',
   classes: 'i32',
   positions: 'i32',

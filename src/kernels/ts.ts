@@ -7,6 +7,7 @@ import { tsFocalKernels } from './ts-focal.js';
 import { tsGradKernels } from './ts-grads.js';
 import { tsLossKernels } from './ts-losses.js';
 import { tsMeasureKernels } from './ts-measures.js';
+import { tsScoringKernels } from './ts-scoring.js';
 import type { KernelFunctions, Kernels } from './types.js';
 
 const loops = {
@@ -16,6 +17,7 @@ const loops = {
   ...tsFocalKernels,
   ...tsColumnKernels,
   ...tsCtcKernels,
+  ...tsScoringKernels,
 } as unknown as Record<KernelName, (args: Record<string, unknown>) => unknown>;
 
 /**

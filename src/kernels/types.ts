@@ -33,6 +33,7 @@ interface RoleTypes<E> {
   out: FloatArray;
   'out?': FloatArray | null;
   rowOut: Float64Array;
+  rowOutK: Float64Array;
   rows: number;
   classes: number;
   positions: number;

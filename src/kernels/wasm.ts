@@ -42,13 +42,16 @@ interface Plan {
   argc: number;
   flag: boolean;
   whole: boolean;
-  combine: 'add' | 'lse' | 'lseSum';
+  combine: 'add' | 'lse' | 'lseSum' | 'top' | 'entropy';
   /** Per-element inputs, per-column and per-row inputs, per-element and per-row outputs. */
   elems: Placed[];
   cols: Placed[];
   rowIns: Placed[];
   outs: Placed[];
   rowOuts: Placed[];
+  /** Per-row outputs of k entries (rowOutK), and the position of the `k` argument (-1: none). */
+  rowOutKs: Placed[];
+  kAt: number;
   /** `elems` and `outs`: the arrays whose types decide the kernel's element type. */
   perElement: Placed[];
   /** Every array argument (each has its own scratch slot), and the scalar ones. */
@@ -68,7 +71,7 @@ interface Plan {
 function planOf(name: string, d: Descriptor, slots: number): Plan {
   const placed = d.args.map(([n, role], index) => ({ name: n, index, role, slot: -1 }));
   let next = 0;
-  const arrays = placed.filter((a) => /^(elem|col|row|out|rowOut)\??$/.test(a.role));
+  const arrays = placed.filter((a) => /^(elem|col|row|out|rowOut|rowOutK)\??$/.test(a.role));
   for (const a of arrays) a.slot = next++;
   if (next > slots) throw new Error(`xentropy: kernel ${name} needs ${next} scratch slots; the module has ${slots}`);
   const having = (...roles: string[]) => placed.filter((a) => roles.includes(a.role));
@@ -85,6 +88,8 @@ function planOf(name: string, d: Descriptor, slots: number): Plan {
     rowIns: having('row', 'row?'),
     outs,
     rowOuts: having('rowOut'),
+    rowOutKs: having('rowOutK'),
+    kAt: placed.findIndex((a) => a.name === 'k'),
     perElement: [...elems, ...outs],
     arrays,
     scalars: having('i32', 'f64', 'bool'),
@@ -169,6 +174,76 @@ function mergeSum(mx: Float64Array, sum: Float64Array, r: number, m: number, q: 
     const e = expDiff(m, M);
     sum[r] = R + (e + e * q);
   }
+}
+
+/** mergeTop's copy of the accumulated list (grown as k needs, never per call). */
+let topScratch = new Float64Array(0);
+
+/**
+ * Merges the k-lists (rowOutK) of two pieces of row r: `values` descending with their `indices`
+ * (k entries from r·k), and the piece's k entries in WASM memory from f64 index `o` (values) and
+ * `oi` (indices). The k largest of both, in order; on equal values the earlier piece's entry (the
+ * lower index) first. Empty slots (−∞, −1) sort last, as −∞.
+ */
+function mergeTop(values: Float64Array, indices: Float64Array, r: number, k: number, mem: Float64Array, o: number, oi: number): void {
+  const a0 = r * k;
+  if (indices[a0] < 0) {
+    // nothing yet (a row's first piece, or a whole row): the piece's list as it is
+    for (let j = 0; j < k; j++) {
+      values[a0 + j] = mem[o + j];
+      indices[a0 + j] = mem[oi + j];
+    }
+    return;
+  }
+  // the accumulated list, copied aside (reused scratch: no allocation per piece)
+  if (topScratch.length < 2 * k) topScratch = new Float64Array(2 * k);
+  const av = topScratch;
+  for (let j = 0; j < k; j++) {
+    av[j] = values[a0 + j];
+    av[k + j] = indices[a0 + j];
+  }
+  let i = 0;
+  let j = 0;
+  for (let n = 0; n < k; n++) {
+    if (i < k && av[i] >= mem[o + j]) {
+      values[a0 + n] = av[i];
+      indices[a0 + n] = av[k + i++];
+    } else {
+      values[a0 + n] = mem[o + j];
+      indices[a0 + n] = mem[oi + j++];
+    }
+  }
+}
+
+/**
+ * Merges entropyRows's parts of two pieces of a row, (max, sum, dot) at element r with the piece's
+ * (m, s, t): relative to the larger max M, the smaller piece's terms scale by e = e^(m − M), its
+ * max's own 1 becoming a term: sum += e·(1 + s), dot += e·(t + (m − M)·(1 + s)).
+ */
+function mergeEntropy(mx: Float64Array, sum: Float64Array, dot: Float64Array, r: number, m: number, s: number, t: number): void {
+  let M = mx[r];
+  let S = sum[r];
+  let T = dot[r];
+  if (Number.isNaN(m + s + t) || Number.isNaN(M + S + T) || m === Infinity || M === Infinity) {
+    mx[r] = Number.NaN;
+    sum[r] = Number.NaN;
+    dot[r] = Number.NaN;
+    return;
+  }
+  if (m > M) {
+    [M, m] = [m, M];
+    [S, s] = [s, S];
+    [T, t] = [t, T];
+  }
+  mx[r] = M;
+  if (m === -Infinity) {
+    sum[r] = S;
+    dot[r] = T;
+    return;
+  }
+  const e = expDiff(m, M);
+  sum[r] = S + (e + e * s);
+  dot[r] = T + e * (t + (m - M) * (1 + s));
 }
 
 /**
@@ -270,6 +345,8 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
         return plan.flag ? ok : undefined;
       }
       if (plan.whole && (args.classes as number) > CHUNK) return false;
+      // a k-list longer than a slot: the TS twin
+      if (plan.kAt >= 0 && (args.k as number) > CHUNK) return twin(args);
       const ok = stream(plan, args, single, single ? f32Export : f64Export);
       return plan.flag ? ok : plan.whole || undefined;
     };
@@ -293,10 +370,14 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
   function stream(plan: Plan, args: Args, single: boolean, f: Export): boolean {
     const rows = args.rows as number;
     const classes = args.classes as number;
-    const lse = plan.combine === 'lse';
-    // The initial per-row values: 0 for sums; (−∞, 0), an empty row's, for log-sum-exp parts.
+    const lse = plan.combine !== 'add';
+    // The initial per-row values: 0 for sums; (−∞, 0), an empty row's, for log-sum-exp parts;
+    // empty k-lists (−∞, −1).
     for (let i = 0; i < plan.rowOuts.length; i++)
       (args[plan.rowOuts[i].name] as Float64Array).fill(lse && i === 0 ? -Infinity : 0, 0, rows);
+    const K = plan.kAt >= 0 ? (args.k as number) : 0;
+    for (let i = 0; i < plan.rowOutKs.length; i++)
+      (args[plan.rowOutKs[i].name] as Float64Array).fill(i === 0 ? -Infinity : -1, 0, rows * K);
     if (rows === 0 || classes === 0) return true;
     const width = single ? 4 : 8;
     prepare(plan, args, single);
@@ -343,7 +424,8 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
           else copy(x, start, f64, slot(a.slot) >>> 3, n);
         }
       }
-      collect(plan, args, r0, k, lse ? mergeLse : null);
+      if (len === classes && (plan.combine === 'top' || plan.combine === 'entropy')) wholeRows(plan, args, r0, k);
+      else collect(plan, args, r0, k, lse ? mergeLse : null);
     };
 
     if (classes <= CHUNK) {
@@ -381,7 +463,39 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
    * The block's per-row (or per-position) outputs, `count` of them from scratch, into the caller's
    * arrays from index `to`: added, or for log-sum-exp parts combined pair by pair with `merge`.
    */
+  /**
+   * The per-row outputs of a block of whole rows of a 'top' or 'entropy' kernel, copied as they
+   * are: each row is in one block only, so there is nothing to merge (its API layer reads a NaN
+   * or +∞ row from the parts as they come: NaN results). One copy per array, not a merge per row
+   * (which costs more than the kernel on rows of a few classes).
+   */
+  function wholeRows(plan: Plan, args: Args, to: number, count: number): void {
+    for (const a of plan.rowOuts) copy(args[a.name] as Float64Array, to, f64, slot(a.slot) >>> 3, count);
+    const k = plan.kAt >= 0 ? (args.k as number) : 0;
+    for (const a of plan.rowOutKs) copy(args[a.name] as Float64Array, to * k, f64, slot(a.slot) >>> 3, count * k);
+  }
+
   function collect(plan: Plan, args: Args, to: number, count: number, merge: typeof mergeLse | null): void {
+    if (plan.combine === 'entropy') {
+      const [a, b, c] = plan.rowOuts;
+      const mx = args[a.name] as Float64Array;
+      const sum = args[b.name] as Float64Array;
+      const dot = args[c.name] as Float64Array;
+      const oa = slot(a.slot) >>> 3;
+      const ob = slot(b.slot) >>> 3;
+      const oc = slot(c.slot) >>> 3;
+      for (let j = 0; j < count; j++) mergeEntropy(mx, sum, dot, to + j, f64[oa + j], f64[ob + j], f64[oc + j]);
+      return;
+    }
+    if (plan.combine === 'top') {
+      const [v, i] = plan.rowOutKs;
+      const values = args[v.name] as Float64Array;
+      const indices = args[i.name] as Float64Array;
+      const k = args.k as number;
+      const ov = slot(v.slot) >>> 3;
+      const oi = slot(i.slot) >>> 3;
+      for (let j = 0; j < count; j++) mergeTop(values, indices, to + j, k, f64, ov + j * k, oi + j * k);
+    }
     if (merge !== null) {
       const [a, b] = plan.rowOuts;
       const mx = args[a.name] as Float64Array;

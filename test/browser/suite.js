@@ -87,5 +87,19 @@ export function runSuite(m) {
   out.float16Native =
     typeof Float16Array !== 'function' ||
     JSON.stringify(arr(m.logSoftmax(new Float16Array(halves.buffer), { classes: 3 }))) === JSON.stringify(out.float16);
+  // Scoring and calibration, on the same logits
+  const top = m.topLogProbs(logits, { classes: 50, k: 3 });
+  out.topLogProbs = [...arr(top.indices), ...arr(top.values)];
+  const entropyGrad = new Float64Array(200);
+  out.softmaxEntropy = [
+    ...arr(m.softmaxEntropy(logits, { classes: 50, reduction: 'none', grad: entropyGrad })),
+    ...arr(entropyGrad.subarray(0, 10)),
+  ];
+  const picks = [1, 3, 49, 7];
+  out.continuationScore = m.continuationScore(logits, picks, { classes: 50, start: 1 });
+  out.brierScore = m.brierScore(logits, picks, { classes: 50, fromLogits: true });
+  out.calibrationError = m.calibrationError(logits, picks, { classes: 50, fromLogits: true, bins: 5 });
+  out.reliabilityBins = arr(m.reliabilityBins(logits, picks, { classes: 50, fromLogits: true, bins: 5 }).confidence);
+  out.fitTemperature = m.fitTemperature(logits, [1, 3, 5, 7], { classes: 50 });
   return out;
 }
