@@ -236,7 +236,7 @@ const out = [
     .map((v) => v.toFixed(1))
     .join(
       ', ',
-    )} at the end (the machine is shared: other engineers' builds and tests ran alongside; ratios are from one run, medians of ${ROUNDS} interleaved rounds).`,
+    )} at the end (${loadavg()[0] > 1.5 ? 'a loaded machine: other work ran alongside; ' : ''}ratios are from one run, medians of ${ROUNDS} interleaved rounds).`,
   'Forward + gradient (reduction sum) on f32 log-probabilities [T, N, C], full input lengths, random targets of S labels. PyTorch: Debian python3-torch ' +
     '1.13, `F.ctc_loss(...).backward()`, `torch.set_num_threads(1)`, timed by bench/ctc_torch.py (perf_counter, median of 5 calls per round) between our rounds.',
   '',
@@ -275,10 +275,9 @@ out.push(
   '',
   '## Notes',
   '',
-  '- The machine is shared (2 cores, four engineers building and testing): every figure is inflated by the load, and the',
-  '  ratios move between runs. Timed in a separate script (the same machine and load, medians of 7 calls, no PyTorch',
-  '  alongside), forward + gradient at T 500, N 8, C 32, S 100 took 56–78 ms on WASM against 253–307 ms for the',
-  '  hand-written JS (4.7–5.5×), and the greedy decoder 0.095 ms against 0.32 ms (3.3×).',
+  ...(loadavg()[0] > 1.5
+    ? ['- The machine was loaded while this ran: every figure is inflated by the load, and the ratios move between runs.']
+    : []),
   '- What bounds the kernel: each lattice cell is a log-sum-exp of three values, two exps and a log in f64 (two cells',
   '  per f64x2 step); the gradient adds one exp per cell and one per class and frame. f32 lanes (four cells a step)',
   "  would lose the loss's accuracy (a chain of T log-sum-exps of values in the hundreds), and the rescaled",
