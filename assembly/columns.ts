@@ -8,8 +8,8 @@
 // in pieces). Descriptors, argument names and order: src/kernels/table.ts; TS twins:
 // src/kernels/ts-columns.ts.
 
-import { at, EXP32_K, EXP32_LO, expDiff, expfc, expPoly32, f64at, fastExp64, hi64, lo64, pair, storePair, subErr, subErr32, subErr64 } from './vmath';
-import { diffErr, expC, LSE_BLOCK, LSE_K32, LSE_K64, SOFTMAX_K, tinyExp } from './losses';
+import { at, EXP32_K, EXP32_LO, expDiff, expfc, f64at, fastExp64, hi64, lo64, pair, storePair, subErr, subErr32, subErr64 } from './vmath';
+import { diffErr, expC, expD32, LSE_BLOCK, LSE_K32, LSE_K64, SOFTMAX_K, tinyExp } from './losses';
 
 // ---- lanes ---------------------------------------------------------------------------------------
 
@@ -322,12 +322,7 @@ function softmaxCols32(x: usize, max: usize, rest: usize, rows: i32, classes: i3
           }
           continue;
         }
-        let k0 = f64x2.add(f64x2.mul(d0, invLn2), shift), k1 = f64x2.add(f64x2.mul(d1, invLn2), shift);
-        let r0 = f64x2.sub(d0, f64x2.mul(f64x2.sub(k0, shift), ln2));
-        let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
-        let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
-        let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6);
-        v128.store(out + (i << 2), i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23)));
+        v128.store(out + (i << 2), expD32(d0, d1, invLn2, shift, ln2, q0, q1, q2, q3, q4, q5, one));
         }
       }
     }
@@ -547,12 +542,7 @@ function softmaxGradCols32(
             }
             continue;
           }
-          let k0 = f64x2.add(f64x2.mul(d0, invLn2), shift), k1 = f64x2.add(f64x2.mul(d1, invLn2), shift);
-          let r0 = f64x2.sub(d0, f64x2.mul(f64x2.sub(k0, shift), ln2));
-          let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
-          let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
-          let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6); // the low words of k0, k1: the integers k
-          let p = i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23));
+          let p = expD32(d0, d1, invLn2, shift, ln2, q0, q1, q2, q3, q4, q5, one);
           let g0 = f64x2.sub(f64x2.mul(G0, lo64(p)), cc0), g1 = f64x2.sub(f64x2.mul(G1, hi64(p)), cc1);
           v128.store(grad + (i << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(g0), f32x4.demote_f64x2_zero(g1), 0, 1, 4, 5));
         }

@@ -332,6 +332,25 @@ export const SOFTMAX_K: usize = memory.data<f64>([
 ], 16);
 
 /**
+ * exp(d) of four f64 differences (d0: lanes 0–1, d1: lanes 2–3) as f32 lanes: the range reduction
+ * d = k·ln 2 + r in f64 (SOFTMAX_K's invLn2, shift, ln2), exp(r) for |r| ≤ ln 2/2 by the f32
+ * polynomial (EXP32_K's q0 … q5, one), 2^k through the exponent bits: ≤ 2 f32 ulp for d ≥ −87.
+ * The one exp of softmaxRows32, softmaxGradRows32 and their column twins.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function expD32(
+  d0: v128, d1: v128, invLn2: v128, shift: v128, ln2: v128,
+  q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, one: v128,
+): v128 {
+  let k0 = f64x2.add(f64x2.mul(d0, invLn2), shift), k1 = f64x2.add(f64x2.mul(d1, invLn2), shift);
+  let r0 = f64x2.sub(d0, f64x2.mul(f64x2.sub(k0, shift), ln2));
+  let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
+  let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
+  let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6); // the low words of k0, k1: the integers k
+  return i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23));
+}
+
+/**
  * softmaxRows for f32 data, four elements a step, output written as f32 directly: d = (x − max) −
  * rest in f64 (x − max of two f32 values is exact there), and for softmax the range reduction
  * d = k·ln 2 + r in f64 too (rounding d or r to f32 first costs up to 16 ulp at large |d|), then
@@ -359,12 +378,7 @@ function softmaxRows32(x: usize, max: usize, rest: usize, rows: i32, classes: i3
         for (let j: usize = 0; j < 4; j++) store<f32>(out + ((i + j) << 2), <f32>Math.exp(at<f32>(x, i + j) - m - l));
         continue;
       }
-      let k0 = f64x2.add(f64x2.mul(d0, invLn2), shift), k1 = f64x2.add(f64x2.mul(d1, invLn2), shift);
-      let r0 = f64x2.sub(d0, f64x2.mul(f64x2.sub(k0, shift), ln2));
-      let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
-      let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
-      let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6); // the low words of k0, k1: the integers k
-      v128.store(out + (i << 2), i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23)));
+      v128.store(out + (i << 2), expD32(d0, d1, invLn2, shift, ln2, q0, q1, q2, q3, q4, q5, one));
     }
     for (; i < end; i++) {
       let d = at<f32>(x, i) - m - l;
@@ -673,12 +687,7 @@ function softmaxGradRows32(
         }
         continue;
       }
-      let k0 = f64x2.add(f64x2.mul(d0, invLn2), shift), k1 = f64x2.add(f64x2.mul(d1, invLn2), shift);
-      let r0 = f64x2.sub(d0, f64x2.mul(f64x2.sub(k0, shift), ln2));
-      let r1 = f64x2.sub(d1, f64x2.mul(f64x2.sub(k1, shift), ln2));
-      let z = v128.shuffle<u32>(f32x4.demote_f64x2_zero(r0), f32x4.demote_f64x2_zero(r1), 0, 1, 4, 5);
-      let k = v128.shuffle<u32>(k0, k1, 0, 2, 4, 6); // the low words of k0, k1: the integers k
-      let p = i32x4.add(expPoly32(z, q0, q1, q2, q3, q4, q5, one), i32x4.shl(k, 23));
+      let p = expD32(d0, d1, invLn2, shift, ln2, q0, q1, q2, q3, q4, q5, one);
       let g0 = f64x2.sub(f64x2.mul(G, lo64(p)), c0), g1 = f64x2.sub(f64x2.mul(G, hi64(p)), c1);
       v128.store(grad + (i << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(g0), f32x4.demote_f64x2_zero(g1), 0, 1, 4, 5));
     }
