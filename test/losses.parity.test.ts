@@ -111,6 +111,34 @@ describe('losses: wasm and js entries agree', () => {
     }
   }
 
+  // The WASM glue gives a whole f32 row longer than a chunk to the fused softmax kernel when it fits
+  // the scratch region split between input and output (262144 elements), and pieces otherwise:
+  // both sides of that line, with terms below the f32 exp's range (the kernel's slower pass) in
+  // one row and −∞ in another.
+  for (const classes of [200_000, 262_144, 262_145]) {
+    test(`f32 softmax, logSoftmax, logSumExp of rows of ${classes}`, () => {
+      const next = rng(classes);
+      const x = Float32Array.from({ length: 2 * classes }, () => (next() - 0.5) * 16);
+      x[7] = 92; // row 0: x − max in [−100, −84] elsewhere: below the f32 exp's range (−86) for most
+      x[classes + 5] = -Infinity;
+      agree('logSumExp', wasm.logSumExp(x, { classes }), js.logSumExp(x, { classes }), 8, true);
+      agree('logSoftmax', wasm.logSoftmax(x, { classes }), js.logSoftmax(x, { classes }), 8, true);
+      const w = wasm.softmax(x, { classes });
+      const j = js.softmax(x, { classes });
+      agree('softmax', w, j, 8, true);
+      // each element relative to itself: the TS twin's is the f64 value rounded once (≤ 0.5 f32 ulp),
+      // the kernel's ≤ 2 ulp (two roundings of a ≤ 1 ulp exp): 3 f32 ulp, 3·2^-23 relative, where
+      // the value is a normal f32; subnormal outputs (x − max < −87.3) within 2^-149 absolute
+      let tiny = 0;
+      for (let i = 0; i < w.length; i++) {
+        if (j[i] < 2 ** -126) tiny++;
+        const bound = j[i] >= 2 ** -126 ? 3 * 2 ** -23 * j[i] : 2 ** -149;
+        if (!(Math.abs(w[i] - j[i]) <= bound)) expect.fail(`softmax[${i}]: wasm ${w[i]}, js ${j[i]}`);
+      }
+      expect(tiny, 'row 0 has subnormal and zero outputs').toBeGreaterThan(1000);
+    });
+  }
+
   test('f32 inputs give Float32Array softmax; `out` of either type is filled and returned', () => {
     for (const m of [wasm, js]) {
       const x32 = new Float32Array([1, 2, 3]);

@@ -269,7 +269,10 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
   const CHUNK = ex.CHUNK.value as number;
   const SLOTS = ex.SLOTS.value as number;
   const base = ex.scratch();
-  const slot = (s: number): Ptr => base + s * 8 * CHUNK;
+  // The bytes between slots: 8·CHUNK, except while a whole-row kernel runs on rows longer than a
+  // chunk (stream sets it, and restores it).
+  let stride = 8 * CHUNK;
+  const slot = (s: number): Ptr => base + s * stride;
 
   // The only place that (re)creates views; memory growth detaches the old ones. Every buffer the
   // memory has had maps to its region, so a view of a detached one is recognised as such.
@@ -344,7 +347,10 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
         const ok = streamColumns(plan, args, single, single ? f32Export : f64Export);
         return plan.flag ? ok : undefined;
       }
-      if (plan.whole && (args.classes as number) > CHUNK) return false;
+      // A whole f32 row longer than a chunk runs with the scratch region split among the kernel's
+      // arrays, if it fits; f64 rows that long (and longer f32 rows): false, and the API layer's
+      // path for pieces (for softmax, lseRows's merged pieces: the sums the accuracy tests hold).
+      if (plan.whole && (args.classes as number) > CHUNK && (!single || (args.classes as number) * 4 > wideStride(plan))) return false;
       // a k-list longer than a slot: the TS twin
       if (plan.kAt >= 0 && (args.k as number) > CHUNK) return twin(args);
       const ok = stream(plan, args, single, single ? f32Export : f64Export);
@@ -431,12 +437,27 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     if (classes <= CHUNK) {
       const per = Math.floor(CHUNK / classes);
       for (let r0 = 0; r0 < rows; r0 += per) block(r0, Math.min(per, rows - r0), r0 * classes, classes, 0);
+    } else if (plan.whole) {
+      // one whole row at a time, each array a 1/slots share of the scratch region (the caller
+      // checked that a row fits it); a row in L2 is read by the kernel's passes from cache
+      stride = wideStride(plan);
+      try {
+        prepare(plan, args, single);
+        for (let r = 0; r < rows; r++) block(r, 1, r * classes, classes, 0);
+      } finally {
+        stride = 8 * CHUNK;
+      }
     } else {
       for (let r = 0; r < rows; r++) {
         for (let off = 0; off < classes; off += CHUNK) block(r, 1, r * classes + off, Math.min(CHUNK, classes - off), off);
       }
     }
     return bad === 0;
+  }
+
+  /** The slot stride that splits the scratch region among a whole-row kernel's arrays (16-byte aligned). */
+  function wideStride(plan: Plan): number {
+    return Math.floor((SLOTS * 8 * CHUNK) / plan.arrays.length / 16) * 16;
   }
 
   /**
