@@ -857,6 +857,22 @@ ${specialMd}`;
 
 md += `\n${readFileSync(join(root, 'bench/limits.md'), 'utf8')}`;
 
+// The language-model-size peers (ONNX Runtime) and the fresh-output measurement have benchmarks of
+// their own (npm run bench:ort, npm run bench:fresh: other packages, other process set-ups); their
+// last reports are carried here, a level down, with the date and load each states.
+for (const [file, how] of [
+  ['bench/ort.md', '`npm run bench:ort`'],
+  ['bench/fresh.md', '`npm run bench:fresh`'],
+]) {
+  let text;
+  try {
+    text = readFileSync(join(root, file), 'utf8');
+  } catch {
+    continue; // not run yet
+  }
+  md += `\n${text.replace(/^(#+) /gm, '#$1 ').trim()}\n\n(${file}, from ${how}.)\n`;
+}
+
 // ---- SVG: throughput (elements/s) against n, one panel per function (f32), one line per impl --
 const COLORS = {
   xentropy: '#d62728',
