@@ -120,6 +120,9 @@ export function ctcSample<T>(
     store<f64>(norm + (<usize>t << 3), v);
   }
 
+  // the probability-space recursion first; the log-space one where it cannot vouch for its result
+  if (probSample<T>(x, stride, frames, C, blank, L, W, work, grad, gradF64, gradScale)) return probNll;
+
   // α_0
   for (let k = 0; k < W; k++) store<f64>(alpha + (<usize>k << 3), NEG_INF);
   const n0 = load<f64>(norm);
@@ -188,6 +191,207 @@ export function ctcSample<T>(
     else for (let k = 0; k < C; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(g + (<usize>k << 3)) * gradScale));
   }
   return nll;
+}
+
+// ---- the probability-space recursion (Graves et al. 2006, section 4.1: rescaled α and β) ----------
+//
+// α_t(s) = (α_{t−1}(s) + α_{t−1}(s−1) + [α_{t−1}(s−2)])·p(t, l'_s), p = exp lp, with no exp or log
+// per cell: one exp per lattice state and frame (the gather), an add, two multiplies. Each row is
+// rescaled by a power of two, 2^−k with 2^k ≤ the row's largest cell < 2^(k+1) (applied to the
+// next frame's sums): exact, so the loss is −(log(α̂_{T−1}(L−1) + α̂_{T−1}(L−2)) + K·ln 2), K the
+// sum of the k, and every other rounding is relative (≤ 1/2 ulp per add or multiply: the loss
+// has a smaller error here than in log space, where each lse rounds to ε·|α|, |α| in the hundreds).
+// β the same way from a virtual row β_T(L−1) = 1; the gradient per frame from
+// u_s = α̂_t(s)·β̃_t(s) (β̃: β before the frame's p, so that α_t β_t / p_t needs no division),
+// γ_t(c)/p(target) = Σ_{s: l'_s = c} u_s / Σ_s u_s (the frame's Σ_s α_t(s) β_t(s)/p_t(s) is p(target)).
+//
+// Exactness is checked, not assumed. The result is given up (false; the caller then runs the
+// log-space recursion on the same sample, which is exact for any input) where:
+//   - a frame's log-probability at a lattice state is NaN, +∞, above 1 or finite below −690
+//     (its exp would leave the normal range in a product);
+//   - a product whose two factors are nonzero falls below 2^-1000 (a path 2^-1000 below the
+//     frame's largest would be flushed to 0 or a subnormal, and it may dominate later frames);
+//   - a row is all 0 (no alignment: the log path gives +∞ and the gradient by zeroInfinity);
+//   - a frame's Σ_s u_s is below 2^-900 (the u_s that underflow would then matter to γ).
+// Without these, every nonzero value is a normal number within a few ulp of its exact value and
+// the zeros are exact zeros (unreachable states, or −∞ log-probabilities).
+
+/** The loss found by probSample (a global: AssemblyScript functions return one value). */
+let probNll: f64 = 0;
+/** alphaProb / betaProb's outputs: a product fell below 2^-1000, the row's largest cell, Σ u. */
+let rowBad: bool = false;
+let rowMax: f64 = 0;
+let rowSum: f64 = 0;
+
+const LP_LO: f64 = -690.0;
+const LP_HI: f64 = 1.0;
+const TINY: f64 = reinterpret<f64>(<u64>(1023 - 1000) << 52); // 2^-1000
+const Z_MIN: f64 = reinterpret<f64>(<u64>(1023 - 900) << 52); // 2^-900
+const LN2_HI: f64 = 6.93147180369123816490e-1; // fdlibm's: 32 significant bits, K·LN2_HI is exact for |K| < 2^21
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+
+/** 2^−k for the row's largest cell m (normal, > 0): the power of two that brings m into [1, 2). */
+// @ts-ignore: decorator
+@inline function scaleOf(m: f64): f64 {
+  return reinterpret<f64>(<u64>(2046 - <i32>((reinterpret<u64>(m) >> 52) & 0x7ff)) << 52);
+}
+
+/**
+ * The sample on the probability-space recursion; false where it cannot vouch for its result (see
+ * above). Same memory as the log path: alpha (frames rows, state s at cell s + 2), beta (two rows),
+ * maskA/maskB (kept lanes all ones, so `and` keeps them and gives +0 elsewhere), lpl (the frame's
+ * p(t, l'_s)), tmp (the virtual α_{−1} row, then u), g.
+ */
+function probSample<T>(
+  x: usize, stride: i32, frames: i32, C: i32, blank: i32, L: i32, W: i32, work: usize, grad: usize, gradF64: i32, gradScale: f64,
+): bool {
+  const Wb = <usize>W << 3;
+  const alpha = work;
+  const beta = alpha + <usize>frames * Wb;
+  const maskA = beta + 2 * Wb;
+  const maskB = maskA + Wb;
+  const lpl = maskB + Wb;
+  const tmp = lpl + Wb;
+  const label = tmp + Wb;
+  const norm = label + Wb;
+  const g = norm + (<usize>frames << 3);
+
+  // α_{−1}: state 0 (cell 2) 1, so that α_0(0) = p(0, blank) and α_0(1) = p(0, l'_1)
+  memory.fill(tmp, 0, Wb);
+  store<f64>(tmp + 16, 1.0);
+  let prev = tmp;
+  let scale: f64 = 1;
+  let K: i32 = 0;
+  for (let t = 0; t < frames; t++) {
+    const xt = x + <usize>t * <usize>stride * sizeof<T>();
+    gather<T>(xt, label, lpl, L, W, load<f64>(norm + (<usize>t << 3)));
+    if (!probRow(lpl, W)) return false;
+    const cur = alpha + <usize>t * Wb;
+    alphaProb(prev, cur, maskA, lpl, L, scale);
+    if (rowBad || rowMax == 0) return false;
+    prev = cur;
+    if (t + 1 < frames) {
+      scale = scaleOf(rowMax);
+      K += <i32>((reinterpret<u64>(rowMax) >> 52) & 0x7ff) - 1023;
+    }
+  }
+  const last = alpha + <usize>(frames - 1) * Wb;
+  const pm = load<f64>(last + (<usize>(L - 1 + 2) << 3)) + (L > 1 ? load<f64>(last + (<usize>(L - 2 + 2) << 3)) : 0.0);
+  if (!(pm > 0)) return false;
+  probNll = -(Math.log(pm) + (<f64>K * LN2_HI + <f64>K * LN2_LO));
+  if (grad == 0) return true;
+
+  // β_T: state L − 1 (a virtual row) 1, so that β̃_{T−1} is 1 at L − 1 and L − 2, 0 elsewhere
+  memory.fill(beta, 0, 2 * Wb);
+  let next = beta;
+  let cur = beta + Wb;
+  store<f64>(next + (<usize>(L - 1) << 3), 1.0);
+  scale = 1;
+  const gw: usize = gradF64 ? 8 : 4;
+  const gb = <usize>C * gw;
+  for (let t = frames - 1; t >= 0; t--) {
+    const xt = x + <usize>t * <usize>stride * sizeof<T>();
+    const nt = load<f64>(norm + (<usize>t << 3));
+    // exp(lp(t, ·)) of every class (the gradient's first term), and p(t, l'_s) from it: the
+    // forward pass checked these log-probabilities, and fastExp64 (inside exp64) gave it the same values
+    const ntv = f64x2.splat(nt);
+    let c = 0;
+    for (; c + 2 <= C; c += 2) v128.store(g + (<usize>c << 3), expv(f64x2.sub(load2<T>(xt, c), ntv)));
+    if (c < C) store<f64>(g + (<usize>c << 3), Math.exp(<f64>load<T>(xt + <usize>c * sizeof<T>()) - nt));
+    for (let s = 0; s < L; s++) store<f64>(lpl + (<usize>s << 3), load<f64>(g + (<usize>load<i32>(label + (<usize>s << 2)) << 3)));
+    for (let s = L; s < W; s++) store<f64>(lpl + (<usize>s << 3), 0.0);
+    betaProb(next, cur, maskB, lpl, alpha + <usize>t * Wb + 16, tmp, L, scale);
+    if (rowBad || !(rowSum >= Z_MIN)) return false;
+    scale = scaleOf(rowMax); // rowMax ≥ the largest u's β̃ factor's product: > 0 where Σ u > 0
+    const inv = 1.0 / rowSum;
+    for (let s = 0; s < L; s++) {
+      const at = g + (<usize>load<i32>(label + (<usize>s << 2)) << 3);
+      store<f64>(at, load<f64>(at) - load<f64>(tmp + (<usize>s << 3)) * inv);
+    }
+    const out = grad + <usize>t * gb;
+    if (gradF64) for (let k = 0; k < C; k++) store<f64>(out + (<usize>k << 3), load<f64>(g + (<usize>k << 3)) * gradScale);
+    else for (let k = 0; k < C; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(g + (<usize>k << 3)) * gradScale));
+    const swap = next;
+    next = cur;
+    cur = swap;
+  }
+  return true;
+}
+
+/**
+ * The frame's lp(t, l'_s) (lpl, W cells) to p = exp lp in place; false where one is NaN, +∞, above
+ * LP_HI or finite below LP_LO (−∞ gives an exact 0).
+ */
+function probRow(lpl: usize, W: i32): bool {
+  const ninf = f64x2.splat(NEG_INF);
+  const lo = f64x2.splat(LP_LO);
+  const hi = f64x2.splat(LP_HI);
+  const zero = f64x2.splat(0.0);
+  let ok = i64x2.splat(-1);
+  for (let s = 0; s < W; s += 2) {
+    const at = lpl + (<usize>s << 3);
+    const v = v128.load(at);
+    const inf = f64x2.eq(v, ninf);
+    ok = v128.and(ok, v128.or(v128.and(f64x2.ge(v, lo), f64x2.le(v, hi)), inf));
+    v128.store(at, v128.bitselect(zero, fastExp64(f64x2.max(v, lo)), inf));
+  }
+  return i64x2.all_true(ok);
+}
+
+/** α̂_t (at cur) from α̂_{t−1} (at prev) scaled by `scale`, and p (at p); sets rowBad and rowMax. */
+function alphaProb(prev: usize, cur: usize, maskA: usize, p: usize, L: i32, scale: f64): void {
+  const zero = f64x2.splat(0.0);
+  const tiny = f64x2.splat(TINY);
+  const sc = f64x2.splat(scale);
+  let mx = zero;
+  let bad = zero;
+  store<f64>(cur, 0.0);
+  store<f64>(cur + 8, 0.0);
+  for (let s = 0; s < L; s += 2) {
+    const at = <usize>s << 3;
+    const v0 = v128.load(prev + at + 16);
+    const v1 = v128.load(prev + at + 8);
+    const v2 = v128.and(v128.load(prev + at), v128.load(maskA + at));
+    const v = f64x2.mul(f64x2.add(f64x2.add(v0, v1), v2), sc);
+    const pp = v128.load(p + at);
+    const r = f64x2.mul(v, pp);
+    v128.store(cur + at + 16, r);
+    mx = f64x2.max(mx, r);
+    bad = v128.or(bad, v128.and(f64x2.lt(r, tiny), v128.and(f64x2.gt(v, zero), f64x2.gt(pp, zero))));
+  }
+  rowBad = v128.any_true(bad);
+  rowMax = max(f64x2.extract_lane(mx, 0), f64x2.extract_lane(mx, 1));
+}
+
+/**
+ * β̂_t (at cur) from β̂_{t+1} (at next) scaled by `scale`, and p; u_s = α̂_t(s)·β̃_t(s) at tmp
+ * (arow: α̂_t's state 0); sets rowBad, rowMax and rowSum (Σ u).
+ */
+function betaProb(next: usize, cur: usize, maskB: usize, p: usize, arow: usize, tmp: usize, L: i32, scale: f64): void {
+  const zero = f64x2.splat(0.0);
+  const tiny = f64x2.splat(TINY);
+  const sc = f64x2.splat(scale);
+  let mx = zero;
+  let bad = zero;
+  let z = zero;
+  for (let s = 0; s < L; s += 2) {
+    const at = <usize>s << 3;
+    const w0 = v128.load(next + at);
+    const w1 = v128.load(next + at + 8);
+    const w2 = v128.and(v128.load(next + at + 16), v128.load(maskB + at));
+    const w = f64x2.mul(f64x2.add(f64x2.add(w0, w1), w2), sc);
+    const pp = v128.load(p + at);
+    const b = f64x2.mul(w, pp);
+    v128.store(cur + at, b);
+    const u = f64x2.mul(v128.load(arow + at), w);
+    v128.store(tmp + at, u);
+    z = f64x2.add(z, u);
+    mx = f64x2.max(mx, b);
+    bad = v128.or(bad, v128.and(f64x2.lt(b, tiny), v128.and(f64x2.gt(w, zero), f64x2.gt(pp, zero))));
+  }
+  rowBad = v128.any_true(bad);
+  rowMax = max(f64x2.extract_lane(mx, 0), f64x2.extract_lane(mx, 1));
+  rowSum = addLanes(z);
 }
 
 /** α_t (at cur) from α_{t−1} (at prev): f64 cells whatever the element type, one copy in the module. */

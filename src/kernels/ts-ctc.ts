@@ -79,6 +79,9 @@ export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, targ
       }
     }
   }
+  // the probability-space recursion first; the log-space one where it cannot vouch for its result
+  const viaProb = probCtc(x, start, stride, T, C, label, skip, norm, grad, gradScale);
+  if (viaProb !== null) return viaProb;
   const alpha = new Float64Array(T * L).fill(-Infinity);
   alpha[0] = x[start + blank] - norm[0];
   if (L > 1) alpha[1] = x[start + label[1]] - norm[0];
@@ -130,6 +133,108 @@ export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, targ
   }
   return nll;
 };
+
+// The probability-space recursion (Graves et al. 2006, section 4.1, rows rescaled by powers of
+// two), as assembly/ctc.ts's probSample (whose comment has the derivation), in the same order of
+// operations: the two give the same values but for the exp and log, each within 1 ulp. null
+// where it cannot vouch for its result: a log-probability at a lattice state NaN, +∞, above 1 or
+// finite below −690; a product of two nonzero factors below 2^-1000; a row all 0 (no alignment);
+// a frame's Σ_s α̂β̃ below 2^-900. The log-space recursion then runs instead.
+const LP_LO = -690;
+const LP_HI = 1;
+const TINY = 2 ** -1000;
+const Z_MIN = 2 ** -900;
+const LN2_HI = 6.9314718036912381649e-1; // fdlibm's: 32 significant bits, K·LN2_HI is exact for |K| < 2^21
+const LN2_LO = 1.90821492927058770002e-10;
+
+function probCtc(
+  x: FloatArray,
+  start: number,
+  stride: number,
+  T: number,
+  C: number,
+  label: Int32Array,
+  skip: Uint8Array,
+  norm: Float64Array,
+  grad: FloatArray | null,
+  gradScale: number,
+): number | null {
+  const L = label.length;
+  const alpha = new Float64Array(T * L);
+  const p = new Float64Array(L);
+  let scale = 1;
+  let K = 0;
+  for (let t = 0; t < T; t++) {
+    const o = start + t * stride;
+    for (let s = 0; s < L; s++) {
+      const lp = x[o + label[s]] - norm[t];
+      if (lp >= LP_LO && lp <= LP_HI) p[s] = Math.exp(lp);
+      else if (lp === -Infinity) p[s] = 0;
+      else return null;
+    }
+    const q = t * L;
+    const r = q - L; // α̂_{t−1}
+    let mx = 0;
+    for (let s = 0; s < L; s++) {
+      // α_{−1} is 1 at state 0 (a virtual row): α_0(0) = p(0, blank), α_0(1) = p(0, l'_1)
+      const v = t === 0 ? (s <= 1 ? 1 : 0) : (alpha[r + s] + (s > 0 ? alpha[r + s - 1] : 0) + (skip[s] ? alpha[r + s - 2] : 0)) * scale;
+      const a = v * p[s];
+      if (a < TINY && v > 0 && p[s] > 0) return null;
+      alpha[q + s] = a;
+      if (a > mx) mx = a;
+    }
+    if (mx === 0) return null;
+    if (t + 1 < T) {
+      const e = Math.floor(Math.log2(mx)); // any power of two near mx does: the scaling is exact
+      scale = 2 ** -e;
+      K += e;
+    }
+  }
+  const end = (T - 1) * L;
+  const pm = alpha[end + L - 1] + (L > 1 ? alpha[end + L - 2] : 0);
+  if (!(pm > 0)) return null;
+  const nll = -(Math.log(pm) + (K * LN2_HI + K * LN2_LO));
+  if (grad === null) return nll;
+
+  // β_T is 1 at state L − 1 (a virtual row), so that β̃_{T−1} is 1 at L − 1 and L − 2
+  let next = new Float64Array(L + 2);
+  let cur = new Float64Array(L + 2);
+  next[L - 1] = 1;
+  scale = 1;
+  const g = new Float64Array(C);
+  const u = new Float64Array(L);
+  for (let t = T - 1; t >= 0; t--) {
+    const o = start + t * stride;
+    for (let c = 0; c < C; c++) g[c] = Math.exp(x[o + c] - norm[t]);
+    const q = t * L;
+    let mx = 0;
+    let z0 = 0; // Σ u over even and odd states apart, as the WASM kernel's two lanes
+    let z1 = 0;
+    for (let s = 0; s < L; s++) {
+      const w = (next[s] + next[s + 1] + (s + 2 < L && skip[s + 2] ? next[s + 2] : 0)) * scale;
+      const ps = g[label[s]];
+      const b = w * ps;
+      if (b < TINY && w > 0 && ps > 0) return null;
+      cur[s] = b;
+      if (b > mx) mx = b;
+      const us = alpha[q + s] * w;
+      u[s] = us;
+      if (s & 1) z1 += us;
+      else z0 += us;
+    }
+    const z = z0 + z1;
+    if (!(z >= Z_MIN)) return null;
+    const inv = 1 / z;
+    for (let s = 0; s < L; s++) g[label[s]] -= u[s] * inv;
+    for (let c = 0; c < C; c++) grad[o + c] = g[c] * gradScale;
+    [next, cur] = [cur, next];
+    if (mx > 0) {
+      const e = Math.floor(Math.log2(mx));
+      scale = 2 ** -e;
+    }
+  }
+  return nll;
+}
 
 /** The table's CTC kernel (./table.ts): the arg-max of each row, for greedy decoding. */
 export const tsCtcKernels: Pick<LoopFunctions, 'argMaxRows'> = {
