@@ -144,8 +144,8 @@ const LP_LO = -690;
 const LP_HI = 1;
 const TINY = 2 ** -1000;
 const Z_MIN = 2 ** -900;
-const LN2_HI = 6.9314718036912381649e-1; // fdlibm's: 32 significant bits, K·LN2_HI is exact for |K| < 2^21
-const LN2_LO = 1.90821492927058770002e-10;
+const LN2_HI = 0.6931471803691238; // fdlibm's: 32 significant bits, K·LN2_HI is exact for |K| < 2^21
+const LN2_LO = 1.9082149292705877e-10;
 
 function probCtc(
   x: FloatArray,
