@@ -29,7 +29,7 @@
 //   label  W            l'_s as i32 (in W f64 cells: room to spare)
 //   norm   frames       the frame's log Σ exp (fromLogits), else 0
 //   g      C + 2        the gradient of the current frame, f64
-import { addLanes, exp64, fastExp64, fastLog64, load2 } from './vmath';
+import { addLanes, exp64, expDomain64, fastExp64, fastLog64, load2 } from './vmath';
 
 const NEG_INF: f64 = -Infinity;
 
@@ -294,10 +294,7 @@ function probSample<T>(
     const nt = load<f64>(norm + (<usize>t << 3));
     // exp(lp(t, ·)) of every class (the gradient's first term), and p(t, l'_s) from it: the
     // forward pass checked these log-probabilities, and fastExp64 (inside exp64) gave it the same values
-    const ntv = f64x2.splat(nt);
-    let c = 0;
-    for (; c + 2 <= C; c += 2) v128.store(g + (<usize>c << 3), expv(f64x2.sub(load2<T>(xt, c), ntv)));
-    if (c < C) store<f64>(g + (<usize>c << 3), Math.exp(<f64>load<T>(xt + <usize>c * sizeof<T>()) - nt));
+    expRow<T>(xt, C, nt, g);
     for (let s = 0; s < L; s++) store<f64>(lpl + (<usize>s << 3), load<f64>(g + (<usize>load<i32>(label + (<usize>s << 2)) << 3)));
     for (let s = L; s < W; s++) store<f64>(lpl + (<usize>s << 3), 0.0);
     betaProb(next, cur, maskB, lpl, alpha + <usize>t * Wb + 16, tmp, L, scale);
@@ -318,6 +315,84 @@ function probSample<T>(
   return true;
 }
 
+const E_INV_LN2: f64 = 1.44269504088896338700e0;
+const E_SHIFT: f64 = 6755399441055744.0; // 1.5·2^52: x·(1/ln 2) + E_SHIFT rounds to an integer in the low bits
+const E_LN2_HI: f64 = 6.93147180369123816490e-1;
+const E_LN2_LO: f64 = 1.90821492927058770002e-10;
+
+/**
+ * exp x for lanes in [−708, 709] (fastExp64's domain) without a division: x = k·ln 2 + r,
+ * |r| ≤ ln 2 / 2 (+ the rounding of k·ln 2 in two parts, as fastExp64), e^r by its Taylor series
+ * to r^13 (the remainder is below r^14/14! < 4.3e-18 of the result), in Estrin's scheme (a chain
+ * of five multiply-adds, not thirteen), times 2^k by the exponent bits. Within 2 ulp of e^x
+ * (the sum's roundings; measured by test/ctc.prob.test.ts against exp on 2e5 arguments). The f64
+ * division in fastExp64 (r·c/(2 − c)) is the longest step of its chain, and the CTC gradient
+ * takes an exp of every input element.
+ */
+/** expPoly's constants, splatted (a v128 load each: V8 rebuilds an inline SIMD constant at every use in a loop). */
+const EK: usize = memory.data<f64>([
+  E_INV_LN2, E_INV_LN2, E_SHIFT, E_SHIFT, E_LN2_HI, E_LN2_HI, E_LN2_LO, E_LN2_LO,
+  0.5, 0.5, 0.16666666666666666, 0.16666666666666666, // 1/2!, 1/3!
+  0.041666666666666664, 0.041666666666666664, 0.008333333333333333, 0.008333333333333333,
+  0.001388888888888889, 0.001388888888888889, 0.0001984126984126984, 0.0001984126984126984,
+  2.48015873015873e-5, 2.48015873015873e-5, 2.7557319223985893e-6, 2.7557319223985893e-6,
+  2.755731922398589e-7, 2.755731922398589e-7, 2.505210838544172e-8, 2.505210838544172e-8,
+  2.08767569878681e-9, 2.08767569878681e-9, 1.6059043836821613e-10, 1.6059043836821613e-10, // 1/12!, 1/13!
+  1.0, 1.0,
+], 16);
+
+// @ts-ignore: decorator
+@inline function expPoly(x: v128): v128 {
+  const kd = f64x2.add(f64x2.mul(x, v128.load(EK)), v128.load(EK, 16));
+  const k = f64x2.sub(kd, v128.load(EK, 16));
+  const scale = i64x2.add(i64x2.shl(kd, 52), v128.load(EK, 256)); // 2^k: k + 1023 in the exponent bits (1.0's bits are 1023 << 52)
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(k, v128.load(EK, 32))), f64x2.mul(k, v128.load(EK, 48)));
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const p23 = f64x2.add(v128.load(EK, 64), f64x2.mul(r, v128.load(EK, 80)));
+  const p45 = f64x2.add(v128.load(EK, 96), f64x2.mul(r, v128.load(EK, 112)));
+  const p67 = f64x2.add(v128.load(EK, 128), f64x2.mul(r, v128.load(EK, 144)));
+  const p89 = f64x2.add(v128.load(EK, 160), f64x2.mul(r, v128.load(EK, 176)));
+  const pab = f64x2.add(v128.load(EK, 192), f64x2.mul(r, v128.load(EK, 208)));
+  const pcd = f64x2.add(v128.load(EK, 224), f64x2.mul(r, v128.load(EK, 240)));
+  const q2 = f64x2.add(p23, f64x2.mul(r2, p45)); // r^2.. r^5 over r^2
+  const q6 = f64x2.add(p67, f64x2.mul(r2, p89)); // r^6.. r^9 over r^6
+  const qa = f64x2.add(pab, f64x2.mul(r2, pcd)); // r^10.. r^13 over r^10
+  const hi = f64x2.add(q6, f64x2.mul(r4, qa)); // r^6.. r^13 over r^6
+  const tail = f64x2.mul(r2, f64x2.add(q2, f64x2.mul(r4, hi))); // r^2.. r^13
+  // 1 + (r + tail): the 1 last, so that the small terms keep their bits
+  return f64x2.mul(f64x2.add(v128.load(EK, 256), f64x2.add(r, tail)), scale);
+}
+
+/**
+ * g[c] = exp(x(t, c) − nt) for the C classes: four at a time, fastExp64 inline on two pairs (two
+ * independent chains: the exp's latency, not its instructions, bounds this loop), exp64 (the
+ * scalar path outside fastExp64's domain) for a pair with a lane outside it; the same values as exp64.
+ */
+function expRow<T>(xt: usize, C: i32, nt: f64, g: usize): void {
+  const ntv = f64x2.splat(nt);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const a = f64x2.sub(load2<T>(xt, c), ntv);
+    const b = f64x2.sub(load2<T>(xt, c + 2), ntv);
+    if (expDomain64(a) && expDomain64(b)) {
+      v128.store(g + (<usize>c << 3), expPoly(a));
+      v128.store(g + (<usize>c << 3) + 16, expPoly(b));
+    } else {
+      v128.store(g + (<usize>c << 3), expv(a));
+      v128.store(g + (<usize>c << 3) + 16, expv(b));
+    }
+  }
+  for (; c + 2 <= C; c += 2) {
+    const a = f64x2.sub(load2<T>(xt, c), ntv);
+    v128.store(g + (<usize>c << 3), expDomain64(a) ? expPoly(a) : expv(a));
+  }
+  if (c < C) {
+    const a = f64x2.splat(<f64>load<T>(xt + <usize>c * sizeof<T>()) - nt);
+    store<f64>(g + (<usize>c << 3), f64x2.extract_lane(expDomain64(a) ? expPoly(a) : expv(a), 0));
+  }
+}
+
 /**
  * The frame's lp(t, l'_s) (lpl, W cells) to p = exp lp in place; false where one is NaN, +∞, above
  * LP_HI or finite below LP_LO (−∞ gives an exact 0).
@@ -333,7 +408,7 @@ function probRow(lpl: usize, W: i32): bool {
     const v = v128.load(at);
     const inf = f64x2.eq(v, ninf);
     ok = v128.and(ok, v128.or(v128.and(f64x2.ge(v, lo), f64x2.le(v, hi)), inf));
-    v128.store(at, v128.bitselect(zero, fastExp64(f64x2.max(v, lo)), inf));
+    v128.store(at, v128.bitselect(zero, expPoly(f64x2.max(v, lo)), inf));
   }
   return i64x2.all_true(ok);
 }

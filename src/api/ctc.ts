@@ -207,7 +207,11 @@ export function ctc(kernels: Kernels) {
       ]);
 
     const input = plainInput(x);
-    if (grad !== null) fillInto(grad, 0, 0, length); // frames past a sample's input length
+    // frames past a sample's input length get 0; the kernel writes every frame below it (where
+    // every sample has all T frames, the kernel writes the whole gradient: no fill)
+    let full = true;
+    for (let n = 0; n < F.N; n++) if (F.lengths[n] !== F.T) full = false;
+    if (grad !== null && !full) fillInto(grad, 0, 0, length);
     const losses = new Float64Array(N);
     const stride = strideOf(F);
     for (let n = 0; n < N; n++) {
