@@ -218,10 +218,11 @@ export function ctcSample<T>(
 
 /** The loss found by probSample (a global: AssemblyScript functions return one value). */
 let probNll: f64 = 0;
-/** alphaProb / betaProb's outputs: a product fell below 2^-1000, the row's largest cell, Σ u. */
+/** alphaProb / betaProb's outputs: a product fell below 2^-1000, the row's largest cell, Σ u (even, odd states). */
 let rowBad: bool = false;
 let rowMax: f64 = 0;
 let rowSum: f64 = 0;
+let rowSumOdd: f64 = 0;
 
 const LP_LO: f64 = -690.0;
 const LP_HI: f64 = 1.0;
@@ -240,21 +241,25 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
  * The sample on the probability-space recursion; false where it cannot vouch for its result (see
  * above). Same memory as the log path: alpha (frames rows, state s at cell s + 2), beta (two rows),
  * maskA/maskB (kept lanes all ones, so `and` keeps them and gives +0 elsewhere), lpl (the frame's
- * p(t, l'_s)), tmp (the virtual α_{−1} row, then u), g.
+ * p of the S labels, pl[i] = p(t, l'_{2i+1}), and a 0 at pl[S] for the cell past the lattice:
+ * the lattice's L states have S + 1 distinct classes, the blank on every even state, so a pair of
+ * states (2i, 2i + 1) takes (p(t, blank), pl[i])), tmp (the virtual α_{−1} row, then u), g.
  */
 function probSample<T>(
   x: usize, stride: i32, frames: i32, C: i32, blank: i32, L: i32, W: i32, work: usize, grad: usize, gradF64: i32, gradScale: f64,
 ): bool {
+  const S = L >> 1;
   const Wb = <usize>W << 3;
   const alpha = work;
   const beta = alpha + <usize>frames * Wb;
   const maskA = beta + 2 * Wb;
   const maskB = maskA + Wb;
-  const lpl = maskB + Wb;
-  const tmp = lpl + Wb;
+  const pl = maskB + Wb;
+  const tmp = pl + Wb;
   const label = tmp + Wb;
   const norm = label + Wb;
   const g = norm + (<usize>frames << 3);
+  const bl = <usize>blank;
 
   // α_{−1}: state 0 (cell 2) 1, so that α_0(0) = p(0, blank) and α_0(1) = p(0, l'_1)
   memory.fill(tmp, 0, Wb);
@@ -264,10 +269,18 @@ function probSample<T>(
   let K: i32 = 0;
   for (let t = 0; t < frames; t++) {
     const xt = x + <usize>t * <usize>stride * sizeof<T>();
-    gather<T>(xt, label, lpl, L, W, load<f64>(norm + (<usize>t << 3)));
-    if (!probRow(lpl, W)) return false;
+    const nt = load<f64>(norm + (<usize>t << 3));
+    for (let i = 0; i < S; i++) {
+      store<f64>(pl + (<usize>i << 3), <f64>load<T>(xt + <usize>load<i32>(label + (<usize>(2 * i + 1) << 2)) * sizeof<T>()) - nt);
+    }
+    store<f64>(pl + (<usize>S << 3), NEG_INF);
+    store<f64>(pl + (<usize>(S + 1) << 3), NEG_INF);
+    store<f64>(pl + (<usize>(S + 2) << 3), <f64>load<T>(xt + bl * sizeof<T>()) - nt);
+    store<f64>(pl + (<usize>(S + 3) << 3), NEG_INF);
+    // p of the S labels, the 0 past them, and of the blank (at S + 2), each checked
+    if (!probRow(pl, S + 4)) return false;
     const cur = alpha + <usize>t * Wb;
-    alphaProb(prev, cur, maskA, lpl, L, scale);
+    alphaProb(prev, cur, maskA, pl, load<f64>(pl + (<usize>(S + 2) << 3)), S, scale);
     if (rowBad || rowMax == 0) return false;
     prev = cur;
     if (t + 1 < frames) {
@@ -291,17 +304,21 @@ function probSample<T>(
   const gb = <usize>C * gw;
   for (let t = frames - 1; t >= 0; t--) {
     const xt = x + <usize>t * <usize>stride * sizeof<T>();
-    const nt = load<f64>(norm + (<usize>t << 3));
-    // exp(lp(t, ·)) of every class (the gradient's first term), and p(t, l'_s) from it: the
-    // forward pass checked these log-probabilities, and fastExp64 (inside exp64) gave it the same values
-    expRow<T>(xt, C, nt, g);
-    for (let s = 0; s < L; s++) store<f64>(lpl + (<usize>s << 3), load<f64>(g + (<usize>load<i32>(label + (<usize>s << 2)) << 3)));
-    for (let s = L; s < W; s++) store<f64>(lpl + (<usize>s << 3), 0.0);
-    betaProb(next, cur, maskB, lpl, alpha + <usize>t * Wb + 16, tmp, L, scale);
-    if (rowBad || !(rowSum >= Z_MIN)) return false;
-    scale = scaleOf(rowMax); // rowMax ≥ the largest u's β̃ factor's product: > 0 where Σ u > 0
-    const inv = 1.0 / rowSum;
-    for (let s = 0; s < L; s++) {
+    // exp(lp(t, ·)) of every class (the gradient's first term), and the p of the lattice from
+    // it: the forward pass checked these log-probabilities and took the same exp of them
+    expRow<T>(xt, C, load<f64>(norm + (<usize>t << 3)), g);
+    for (let i = 0; i < S; i++) {
+      store<f64>(pl + (<usize>i << 3), load<f64>(g + (<usize>load<i32>(label + (<usize>(2 * i + 1) << 2)) << 3)));
+    }
+    store<f64>(pl + (<usize>S << 3), 0.0);
+    betaProb(next, cur, maskB, pl, load<f64>(g + (bl << 3)), alpha + <usize>t * Wb + 16, tmp, S, scale);
+    const z = rowSum + rowSumOdd;
+    if (rowBad || !(z >= Z_MIN)) return false;
+    scale = scaleOf(rowMax); // used only where the next row's Σ u is checked
+    const inv = 1.0 / z;
+    // γ/p(target): the blank's from the even states' Σ u at once, each label's from its state
+    store<f64>(g + (bl << 3), load<f64>(g + (bl << 3)) - rowSum * inv);
+    for (let s = 1; s < L; s += 2) {
       const at = g + (<usize>load<i32>(label + (<usize>s << 2)) << 3);
       store<f64>(at, load<f64>(at) - load<f64>(tmp + (<usize>s << 3)) * inv);
     }
@@ -394,41 +411,45 @@ function expRow<T>(xt: usize, C: i32, nt: f64, g: usize): void {
 }
 
 /**
- * The frame's lp(t, l'_s) (lpl, W cells) to p = exp lp in place; false where one is NaN, +∞, above
+ * lp values (at v, n cells, n even) to p = exp lp in place; false where one is NaN, +∞, above
  * LP_HI or finite below LP_LO (−∞ gives an exact 0).
  */
-function probRow(lpl: usize, W: i32): bool {
+function probRow(v: usize, n: i32): bool {
   const ninf = f64x2.splat(NEG_INF);
   const lo = f64x2.splat(LP_LO);
   const hi = f64x2.splat(LP_HI);
   const zero = f64x2.splat(0.0);
   let ok = i64x2.splat(-1);
-  for (let s = 0; s < W; s += 2) {
-    const at = lpl + (<usize>s << 3);
-    const v = v128.load(at);
-    const inf = f64x2.eq(v, ninf);
-    ok = v128.and(ok, v128.or(v128.and(f64x2.ge(v, lo), f64x2.le(v, hi)), inf));
-    v128.store(at, v128.bitselect(zero, expPoly(f64x2.max(v, lo)), inf));
+  for (let s = 0; s < n; s += 2) {
+    const at = v + (<usize>s << 3);
+    const lp = v128.load(at);
+    const inf = f64x2.eq(lp, ninf);
+    ok = v128.and(ok, v128.or(v128.and(f64x2.ge(lp, lo), f64x2.le(lp, hi)), inf));
+    v128.store(at, v128.bitselect(zero, expPoly(f64x2.max(lp, lo)), inf));
   }
   return i64x2.all_true(ok);
 }
 
-/** α̂_t (at cur) from α̂_{t−1} (at prev) scaled by `scale`, and p (at p); sets rowBad and rowMax. */
-function alphaProb(prev: usize, cur: usize, maskA: usize, p: usize, L: i32, scale: f64): void {
+/**
+ * α̂_t (at cur) from α̂_{t−1} (at prev) scaled by `scale`, p(t, blank) = pb and the labels' p at
+ * pl; sets rowBad and rowMax.
+ */
+function alphaProb(prev: usize, cur: usize, maskA: usize, pl: usize, pb: f64, S: i32, scale: f64): void {
   const zero = f64x2.splat(0.0);
   const tiny = f64x2.splat(TINY);
   const sc = f64x2.splat(scale);
+  const pbv = f64x2.splat(pb);
   let mx = zero;
   let bad = zero;
   store<f64>(cur, 0.0);
   store<f64>(cur + 8, 0.0);
-  for (let s = 0; s < L; s += 2) {
-    const at = <usize>s << 3;
+  for (let i = 0; i <= S; i++) {
+    const at = <usize>i << 4; // states 2i and 2i + 1
     const v0 = v128.load(prev + at + 16);
     const v1 = v128.load(prev + at + 8);
     const v2 = v128.and(v128.load(prev + at), v128.load(maskA + at));
     const v = f64x2.mul(f64x2.add(f64x2.add(v0, v1), v2), sc);
-    const pp = v128.load(p + at);
+    const pp = f64x2.replace_lane(pbv, 1, load<f64>(pl + (<usize>i << 3)));
     const r = f64x2.mul(v, pp);
     v128.store(cur + at + 16, r);
     mx = f64x2.max(mx, r);
@@ -439,23 +460,25 @@ function alphaProb(prev: usize, cur: usize, maskA: usize, p: usize, L: i32, scal
 }
 
 /**
- * β̂_t (at cur) from β̂_{t+1} (at next) scaled by `scale`, and p; u_s = α̂_t(s)·β̃_t(s) at tmp
- * (arow: α̂_t's state 0); sets rowBad, rowMax and rowSum (Σ u).
+ * β̂_t (at cur) from β̂_{t+1} (at next) scaled by `scale`, pb and pl as alphaProb's; u_s =
+ * α̂_t(s)·β̃_t(s) at tmp (arow: α̂_t's state 0); sets rowBad, rowMax, and rowSum and rowSumOdd (Σ u
+ * over the even states, the blank's, and over the odd ones).
  */
-function betaProb(next: usize, cur: usize, maskB: usize, p: usize, arow: usize, tmp: usize, L: i32, scale: f64): void {
+function betaProb(next: usize, cur: usize, maskB: usize, pl: usize, pb: f64, arow: usize, tmp: usize, S: i32, scale: f64): void {
   const zero = f64x2.splat(0.0);
   const tiny = f64x2.splat(TINY);
   const sc = f64x2.splat(scale);
+  const pbv = f64x2.splat(pb);
   let mx = zero;
   let bad = zero;
   let z = zero;
-  for (let s = 0; s < L; s += 2) {
-    const at = <usize>s << 3;
+  for (let i = 0; i <= S; i++) {
+    const at = <usize>i << 4;
     const w0 = v128.load(next + at);
     const w1 = v128.load(next + at + 8);
     const w2 = v128.and(v128.load(next + at + 16), v128.load(maskB + at));
     const w = f64x2.mul(f64x2.add(f64x2.add(w0, w1), w2), sc);
-    const pp = v128.load(p + at);
+    const pp = f64x2.replace_lane(pbv, 1, load<f64>(pl + (<usize>i << 3)));
     const b = f64x2.mul(w, pp);
     v128.store(cur + at, b);
     const u = f64x2.mul(v128.load(arow + at), w);
@@ -466,7 +489,8 @@ function betaProb(next: usize, cur: usize, maskB: usize, p: usize, arow: usize, 
   }
   rowBad = v128.any_true(bad);
   rowMax = max(f64x2.extract_lane(mx, 0), f64x2.extract_lane(mx, 1));
-  rowSum = addLanes(z);
+  rowSum = f64x2.extract_lane(z, 0);
+  rowSumOdd = f64x2.extract_lane(z, 1);
 }
 
 /** α_t (at cur) from α_{t−1} (at prev): f64 cells whatever the element type, one copy in the module. */

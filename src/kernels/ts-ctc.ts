@@ -225,7 +225,9 @@ function probCtc(
     const z = z0 + z1;
     if (!(z >= Z_MIN)) return null;
     const inv = 1 / z;
-    for (let s = 0; s < L; s++) g[label[s]] -= u[s] * inv;
+    // γ/p(target): the blank's from the even states' Σ u at once, each label's from its state
+    g[label[0]] -= z0 * inv;
+    for (let s = 1; s < L; s += 2) g[label[s]] -= u[s] * inv;
     for (let c = 0; c < C; c++) grad[o + c] = g[c] * gradScale;
     [next, cur] = [cur, next];
     if (mx > 0) {
