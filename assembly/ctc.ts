@@ -322,9 +322,7 @@ function probSample<T>(
       const at = g + (<usize>load<i32>(label + (<usize>s << 2)) << 3);
       store<f64>(at, load<f64>(at) - load<f64>(tmp + (<usize>s << 3)) * inv);
     }
-    const out = grad + <usize>t * gb;
-    if (gradF64) for (let k = 0; k < C; k++) store<f64>(out + (<usize>k << 3), load<f64>(g + (<usize>k << 3)) * gradScale);
-    else for (let k = 0; k < C; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(g + (<usize>k << 3)) * gradScale));
+    storeGrad(grad + <usize>t * gb, g, C, gradF64, gradScale);
     const swap = next;
     next = cur;
     cur = swap;
@@ -407,6 +405,26 @@ function expRow<T>(xt: usize, C: i32, nt: f64, g: usize): void {
   if (c < C) {
     const a = f64x2.splat(<f64>load<T>(xt + <usize>c * sizeof<T>()) - nt);
     store<f64>(g + (<usize>c << 3), f64x2.extract_lane(expDomain64(a) ? expPoly(a) : expv(a), 0));
+  }
+}
+
+/** out[k] = g[k]·gs for the C classes, in f64 (gradF64) or f32 (rounded once, as a scalar store), four at a time. */
+function storeGrad(out: usize, g: usize, C: i32, gradF64: i32, gs: f64): void {
+  const gsv = f64x2.splat(gs);
+  let k = 0;
+  if (gradF64) {
+    for (; k + 2 <= C; k += 2) v128.store(out + (<usize>k << 3), f64x2.mul(v128.load(g + (<usize>k << 3)), gsv));
+  } else {
+    for (; k + 4 <= C; k += 4) {
+      const lo = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(g + (<usize>k << 3)), gsv));
+      const hi = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(g + (<usize>k << 3) + 16), gsv));
+      v128.store(out + (<usize>k << 2), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+    }
+  }
+  for (; k < C; k++) {
+    const v = load<f64>(g + (<usize>k << 3)) * gs;
+    if (gradF64) store<f64>(out + (<usize>k << 3), v);
+    else store<f32>(out + (<usize>k << 2), <f32>v);
   }
 }
 
