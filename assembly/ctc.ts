@@ -591,47 +591,65 @@ export function ctcSampleF32(
 /**
  * index[r] = the class of row r's largest element, the first of equal maxima; a NaN wins (the
  * first NaN), as torch.argmax (descriptor argMaxRows: src/kernels/table.ts; TS twin
- * src/kernels/ts-ctc.ts). f32 rows four lanes at a time: per lane the running maximum and its
- * class (a strict comparison keeps the first), then the lane with the largest value and, among
- * equal ones, the smallest class; a row with a NaN is redone element by element.
+ * src/kernels/ts-ctc.ts). f32 rows of at least four classes: the row's maximum by f32x4.max
+ * (pmax, two accumulators; NaNs looked for apart), then the first class equal to it, four compares and a bitmask at a time
+ * (±0 compare equal: the first zero wins, as with the strict comparison of the scalar loop); a row whose maximum is NaN is redone element by element.
  */
 export function argMaxRows<T>(x: usize, rows: i32, classes: i32, index: usize): void {
+  const nv = classes >> 2;
   for (let r = 0; r < rows; r++) {
     const row = x + <usize>r * <usize>classes * sizeof<T>();
-    let best = 0;
-    let c = 1;
-    let v: f64 = <f64>load<T>(row);
-    if (sizeof<T>() == 4 && classes >= 8) {
-      let mv = v128.load(row);
-      let iv = i32x4(0, 1, 2, 3);
-      let idx = iv;
-      const four = i32x4.splat(4);
-      let nan = f32x4.ne(mv, mv);
-      let k = 4;
-      for (; k + 4 <= classes; k += 4) {
-        idx = i32x4.add(idx, four);
-        const w = v128.load(row + (<usize>k << 2));
-        const gt = f32x4.gt(w, mv);
-        mv = v128.bitselect(w, mv, gt);
-        iv = v128.bitselect(idx, iv, gt);
-        nan = v128.or(nan, f32x4.ne(w, w));
+    let best = -1;
+    if (sizeof<T>() == 4 && nv > 0) {
+      // pmax (one maxps; f32x4.max's NaN and ±0 rules cost V8 several instructions); NaNs apart
+      let m1 = v128.load(row);
+      let m2 = m1;
+      let nan = f32x4.ne(m1, m1);
+      let k = 1;
+      for (; k + 2 <= nv; k += 2) {
+        const a = v128.load(row + (<usize>k << 4));
+        const b = v128.load(row + (<usize>k << 4) + 16);
+        m1 = f32x4.pmax(m1, a);
+        m2 = f32x4.pmax(m2, b);
+        nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
       }
-      if (!v128.any_true(nan)) {
-        const m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
-        best = classes;
-        if (f32x4.extract_lane(mv, 0) == m) best = min(best, i32x4.extract_lane(iv, 0));
-        if (f32x4.extract_lane(mv, 1) == m) best = min(best, i32x4.extract_lane(iv, 1));
-        if (f32x4.extract_lane(mv, 2) == m) best = min(best, i32x4.extract_lane(iv, 2));
-        if (f32x4.extract_lane(mv, 3) == m) best = min(best, i32x4.extract_lane(iv, 3));
-        v = <f64>m;
-        c = k;
+      if (k < nv) {
+        const a = v128.load(row + (<usize>k << 4));
+        m1 = f32x4.pmax(m1, a);
+        nan = v128.or(nan, f32x4.ne(a, a));
+      }
+      m1 = f32x4.pmax(m1, m2);
+      m1 = f32x4.pmax(m1, v128.shuffle<f32>(m1, m1, 2, 3, 0, 1));
+      m1 = f32x4.pmax(m1, v128.shuffle<f32>(m1, m1, 1, 0, 3, 2));
+      let m: f32 = v128.any_true(nan) ? <f32>NaN : f32x4.extract_lane(m1, 0);
+      for (let c = nv << 2; c < classes; c++) {
+        const w = load<f32>(row + (<usize>c << 2));
+        if (w > m || isNaN(w)) m = w; // a NaN: the row is redone below
+      }
+      if (!isNaN(m)) {
+        const mv = f32x4.splat(m);
+        for (k = 0; k < nv; k++) {
+          const bits = i32x4.bitmask(f32x4.eq(v128.load(row + (<usize>k << 4)), mv));
+          if (bits != 0) {
+            best = (k << 2) + ctz(bits);
+            break;
+          }
+        }
+        if (best < 0) for (let c = nv << 2; c < classes; c++) if (load<f32>(row + (<usize>c << 2)) == m) {
+          best = c;
+          break;
+        }
       }
     }
-    for (; c < classes; c++) {
-      const w = <f64>load<T>(row + <usize>c * sizeof<T>());
-      if (w > v || (isNaN(w) && !isNaN(v))) {
-        v = w;
-        best = c;
+    if (best < 0) {
+      best = 0;
+      let v: f64 = <f64>load<T>(row);
+      for (let c = 1; c < classes; c++) {
+        const w = <f64>load<T>(row + <usize>c * sizeof<T>());
+        if (w > v || (isNaN(w) && !isNaN(v))) {
+          v = w;
+          best = c;
+        }
       }
     }
     store<f64>(index + (<usize>r << 3), <f64>best);

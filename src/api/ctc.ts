@@ -273,17 +273,22 @@ export function ctc(kernels: Kernels) {
     const paths: CtcPath[] = [];
     const labelsOut = new Int32Array(T);
     const framesOut = new Int32Array(T);
+    // row of (n, t): n·T + t batch-first, t·N + n time-major
+    const step = F.batchFirst ? 1 : N;
     for (let n = 0; n < N; n++) {
       let k = 0;
       let previous = blank;
-      for (let t = 0; t < F.lengths[n]; t++) {
-        const best = index[F.batchFirst ? n * T + t : t * N + n];
-        if (best !== blank && best !== previous) {
-          labelsOut[k] = best;
-          framesOut[k] = t;
-          k++;
+      const frames = F.lengths[n];
+      for (let t = 0, r = F.batchFirst ? n * T : n; t < frames; t++, r += step) {
+        const best = index[r];
+        if (best !== previous) {
+          if (best !== blank) {
+            labelsOut[k] = best;
+            framesOut[k] = t;
+            k++;
+          }
+          previous = best;
         }
-        previous = best;
       }
       paths.push({ labels: labelsOut.slice(0, k), frames: framesOut.slice(0, k) });
     }
