@@ -122,6 +122,7 @@ export function ctcSample<T>(
 
   // the probability-space recursion first; the log-space one where it cannot vouch for its result
   if (probSample<T>(x, stride, frames, C, blank, L, W, work, grad, gradF64, gradScale)) return probNll;
+  const lossOk = probLossOk; // the probability path's loss stands where only its gradient was given up
 
   // α_0
   for (let k = 0; k < W; k++) store<f64>(alpha + (<usize>k << 3), NEG_INF);
@@ -139,7 +140,7 @@ export function ctcSample<T>(
   const a2 = L > 1 ? load<f64>(last + (<usize>(L - 2 + 2) << 3)) : NEG_INF;
   let m = max(a1, a2);
   const nll: f64 = m == NEG_INF ? Infinity : -(Math.log(Math.exp(a1 - m) + Math.exp(a2 - m)) + m);
-  if (grad == 0) return nll;
+  if (grad == 0) return lossOk ? probNll : nll;
 
   const gw: usize = gradF64 ? 8 : 4;
   const gb = <usize>C * gw;
@@ -148,7 +149,7 @@ export function ctcSample<T>(
     const v: f64 = zeroInfinity && nll == Infinity ? 0.0 : NaN;
     if (gradF64) for (let i = 0; i < frames * C; i++) store<f64>(grad + (<usize>i << 3), v);
     else for (let i = 0; i < frames * C; i++) store<f32>(grad + (<usize>i << 2), <f32>v);
-    return nll;
+    return lossOk ? probNll : nll;
   }
   let bcur = beta;
   let bnext = beta + Wb;
@@ -190,7 +191,7 @@ export function ctcSample<T>(
     if (gradF64) for (let k = 0; k < C; k++) store<f64>(out + (<usize>k << 3), load<f64>(g + (<usize>k << 3)) * gradScale);
     else for (let k = 0; k < C; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(g + (<usize>k << 3)) * gradScale));
   }
-  return nll;
+  return lossOk ? probNll : nll;
 }
 
 // ---- the probability-space recursion (Graves et al. 2006, section 4.1: rescaled α and β) ----------
@@ -205,16 +206,21 @@ export function ctcSample<T>(
 // u_s = α̂_t(s)·β̃_t(s) (β̃: β before the frame's p, so that α_t β_t / p_t needs no division),
 // γ_t(c)/p(target) = Σ_{s: l'_s = c} u_s / Σ_s u_s (the frame's Σ_s α_t(s) β_t(s)/p_t(s) is p(target)).
 //
-// Exactness is checked, not assumed. The result is given up (false; the caller then runs the
-// log-space recursion on the same sample, which is exact for any input) where:
-//   - a frame's log-probability at a lattice state is NaN, +∞, above 1 or finite below −690
-//     (its exp would leave the normal range in a product);
-//   - a product whose two factors are nonzero falls below 2^-1000 (a path 2^-1000 below the
-//     frame's largest would be flushed to 0 or a subnormal, and it may dominate later frames);
+// Exactness is checked, not assumed. An "event" is a product of nonzero factors below 2^-1000 (a
+// cell flushed to 0 or to a subnormal: a path 2^-1000 below the frame's largest), or a finite
+// log-probability below −708 (its p taken as e^-708). An event at frame t loses less than 2^-1000
+// in frame t's units, and what it loses reaches p(target) only through β̃_t ≤ 6 (rows scaled so
+// that their largest cell is below 2), while p(target) is Σ_s α̂_t(s)·β̃_t(s) = Σ u in the same
+// units: so where every frame's Σ u is at least 2^-900, all events (fewer than 2^40) together
+// lose less than 2^-57 of p(target), a few ulp below the rounding. Long inputs have events
+// routinely (states hundreds of frames behind the bulk), and they are harmless there; a path that
+// an event lost and that dominates later leaves some frame's Σ u tiny. The result is given up
+// (false; the caller then runs the log-space recursion, exact for any input) where:
+//   - a frame's log-probability at a lattice state is NaN, +∞ or above 1 (the bounds above);
 //   - a row is all 0 (no alignment: the log path gives +∞ and the gradient by zeroInfinity);
-//   - a frame's Σ_s u_s is below 2^-900 (the u_s that underflow would then matter to γ).
-// Without these, every nonzero value is a normal number within a few ulp of its exact value and
-// the zeros are exact zeros (unreachable states, or −∞ log-probabilities).
+//   - a frame's Σ_s u_s is below 2^-900 (checked in the backward pass, which also runs, without
+//     the gradient, for a loss alone whose forward pass had events). Without events the loss
+//     stands even there (probLossOk): only the gradient (u_s that underflow) is given up.
 
 /** The loss found by probSample (a global: AssemblyScript functions return one value). */
 let probNll: f64 = 0;
@@ -223,8 +229,12 @@ let rowBad: bool = false;
 let rowMax: f64 = 0;
 let rowSum: f64 = 0;
 let rowSumOdd: f64 = 0;
+/** probRow's: a finite log-probability below LP_LO. */
+let rowTiny: bool = false;
+/** Whether probNll stands (set by probSample even where it gives up on the gradient). */
+let probLossOk: bool = false;
 
-const LP_LO: f64 = -690.0;
+const LP_LO: f64 = -708.0; // expPoly's domain
 const LP_HI: f64 = 1.0;
 const TINY: f64 = reinterpret<f64>(<u64>(1023 - 1000) << 52); // 2^-1000
 const Z_MIN: f64 = reinterpret<f64>(<u64>(1023 - 900) << 52); // 2^-900
@@ -241,7 +251,8 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
  * The sample on the probability-space recursion; false where it cannot vouch for its result (see
  * above). Same memory as the log path: alpha (frames rows, state s at cell s + 2), beta (two rows),
  * maskA/maskB (kept lanes all ones, so `and` keeps them and gives +0 elsewhere), lpl (the frame's
- * p of the S labels, pl[i] = p(t, l'_{2i+1}), and a 0 at pl[S] for the cell past the lattice:
+ * p of the S labels, pl[i] = p(t, l'_{2i+1}), a 0 at pl[S] for the cell past the lattice, the
+ * blank's at pl[S + 2] (in the forward pass; pl[S + 1], pl[S + 3], pl[S + 4] −∞, so that whole pairs are read):
  * the lattice's L states have S + 1 distinct classes, the blank on every even state, so a pair of
  * states (2i, 2i + 1) takes (p(t, blank), pl[i])), tmp (the virtual α_{−1} row, then u), g.
  */
@@ -261,6 +272,8 @@ function probSample<T>(
   const g = norm + (<usize>frames << 3);
   const bl = <usize>blank;
 
+  probLossOk = false;
+  let events = false;
   // α_{−1}: state 0 (cell 2) 1, so that α_0(0) = p(0, blank) and α_0(1) = p(0, l'_1)
   memory.fill(tmp, 0, Wb);
   store<f64>(tmp + 16, 1.0);
@@ -277,11 +290,13 @@ function probSample<T>(
     store<f64>(pl + (<usize>(S + 1) << 3), NEG_INF);
     store<f64>(pl + (<usize>(S + 2) << 3), <f64>load<T>(xt + bl * sizeof<T>()) - nt);
     store<f64>(pl + (<usize>(S + 3) << 3), NEG_INF);
+    store<f64>(pl + (<usize>(S + 4) << 3), NEG_INF);
     // p of the S labels, the 0 past them, and of the blank (at S + 2), each checked
-    if (!probRow(pl, S + 4)) return false;
+    if (!probRow(pl, (S + 5) & ~1)) return false;
     const cur = alpha + <usize>t * Wb;
     alphaProb(prev, cur, maskA, pl, load<f64>(pl + (<usize>(S + 2) << 3)), S, scale);
-    if (rowBad || rowMax == 0) return false;
+    if (rowMax == 0) return false;
+    events |= rowBad | rowTiny;
     prev = cur;
     if (t + 1 < frames) {
       scale = scaleOf(rowMax);
@@ -292,7 +307,8 @@ function probSample<T>(
   const pm = load<f64>(last + (<usize>(L - 1 + 2) << 3)) + (L > 1 ? load<f64>(last + (<usize>(L - 2 + 2) << 3)) : 0.0);
   if (!(pm > 0)) return false;
   probNll = -(Math.log(pm) + (<f64>K * LN2_HI + <f64>K * LN2_LO));
-  if (grad == 0) return true;
+  probLossOk = !events;
+  if (grad == 0 && !events) return true;
 
   // β_T: state L − 1 (a virtual row) 1, so that β̃_{T−1} is 1 at L − 1 and L − 2, 0 elsewhere
   memory.fill(beta, 0, 2 * Wb);
@@ -306,15 +322,39 @@ function probSample<T>(
     const xt = x + <usize>t * <usize>stride * sizeof<T>();
     // exp(lp(t, ·)) of every class (the gradient's first term), and the p of the lattice from
     // it: the forward pass checked these log-probabilities and took the same exp of them
-    expRow<T>(xt, C, load<f64>(norm + (<usize>t << 3)), g);
-    for (let i = 0; i < S; i++) {
-      store<f64>(pl + (<usize>i << 3), load<f64>(g + (<usize>load<i32>(label + (<usize>(2 * i + 1) << 2)) << 3)));
+    const nt = load<f64>(norm + (<usize>t << 3));
+    let pb: f64;
+    if (grad != 0) {
+      expRow<T>(xt, C, nt, g);
+      for (let i = 0; i < S; i++) {
+        store<f64>(pl + (<usize>i << 3), load<f64>(g + (<usize>load<i32>(label + (<usize>(2 * i + 1) << 2)) << 3)));
+      }
+      store<f64>(pl + (<usize>S << 3), 0.0);
+      pb = load<f64>(g + (bl << 3));
+    } else {
+      // the loss alone, with events in the forward pass: the same p as the forward pass, for the checks
+      for (let i = 0; i < S; i++) {
+        store<f64>(pl + (<usize>i << 3), <f64>load<T>(xt + <usize>load<i32>(label + (<usize>(2 * i + 1) << 2)) * sizeof<T>()) - nt);
+      }
+      store<f64>(pl + (<usize>S << 3), NEG_INF);
+      store<f64>(pl + (<usize>(S + 1) << 3), NEG_INF);
+      store<f64>(pl + (<usize>(S + 2) << 3), <f64>load<T>(xt + bl * sizeof<T>()) - nt);
+      store<f64>(pl + (<usize>(S + 3) << 3), NEG_INF);
+    store<f64>(pl + (<usize>(S + 4) << 3), NEG_INF);
+      probRow(pl, (S + 5) & ~1);
+      pb = load<f64>(pl + (<usize>(S + 2) << 3));
     }
-    store<f64>(pl + (<usize>S << 3), 0.0);
-    betaProb(next, cur, maskB, pl, load<f64>(g + (bl << 3)), alpha + <usize>t * Wb + 16, tmp, S, scale);
+    betaProb(next, cur, maskB, pl, pb, alpha + <usize>t * Wb + 16, tmp, S, scale);
     const z = rowSum + rowSumOdd;
-    if (rowBad || !(z >= Z_MIN)) return false;
-    scale = scaleOf(rowMax); // used only where the next row's Σ u is checked
+    // every frame's Σ u must be at least 2^-900: then what any event lost is below 2^-97 of it
+    if (!(z >= Z_MIN)) return false;
+    scale = scaleOf(rowMax);
+    if (grad == 0) {
+      const swap = next;
+      next = cur;
+      cur = swap;
+      continue;
+    }
     const inv = 1.0 / z;
     // γ/p(target): the blank's from the even states' Σ u at once, each label's from its state
     store<f64>(g + (bl << 3), load<f64>(g + (bl << 3)) - rowSum * inv);
@@ -327,6 +367,7 @@ function probSample<T>(
     next = cur;
     cur = swap;
   }
+  probLossOk = true;
   return true;
 }
 
@@ -429,8 +470,8 @@ function storeGrad(out: usize, g: usize, C: i32, gradF64: i32, gs: f64): void {
 }
 
 /**
- * lp values (at v, n cells, n even) to p = exp lp in place; false where one is NaN, +∞, above
- * LP_HI or finite below LP_LO (−∞ gives an exact 0).
+ * lp values (at v, n cells, n even) to p = exp lp in place; false where one is NaN, +∞ or above
+ * LP_HI. Sets rowTiny where a finite one is below LP_LO (its p, e^LP_LO there, is an event).
  */
 function probRow(v: usize, n: i32): bool {
   const ninf = f64x2.splat(NEG_INF);
@@ -438,13 +479,16 @@ function probRow(v: usize, n: i32): bool {
   const hi = f64x2.splat(LP_HI);
   const zero = f64x2.splat(0.0);
   let ok = i64x2.splat(-1);
+  let tiny = zero;
   for (let s = 0; s < n; s += 2) {
     const at = v + (<usize>s << 3);
     const lp = v128.load(at);
     const inf = f64x2.eq(lp, ninf);
-    ok = v128.and(ok, v128.or(v128.and(f64x2.ge(lp, lo), f64x2.le(lp, hi)), inf));
+    ok = v128.and(ok, v128.or(f64x2.le(lp, hi), inf));
+    tiny = v128.or(tiny, v128.andnot(f64x2.lt(lp, lo), inf));
     v128.store(at, v128.bitselect(zero, expPoly(f64x2.max(lp, lo)), inf));
   }
+  rowTiny = v128.any_true(tiny);
   return i64x2.all_true(ok);
 }
 
