@@ -296,7 +296,7 @@ function probSample<T>(
     const cur = alpha + <usize>t * Wb;
     alphaProb(prev, cur, maskA, pl, load<f64>(pl + (<usize>(S + 2) << 3)), S, scale);
     if (rowMax == 0) return false;
-    events |= rowBad | rowTiny;
+    if (rowBad || rowTiny) events = true;
     prev = cur;
     if (t + 1 < frames) {
       scale = scaleOf(rowMax);
