@@ -135,11 +135,12 @@ export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, targ
 };
 
 // The probability-space recursion (Graves et al. 2006, section 4.1, rows rescaled by powers of
-// two), as assembly/ctc.ts's probSample (whose comment has the derivation), in the same order of
-// operations: the two give the same values but for the exp and log, each within 1 ulp. null
-// where it cannot vouch for its result: a log-probability at a lattice state NaN, +∞, above 1 or
-// finite below −690; a product of two nonzero factors below 2^-1000; a row all 0 (no alignment);
-// a frame's Σ_s α̂β̃ below 2^-900. The log-space recursion then runs instead.
+// two), as assembly/ctc.ts's probSample (whose comment has the derivation and the error bound), in
+// the same order of operations: the two give the same values but for the exp and log, each within
+// 2 ulp. Events (a product of nonzero factors below 2^-1000, a log-probability below −708) are
+// allowed and bounded by every frame's Σ_s α̂β̃ ≥ 2^-900; null where a lattice log-probability is
+// NaN, +∞ or above 1, a row is all 0 (no alignment), or a frame's Σ_s α̂β̃ is below 2^-900 (the
+// loss then stands, probOk, if the forward pass had no event). The log-space recursion then runs.
 const LP_LO = -708;
 const LP_HI = 1;
 const TINY = 2 ** -1000;
