@@ -279,9 +279,9 @@ out.push(
     ? ['- The machine was loaded while this ran: every figure is inflated by the load, and the ratios move between runs.']
     : []),
   '- The kernel runs the recursions in probability space, each row rescaled by a power of two (no exp or log per',
-  "  lattice cell; one exp per distinct class of a frame), and checks that nothing it flushed below 2^-1000 can matter",
+  '  lattice cell; one exp per distinct class of a frame), and checks that nothing it flushed below 2^-1000 can matter',
   "  (every frame's sum of alpha-hat times beta-tilde at least 2^-900); a sample that fails it runs on the log-space",
-  '  recursion (two exps and a log per cell), as all of them did before #21\'s speed work. What is left on the word-piece',
+  "  recursion (two exps and a log per cell), as all of them did before #21's speed work. What is left on the word-piece",
   '  size is the exp of every input element for the gradient (a division-free f64 polynomial) and the copies in and out.',
   '- The greedy decoder is a memory-bound arg-max: the hand-written loop reads each value once; the WASM kernel (pmax',
   '  over four f32 lanes, then the first class equal to the maximum) is about a third of our time, the rest the table',
