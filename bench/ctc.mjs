@@ -278,13 +278,14 @@ out.push(
   ...(loadavg()[0] > 1.5
     ? ['- The machine was loaded while this ran: every figure is inflated by the load, and the ratios move between runs.']
     : []),
-  '- What bounds the kernel: each lattice cell is a log-sum-exp of three values, two exps and a log in f64 (two cells',
-  '  per f64x2 step); the gradient adds one exp per cell and one per class and frame. f32 lanes (four cells a step)',
-  "  would lose the loss's accuracy (a chain of T log-sum-exps of values in the hundreds), and the rescaled",
-  '  probability-domain recursion (Graves et al. 2006: no exp or log per cell) loses exactness where a path that',
-  "  is 1e-308 below the frame's largest later dominates (a badly wrong model), so neither was taken.",
-  '- The greedy decoder is a memory-bound arg-max: the hand-written loop already reads each value once, and the WASM',
-  '  kernel (four f32 lanes) also copies the frames into its memory; 5× is out of reach for it.',
+  '- The kernel runs the recursions in probability space, each row rescaled by a power of two (no exp or log per',
+  '  lattice cell; one exp per distinct class of a frame), and checks that nothing it flushed below 2^-1000 can matter',
+  "  (every frame's sum of alpha-hat times beta-tilde at least 2^-900); a sample that fails it runs on the log-space",
+  "  recursion (two exps and a log per cell), as all of them did before #21's speed work. What is left on the word-piece",
+  '  size is the exp of every input element for the gradient (a division-free f64 polynomial) and the copies in and out.',
+  '- The greedy decoder is a memory-bound arg-max: the hand-written loop reads each value once; the WASM kernel (pmax',
+  '  over four f32 lanes, then the first class equal to the maximum) is about a third of our time, the rest the table',
+  "  glue's copies of the frames in and of the indices out, and the collapse in JS.",
   '',
 );
 console.log(out.join('\n'));

@@ -207,7 +207,11 @@ export function ctc(kernels: Kernels) {
       ]);
 
     const input = plainInput(x);
-    if (grad !== null) fillInto(grad, 0, 0, length); // frames past a sample's input length
+    // frames past a sample's input length get 0; the kernel writes every frame below it (where
+    // every sample has all T frames, the kernel writes the whole gradient: no fill)
+    let full = true;
+    for (let n = 0; n < F.N; n++) if (F.lengths[n] !== F.T) full = false;
+    if (grad !== null && !full) fillInto(grad, 0, 0, length);
     const losses = new Float64Array(N);
     const stride = strideOf(F);
     for (let n = 0; n < N; n++) {
@@ -269,17 +273,22 @@ export function ctc(kernels: Kernels) {
     const paths: CtcPath[] = [];
     const labelsOut = new Int32Array(T);
     const framesOut = new Int32Array(T);
+    // row of (n, t): n·T + t batch-first, t·N + n time-major
+    const step = F.batchFirst ? 1 : N;
     for (let n = 0; n < N; n++) {
       let k = 0;
       let previous = blank;
-      for (let t = 0; t < F.lengths[n]; t++) {
-        const best = index[F.batchFirst ? n * T + t : t * N + n];
-        if (best !== blank && best !== previous) {
-          labelsOut[k] = best;
-          framesOut[k] = t;
-          k++;
+      const frames = F.lengths[n];
+      for (let t = 0, r = F.batchFirst ? n * T : n; t < frames; t++, r += step) {
+        const best = index[r];
+        if (best !== previous) {
+          if (best !== blank) {
+            labelsOut[k] = best;
+            framesOut[k] = t;
+            k++;
+          }
+          previous = best;
         }
-        previous = best;
       }
       paths.push({ labels: labelsOut.slice(0, k), frames: framesOut.slice(0, k) });
     }

@@ -79,6 +79,9 @@ export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, targ
       }
     }
   }
+  // the probability-space recursion first; the log-space one where it cannot vouch for its result
+  const viaProb = probCtc(x, start, stride, T, C, label, skip, norm, grad, gradScale);
+  if (viaProb !== null) return viaProb;
   const alpha = new Float64Array(T * L).fill(-Infinity);
   alpha[0] = x[start + blank] - norm[0];
   if (L > 1) alpha[1] = x[start + label[1]] - norm[0];
@@ -94,14 +97,14 @@ export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, targ
   }
   const end = (T - 1) * L;
   const nll = -lse3(alpha[end + L - 1], L > 1 ? alpha[end + L - 2] : -Infinity, -Infinity);
-  if (grad === null) return nll;
+  if (grad === null) return probOk ? probLoss : nll;
 
   // no alignment (+∞: 0 with zeroInfinity, else NaN as PyTorch's exp(lp) − exp(−∞ + ∞ − lp)), or a
   // NaN or −∞ loss (NaN or +∞ input): PyTorch's formula is NaN at every element, so is ours
   if (!(nll > -Infinity && nll < Infinity)) {
     const v = zeroInfinity && nll === Infinity ? 0 : Number.NaN;
     for (let t = 0; t < T; t++) for (let c = 0, o = start + t * stride; c < C; c++) grad[o + c] = v;
-    return nll;
+    return probOk ? probLoss : nll;
   }
   let beta = new Float64Array(L).fill(-Infinity);
   let next = new Float64Array(L);
@@ -128,8 +131,129 @@ export const tsCtc: CtcKernel = ({ x, start, stride, frames: T, classes: C, targ
     }
     for (let c = 0; c < C; c++) grad[o + c] = g[c] * gradScale;
   }
-  return nll;
+  return probOk ? probLoss : nll;
 };
+
+// The probability-space recursion (Graves et al. 2006, section 4.1, rows rescaled by powers of
+// two), as assembly/ctc.ts's probSample (whose comment has the derivation and the error bound), in
+// the same order of operations: the two give the same values but for the exp and log, each within
+// 2 ulp. Events (a product of nonzero factors below 2^-1000, a log-probability below −708) are
+// allowed and bounded by every frame's Σ_s α̂β̃ ≥ 2^-900; null where a lattice log-probability is
+// NaN, +∞ or above 1, a row is all 0 (no alignment), or a frame's Σ_s α̂β̃ is below 2^-900 (the
+// loss then stands, probOk, if the forward pass had no event). The log-space recursion then runs.
+const LP_LO = -708;
+const LP_HI = 1;
+const TINY = 2 ** -1000;
+const Z_MIN = 2 ** -900;
+const LN2_HI = 0.6931471803691238; // fdlibm's: 32 significant bits, K·LN2_HI is exact for |K| < 2^21
+const LN2_LO = 1.9082149292705877e-10;
+
+/** probCtc's loss, and whether it stands where probCtc gave up on the gradient only. */
+let probLoss = 0;
+let probOk = false;
+
+/** p(t, l'_s) into p from the log-probabilities; false where one is NaN, +∞ or above LP_HI; events[0] set for one below LP_LO. */
+function emissions(x: FloatArray, o: number, label: Int32Array, nt: number, p: Float64Array, events: boolean[]): boolean {
+  for (let s = 0; s < label.length; s++) {
+    const lp = x[o + label[s]] - nt;
+    if (lp === -Infinity) p[s] = 0;
+    else if (lp <= LP_HI) {
+      if (lp < LP_LO) events[0] = true;
+      p[s] = Math.exp(Math.max(lp, LP_LO));
+    } else return false;
+  }
+  return true;
+}
+
+function probCtc(
+  x: FloatArray,
+  start: number,
+  stride: number,
+  T: number,
+  C: number,
+  label: Int32Array,
+  skip: Uint8Array,
+  norm: Float64Array,
+  grad: FloatArray | null,
+  gradScale: number,
+): number | null {
+  probOk = false;
+  const L = label.length;
+  const alpha = new Float64Array(T * L);
+  const p = new Float64Array(L);
+  const events = [false];
+  let scale = 1;
+  let K = 0;
+  for (let t = 0; t < T; t++) {
+    if (!emissions(x, start + t * stride, label, norm[t], p, events)) return null;
+    const q = t * L;
+    const r = q - L; // α̂_{t−1}
+    let mx = 0;
+    for (let s = 0; s < L; s++) {
+      // α_{−1} is 1 at state 0 (a virtual row): α_0(0) = p(0, blank), α_0(1) = p(0, l'_1)
+      const v = t === 0 ? (s <= 1 ? 1 : 0) : (alpha[r + s] + (s > 0 ? alpha[r + s - 1] : 0) + (skip[s] ? alpha[r + s - 2] : 0)) * scale;
+      const a = v * p[s];
+      if (a < TINY && v > 0 && p[s] > 0) events[0] = true;
+      alpha[q + s] = a;
+      if (a > mx) mx = a;
+    }
+    if (mx === 0) return null;
+    if (t + 1 < T) {
+      const e = Math.floor(Math.log2(mx)); // any power of two near mx does: the scaling is exact
+      scale = 2 ** -e;
+      K += e;
+    }
+  }
+  const end = (T - 1) * L;
+  const pm = alpha[end + L - 1] + (L > 1 ? alpha[end + L - 2] : 0);
+  if (!(pm > 0)) return null;
+  const nll = -(Math.log(pm) + (K * LN2_HI + K * LN2_LO));
+  probLoss = nll;
+  probOk = !events[0];
+  if (grad === null && probOk) return nll;
+
+  // β_T is 1 at state L − 1 (a virtual row), so that β̃_{T−1} is 1 at L − 1 and L − 2
+  let next = new Float64Array(L + 2);
+  let cur = new Float64Array(L + 2);
+  next[L - 1] = 1;
+  scale = 1;
+  const g = new Float64Array(C);
+  const u = new Float64Array(L);
+  for (let t = T - 1; t >= 0; t--) {
+    const o = start + t * stride;
+    if (grad !== null) {
+      for (let c = 0; c < C; c++) g[c] = Math.exp(x[o + c] - norm[t]);
+      for (let s = 0; s < L; s++) p[s] = g[label[s]];
+    } else emissions(x, o, label, norm[t], p, events);
+    const q = t * L;
+    let mx = 0;
+    let z0 = 0; // Σ u over even and odd states apart, as the WASM kernel's two lanes
+    let z1 = 0;
+    for (let s = 0; s < L; s++) {
+      const w = (next[s] + next[s + 1] + (s + 2 < L && skip[s + 2] ? next[s + 2] : 0)) * scale;
+      const b = w * p[s];
+      cur[s] = b;
+      if (b > mx) mx = b;
+      const us = alpha[q + s] * w;
+      u[s] = us;
+      if (s & 1) z1 += us;
+      else z0 += us;
+    }
+    const z = z0 + z1;
+    // every frame's Σ u must be at least 2^-900: then what any event lost is below 2^-97 of it
+    if (!(z >= Z_MIN)) return null;
+    [next, cur] = [cur, next];
+    if (mx > 0) scale = 2 ** -Math.floor(Math.log2(mx));
+    if (grad === null) continue;
+    const inv = 1 / z;
+    // γ/p(target): the blank's from the even states' Σ u at once, each label's from its state
+    g[label[0]] -= z0 * inv;
+    for (let s = 1; s < L; s += 2) g[label[s]] -= u[s] * inv;
+    for (let c = 0; c < C; c++) grad[o + c] = g[c] * gradScale;
+  }
+  probOk = true;
+  return nll;
+}
 
 /** The table's CTC kernel (./table.ts): the arg-max of each row, for greedy decoding. */
 export const tsCtcKernels: Pick<LoopFunctions, 'argMaxRows'> = {
