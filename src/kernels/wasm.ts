@@ -430,7 +430,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
           else copy(x, start, f64, slot(a.slot) >>> 3, n);
         }
       }
-      if (len === classes && (plan.combine === 'top' || plan.combine === 'entropy')) wholeRows(plan, args, r0, k);
+      if (len === classes && (plan.whole || plan.combine === 'top' || plan.combine === 'entropy')) wholeRows(plan, args, r0, k);
       else collect(plan, args, r0, k, lse ? mergeLse : null);
     };
 
