@@ -1,0 +1,446 @@
+// ONNX Runtime as a peer (issue #18): xentropy's logSoftmax, softmax, logSumExp,
+// softmaxCrossEntropy, nllLoss and tokenLogProbs against ONNX Runtime's own operators (LogSoftmax,
+// Softmax, ReduceLogSumExp, SoftmaxCrossEntropyLoss, NegativeLogLikelihoodLoss, LogSoftmax +
+// GatherElements; models from bench/ort/gen_models.py) on f32 logits at language-model sizes:
+//
+//   - xentropy, the WASM entry, with a fresh output and with `out` reused (where it takes `out`);
+//     the pure-TS entry `xentropy/js` once, as context;
+//   - ORT-web (onnxruntime-web, wasm backend, SIMD) with 1 thread in this process, and with 2
+//     threads in a worker_thread of its own (bench/ort/web-worker.mjs: env.wasm.numThreads is fixed
+//     at the first session);
+//   - ORT-node (onnxruntime-node, CPU execution provider) with intraOpNumThreads 1 and 2;
+//   - ORT with fresh outputs (session.run on a new ort.Tensor over the same Float32Array, then
+//     `.data`: how transformers.js calls it) and with pre-allocated outputs (fetches).
+//
+// First a correctness check (every result against an f64 reference computed here), then the
+// timing (tinybench; the cases interleaved, their order rotated each round; medians of the
+// rounds), then page faults and GC of each case. Ratios are peer ÷ xentropy in the same run.
+//
+//   npm run bench:ort                 installs bench/ort's packages if needed; full run, writes bench/ort.md
+//   npm run bench:ort -- --quick      tiny sizes, one round, nothing written (smoke)
+//   node bench/ort/run.mjs [--quick]  the same without the build and install steps
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+import { Bench } from 'tinybench';
+// `xentropy` and `xentropy/js`, as the root package's exports map resolves them: bench/ort is a
+// package of its own (for ONNX Runtime), so the package cannot import itself by name from here.
+import * as x from '../../dist/index.js';
+import * as xj from '../../dist/js.js';
+import { ARRAY_OUTPUT, FUNCTIONS, loadSessions, ortCases } from './ort-cases.mjs';
+
+const started = performance.now();
+const quick = process.argv.includes('--quick');
+const SIZES = quick
+  ? [
+      [4, 1000],
+      [3, 4099],
+    ]
+  : [
+      [64, 16384],
+      [512, 50257],
+      [32, 128256],
+    ];
+const GOAL_SIZES = ['512×50257', '32×128256'];
+const ROUNDS = quick ? 1 : 5;
+const opts = quick ? { time: 0, iterations: 1, warmup: false } : { time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1 };
+// xentropy/js is context only (and 10× slower on long rows): one call per round after one warm-up.
+const jsOpts = quick ? opts : { time: 0, iterations: 1, warmupTime: 0, warmupIterations: 1 };
+// A result off by more than this (|error| / max(|reference|, 1), against the f64 reference) is a
+// wrong model or a wrong call, not rounding: f32 results of these functions are within ~1e-4 relative (ORT's softmax at
+// V = 128256 was measured at 3e-5 in the issue; ours at 6e-8).
+const TOLERANCE = 1e-3;
+const loadBefore = loadavg();
+const load = [];
+
+if (x.backend !== 'wasm') throw new Error('xentropy did not load its WASM kernels');
+
+// ---- ONNX Runtime -------------------------------------------------------------------------------
+ortWeb.env.wasm.numThreads = 1; // before the first session: fixed from then on
+const web1 = await loadSessions(ortWeb, { executionProviders: ['wasm'] });
+const node1 = await loadSessions(ortNode, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
+const node2 = await loadSessions(ortNode, { executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 1 });
+const worker = new Worker(new URL('./web-worker.mjs', import.meta.url), { workerData: { threads: 2 } });
+const pending = new Map();
+let nextId = 0;
+const workerReady = new Promise((resolve, reject) => {
+  worker.on('error', reject);
+  worker.on('message', (m) => {
+    if (m.ready) return resolve(m);
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.error) p.reject(new Error(`web-worker: ${m.error}`));
+    else p.resolve(m);
+  });
+});
+const ask = (m, transfer = []) =>
+  new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, ...m }, transfer);
+  });
+const workerInfo = await workerReady;
+if (workerInfo.versions.web !== ortWeb.env.versions.web) throw new Error('the worker loaded another onnxruntime-web');
+let workerThreads = 0;
+
+// ---- GC: every collection of this thread, attributed afterwards to the case that was running ---
+const gcs = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push([e.startTime, e.duration]);
+}).observe({ entryTypes: ['gc'] });
+
+// ---- data ---------------------------------------------------------------------------------------
+// Logits like a model's (as bench/lm.mjs): most within ±3, one in a thousand 12 higher.
+function makeData(N, V) {
+  let seed = 42 + N + V;
+  const rand = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const logits = new Float32Array(N * V);
+  for (let i = 0; i < logits.length; i++) logits[i] = (rand() - 0.5) * 6 + (rand() < 0.001 ? 12 : 0);
+  const targets = Int32Array.from({ length: N }, () => Math.floor(rand() * V));
+  const labels = BigInt64Array.from(targets, (t) => BigInt(t));
+  // nllLoss's input, for us and for ORT alike: our f32 log-softmax of the logits
+  const logProbs = x.logSoftmax(logits, { classes: V });
+  return { N, V, logits, logProbs, targets, labels };
+}
+
+// ---- the f64 reference ----------------------------------------------------------------------------
+/** log Σ exp per row in f64: max shift, then a compensated (Neumaier) sum of the exponentials. */
+function referenceLse(d) {
+  const { N, V, logits } = d;
+  const lse = new Float64Array(N);
+  for (let r = 0; r < N; r++) {
+    const o = r * V;
+    let m = -Infinity;
+    for (let j = 0; j < V; j++) if (logits[o + j] > m) m = logits[o + j];
+    let s = 0;
+    let c = 0;
+    for (let j = 0; j < V; j++) {
+      const t = Math.exp(logits[o + j] - m);
+      const y = s + t;
+      c += s >= t ? s - y + t : t - y + s;
+      s = y;
+    }
+    lse[r] = m + Math.log(s + c);
+  }
+  return lse;
+}
+/**
+ * Max relative error of a result against the reference of function f (`e`, reported), and the max
+ * of |error| / max(|reference|, 1) (`a`, checked): a log-probability near 0 (a confident row) is
+ * ill-conditioned in relative terms (an absolute error of 1e-7 in its row's log-sum-exp can be a
+ * large relative one), so the check is relative for large values and absolute below 1.
+ */
+function maxError(f, got, d, lse) {
+  const { N, V, logits, logProbs, targets } = d;
+  let e = 0;
+  let a = 0;
+  const rel = (g, want) => {
+    const abs = Math.abs(g - want);
+    const er = abs / (want === 0 ? 1 : Math.abs(want));
+    const ea = abs / Math.max(1, Math.abs(want));
+    if (!(ea <= a)) a = Number.isNaN(ea) ? Infinity : ea;
+    return Number.isNaN(er) ? Infinity : er;
+  };
+  if (f === 'logSoftmax' || f === 'softmax') {
+    if (got.length !== N * V) return { e: Infinity, a: Infinity };
+    for (let r = 0; r < N; r++) {
+      const o = r * V;
+      for (let j = 0; j < V; j++) {
+        const want = f === 'softmax' ? Math.exp(logits[o + j] - lse[r]) : logits[o + j] - lse[r];
+        const err = rel(got[o + j], want);
+        if (!(err <= e)) e = err;
+      }
+    }
+  } else if (f === 'logSumExp' || f === 'tokenLogProbs') {
+    if (got.length !== N) return { e: Infinity, a: Infinity };
+    for (let r = 0; r < N; r++) {
+      const want = f === 'logSumExp' ? lse[r] : logits[r * V + targets[r]] - lse[r];
+      const err = rel(got[r], want);
+      if (!(err <= e)) e = err;
+    }
+  } else {
+    let s = 0;
+    for (let r = 0; r < N; r++) s += f === 'nllLoss' ? -logProbs[r * V + targets[r]] : lse[r] - logits[r * V + targets[r]];
+    if (typeof got !== 'number') return { e: Infinity, a: Infinity };
+    e = rel(got, s / N);
+  }
+  return { e, a };
+}
+
+// ---- the cases ------------------------------------------------------------------------------------
+const IMPLS = [
+  'xentropy',
+  'xentropy out',
+  'xentropy/js',
+  'ORT-web 1t',
+  'ORT-web 1t prealloc',
+  'ORT-web 2t',
+  'ORT-web 2t prealloc',
+  'ORT-node 1t',
+  'ORT-node 1t prealloc',
+  'ORT-node 2t',
+  'ORT-node 2t prealloc',
+];
+function makeCases(d) {
+  const { N, V, logits, logProbs, targets } = d;
+  const c = { classes: V };
+  const ours = (api) => ({
+    logSoftmax: () => api.logSoftmax(logits, c),
+    softmax: () => api.softmax(logits, c),
+    logSumExp: () => api.logSumExp(logits, c),
+    softmaxCrossEntropy: () => api.softmaxCrossEntropy(logits, targets, c),
+    nllLoss: () => api.nllLoss(logProbs, targets, c),
+    tokenLogProbs: () => api.tokenLogProbs(logits, targets, c),
+  });
+  const scratch = new Float32Array(N * V);
+  const lp = new Float64Array(N);
+  const out = {
+    logSoftmax: () => x.logSoftmax(logits, { classes: V, out: scratch }),
+    softmax: () => x.softmax(logits, { classes: V, out: scratch }),
+    tokenLogProbs: () => x.tokenLogProbs(logits, targets, { classes: V, out: lp }),
+  };
+  out.logSoftmax.buffer = out.softmax.buffer = scratch;
+  out.tokenLogProbs.buffer = lp;
+  const w1 = ortCases(ortWeb, web1, d);
+  const n1 = ortCases(ortNode, node1, d);
+  const n2 = ortCases(ortNode, node2, d);
+  const remote = (kind) =>
+    Object.fromEntries(FUNCTIONS.filter((f) => kind === 'fresh' || f in ARRAY_OUTPUT).map((f) => [f, { remote: `${kind}:${f}` }]));
+  const table = {
+    xentropy: ours(x),
+    'xentropy out': out,
+    'xentropy/js': ours(xj),
+    'ORT-web 1t': w1.fresh,
+    'ORT-web 1t prealloc': w1.prealloc,
+    'ORT-web 2t': remote('fresh'),
+    'ORT-web 2t prealloc': remote('prealloc'),
+    'ORT-node 1t': n1.fresh,
+    'ORT-node 1t prealloc': n1.prealloc,
+    'ORT-node 2t': n2.fresh,
+    'ORT-node 2t prealloc': n2.prealloc,
+  };
+  const cases = [];
+  for (const f of FUNCTIONS)
+    for (const impl of IMPLS) {
+      const fn = table[impl][f];
+      if (fn) cases.push({ name: `${impl} · ${f}`, impl, f, fn, opts: impl === 'xentropy/js' ? jsOpts : opts });
+    }
+  return cases;
+}
+const isPrealloc = (impl) => impl.endsWith('prealloc');
+
+/** Runs a case once and returns its result (copied out of the worker for a remote case). */
+async function runOnce(c, fill) {
+  if (c.fn.remote) return (await ask({ type: 'run', name: c.fn.remote, fill })).value;
+  if (fill !== undefined && c.fn.buffer) c.fn.buffer.fill(fill);
+  return await c.fn();
+}
+/** tinybench's mean latency (ms) of one case, with the GC of its calls. */
+async function timeCase(c) {
+  if (c.fn.remote) return await ask({ type: 'time', name: c.fn.remote, opts: c.opts });
+  let calls = 0;
+  const bench = new Bench(c.opts);
+  bench.add(c.name, async () => {
+    calls++;
+    await c.fn();
+  });
+  const t0 = performance.now();
+  await bench.run();
+  const t1 = performance.now();
+  const r = bench.tasks[0].result;
+  if (r.error) throw r.error;
+  await new Promise((resolve) => setImmediate(resolve)); // let the observer deliver this run's gc entries
+  const mine = gcs.filter(([t]) => t >= t0 && t <= t1);
+  return { mean: r.latency.mean, calls, gc: mine.length, gcMs: mine.reduce((a, [, dur]) => a + dur, 0) };
+}
+async function faultsOf(c) {
+  if (c.fn.remote) return (await ask({ type: 'faults', name: c.fn.remote })).faults;
+  const before = process.resourceUsage().minorPageFault;
+  await c.fn();
+  return process.resourceUsage().minorPageFault - before;
+}
+
+// ---- run ------------------------------------------------------------------------------------------
+const results = {}; // size → { ms, errors, faults, gc, notTimed }
+const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
+for (const [N, V] of SIZES) {
+  const size = `${N}×${V}`;
+  console.log(`\n${size}: data, reference…`);
+  let d = makeData(N, V);
+  const lse = referenceLse(d);
+  workerThreads = (await ask({ type: 'size', data: { N, V, logits: d.logits, logProbs: d.logProbs, labels: d.labels } })).threads;
+  let cases = makeCases(d);
+
+  // Correctness: every case once, against the reference. Pre-allocated outputs are filled with NaN
+  // first, so an output the call does not write is caught (ORT-web's, see the notes).
+  const errors = {};
+  const notTimed = {};
+  for (const c of cases) {
+    const got = await runOnce(c, NaN);
+    const { e, a } = maxError(c.f, got, d, lse);
+    errors[c.name] = e;
+    console.log(`  check ${c.name}: max relative error ${e.toExponential(2)} (scaled ${a.toExponential(2)})`);
+    if (!(a <= TOLERANCE)) {
+      if (c.impl.startsWith('ORT-web') && isPrealloc(c.impl) && a === Infinity) notTimed[c.name] = 'output not filled';
+      else
+        throw new Error(
+          `${c.name} at ${size}: error ${a} (|error| / max(|reference|, 1)) against the f64 reference, more than ${TOLERANCE}`,
+        );
+    }
+  }
+  cases = cases.filter((c) => !notTimed[c.name]);
+
+  // Timing: interleaved rounds, the order rotated each round; medians.
+  const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
+  const gc = Object.fromEntries(cases.map((c) => [c.name, { gc: 0, gcMs: 0, calls: 0 }]));
+  for (let round = 0; round < ROUNDS; round++) {
+    load.push(loadavg()[0]);
+    const t = performance.now();
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(i + round * 7) % cases.length];
+      const r = await timeCase(c);
+      samples[c.name].push(r.mean);
+      gc[c.name].gc += r.gc;
+      gc[c.name].gcMs += r.gcMs;
+      gc[c.name].calls += r.calls;
+    }
+    console.log(`  round ${round + 1}/${ROUNDS}: ${((performance.now() - t) / 1000).toFixed(0)} s, load ${loadavg()[0].toFixed(2)}`);
+  }
+  const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+
+  // Page faults of one call of each case (process-wide counts; nothing else runs meanwhile).
+  const faults = {};
+  for (const c of cases) faults[c.name] = await faultsOf(c);
+  results[size] = { N, V, ms, errors, faults, gc, notTimed };
+  cases = null;
+  d = null;
+}
+const loadAfter = loadavg();
+await ask({ type: 'close' });
+await worker.terminate();
+for (const s of [web1, node1, node2]) for (const session of Object.values(s)) await session.release();
+const minutes = (performance.now() - started) / 60000;
+
+// ---- report ---------------------------------------------------------------------------------------
+const fmt = (v, digits = 2) => (v === undefined ? '' : v.toFixed(digits));
+const baseline = (impl) => (isPrealloc(impl) ? 'xentropy out' : 'xentropy');
+const lines = [
+  '# ONNX Runtime as a peer (issue #18)',
+  '',
+  `Generated by \`npm run bench:ort\` (bench/ort/run.mjs, tinybench) on ${new Date().toISOString().slice(0, 10)} in ${minutes.toFixed(1)} min: ${cpus()[0].model.trim()}, ${cpus().length} cores; Node ${process.versions.node}; onnxruntime-web ${ortWeb.env.versions.web}, onnxruntime-node ${ortNode.env.versions.node} (bench/ort/package.json).`,
+  `1-minute load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after, ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)} at the start of the rounds${Math.max(...load) > 1.5 ? ' (a loaded machine: absolute times are noisy, ratios within one run less so)' : ''}.`,
+  `f32 logits, one int target per row; medians of ${ROUNDS} interleaved rounds (the case order rotated each round), each round the mean of ${opts.iterations} calls after ${opts.warmupIterations ?? 0} warm-up (xentropy/js: ${jsOpts.iterations} after ${jsOpts.warmupIterations ?? 0}).`,
+  '',
+  'Cases:',
+  '',
+  '- **xentropy**: the WASM entry, a fresh output; **xentropy out**: the same with `out` reused (logSoftmax, softmax: an f32 array of the input size; tokenLogProbs: a Float64Array per row). **xentropy/js**: the pure-TS entry (context).',
+  `- **ORT-web 1t**: onnxruntime-web, wasm backend (SIMD: 1.30 ships SIMD builds only), \`env.wasm.numThreads = ${ortWeb.env.wasm.numThreads}\`, in the main process; **ORT-web 2t**: \`numThreads = ${workerThreads}\` (as read back in the worker), in a worker_thread of its own, asked case by case in the same rotation (the main process waits meanwhile). Models: bench/ort/models/*.onnx from bench/ort/gen_models.py.`,
+  '- **ORT-node 1t / 2t**: onnxruntime-node, CPU execution provider, `intraOpNumThreads` 1 / 2 (two sessions per model).',
+  '- ORT calls as transformers.js makes them: `session.run({ input: new ort.Tensor("float32", logits, [N, V]), … })`, then `.data` of the output. **prealloc**: the output passed as a pre-allocated tensor in `fetches` (array outputs only), made once per size.',
+  '- nllLoss takes log-probabilities: both sides get the same f32 array (xentropy.logSoftmax of the logits). tokenLogProbs on ORT: LogSoftmax then GatherElements (indices [N, 1]).',
+  '- Cells: ns per logit (element of the [N, V] input), and in parentheses peer ÷ xentropy (> 1: xentropy faster), against xentropy with a fresh output for fresh-output peers and against xentropy with `out` reused for the prealloc peers (where xentropy takes no `out`, against the fresh call).',
+  '',
+];
+for (const [size, r] of Object.entries(results)) {
+  const n = r.N * r.V;
+  const ns = (name) => (r.ms[name] === undefined ? undefined : (r.ms[name] * 1e6) / n);
+  const impls = IMPLS.filter((impl) => FUNCTIONS.some((f) => r.ms[`${impl} · ${f}`] !== undefined || r.notTimed[`${impl} · ${f}`]));
+  lines.push(`## ${size} f32 (${((n * 4) / 1e6).toFixed(0)} MB of logits)`, '');
+  lines.push(`| function | ${impls.join(' | ')} |`, `| --- |${impls.map(() => ' ---: |').join('')}`);
+  for (const f of FUNCTIONS) {
+    const cells = impls.map((impl) => {
+      const name = `${impl} · ${f}`;
+      if (r.notTimed[name]) return `— (${r.notTimed[name]})`;
+      const v = ns(name);
+      if (v === undefined) return '';
+      if (impl.startsWith('xentropy'))
+        return impl === 'xentropy out' ? `${fmt(v)} (fresh ÷ out ${fmt(r.ms[`xentropy · ${f}`] / r.ms[name])})` : fmt(v);
+      const base = r.ms[`${baseline(impl)} · ${f}`] ?? r.ms[`xentropy · ${f}`];
+      return `${fmt(v)} (${fmt(r.ms[name] / base)})`;
+    });
+    lines.push(`| ${f} | ${cells.join(' | ')} |`);
+  }
+  lines.push('', `Max relative error against the f64 reference (${size}):`, '');
+  lines.push(`| function | ${impls.join(' | ')} |`, `| --- |${impls.map(() => ' ---: |').join('')}`);
+  for (const f of FUNCTIONS)
+    lines.push(
+      `| ${f} | ${impls
+        .map((impl) => {
+          const e = r.errors[`${impl} · ${f}`];
+          return e === undefined ? '' : e === Infinity ? 'not filled' : e.toExponential(1);
+        })
+        .join(' | ')} |`,
+    );
+  lines.push('', `Minor page faults in one call, and GC per timed call (count / ms) (${size}):`, '');
+  lines.push(`| function | ${impls.join(' | ')} |`, `| --- |${impls.map(() => ' ---: |').join('')}`);
+  for (const f of FUNCTIONS)
+    lines.push(
+      `| ${f} | ${impls
+        .map((impl) => {
+          const name = `${impl} · ${f}`;
+          const g = r.gc[name];
+          if (!g) return '';
+          return `${r.faults[name]}; ${fmt(g.gc / g.calls)} / ${fmt(g.gcMs / g.calls, 1)}`;
+        })
+        .join(' | ')} |`,
+    );
+  lines.push('');
+}
+const goalRows = [];
+const goal = (label, value, target, atLeast) => {
+  const met = atLeast ? value >= target : value <= target;
+  goalRows.push(`| ${label} | ${fmt(value)} | ${atLeast ? '≥' : '≤'} ${target} | ${met ? 'met' : '**missed**'} |`);
+  return met;
+};
+let met = 0;
+let total = 0;
+for (const size of GOAL_SIZES) {
+  const r = results[size];
+  if (!r) continue;
+  for (const f of FUNCTIONS) {
+    const ours = r.ms[`xentropy · ${f}`];
+    for (const [peer, target] of [
+      ['ORT-web 1t', 1.5],
+      ['ORT-web 2t', 1.0],
+      ['ORT-node 1t', 1.0],
+    ]) {
+      total++;
+      met += goal(`${size} ${f}: ${peer} ÷ xentropy`, r.ms[`${peer} · ${f}`] / ours, target, true);
+    }
+  }
+  for (const f of ['softmax', 'logSoftmax']) {
+    total++;
+    met += goal(`${size} ${f}: fresh output ÷ \`out\` reused`, r.ms[`xentropy · ${f}`] / r.ms[`xentropy out · ${f}`], 1.3, false);
+  }
+}
+if (total) {
+  lines.push(
+    '## Goals (issue #18: 512 × 50257 and 32 × 128256, f32, the WASM entry)',
+    '',
+    `${met} of ${total} met. Peer ÷ xentropy with fresh outputs on both sides (what a caller who keeps nothing between calls pays).`,
+    '',
+    '| goal | measured | target | |',
+    '| --- | ---: | ---: | :---: |',
+    ...goalRows,
+    '',
+  );
+}
+lines.push(
+  '## Notes',
+  '',
+  "- ORT-web's pre-allocated outputs: onnxruntime-web 1.30 accepts a CPU tensor in `fetches` and returns that same tensor, but never writes it: `run()` (lib/wasm/wasm-core-impl.ts) copies the tensor's data into a buffer on the WASM heap, binds that buffer as the output, and for a pre-allocated output skips the copy back to JS. The check above fills the array with NaN first and finds it untouched, so these cases are not timed (— in the tables). Pre-allocated outputs are useful in ORT-web only for GPU buffers / ML tensors.",
+  '- ORT-web copies the whole input into its WASM heap on every `run` (`_malloc` + `HEAPU8.set`), and every output out of it, as xentropy copies its input into WASM memory.',
+  "- ORT-web in Node: numThreads 2 starts one extra thread (an Emscripten pthread: a worker_thread) at the first session; ORT-web's default in Node would be min(4, ⌈cores / 2⌉) = 1 here.",
+  "- onnxruntime-node rejects a Float32Array over a SharedArrayBuffer (`Invalid argument`), so the 2-thread ORT-web worker gets its own copy of each size's data.",
+  '- Page faults: process.resourceUsage().minorPageFault around one call after the timing (warm: the allocator may reuse freed pages, so this is a lower bound of a cold call); a fresh output of N × V f32 touched for the first time costs N·V·4 / 4096 faults. GC: PerformanceObserver("gc") entries during each case\'s timed calls (main thread; the 2-thread ORT-web worker observes its own).',
+  '',
+);
+console.log(`\n${lines.join('\n')}`);
+console.log(`total ${minutes.toFixed(1)} min`);
+if (!quick) writeFileSync(new URL('../ort.md', import.meta.url), lines.join('\n'));
