@@ -14,7 +14,7 @@
 //
 // First a correctness check (every result against an f64 reference computed here), then the
 // timing (tinybench; the cases interleaved, their order rotated each round; medians of the
-// rounds), then page faults and GC of each case. Ratios are peer ÷ xentropy in the same run.
+// rounds), with the page faults and GC of each case's calls. Ratios are peer ÷ xentropy in the same run.
 //
 //   npm run bench:ort                 installs bench/ort's packages if needed; full run, writes bench/ort.md
 //   npm run bench:ort -- --quick      tiny sizes, one round, nothing written (smoke)
@@ -247,7 +247,13 @@ async function runOnce(c, fill) {
   if (fill !== undefined && c.fn.buffer) c.fn.buffer.fill(fill);
   return await c.fn();
 }
-/** tinybench's mean latency (ms) of one case, with the GC of its calls. */
+/**
+ * tinybench's mean latency (ms) of one case; its calls (warm-up included) and the minor page faults
+ * they took (process-wide: nothing else of ours runs meanwhile). The time window goes to `windows`,
+ * for the GC count (the observer delivers gc entries some time after the collection: they are
+ * attributed to windows at the end of each size, see gcByCase).
+ */
+const windows = [];
 async function timeCase(c) {
   if (c.fn.remote) return await ask({ type: 'time', name: c.fn.remote, opts: c.opts });
   let calls = 0;
@@ -256,24 +262,33 @@ async function timeCase(c) {
     calls++;
     await c.fn();
   });
+  const f0 = process.resourceUsage().minorPageFault;
   const t0 = performance.now();
   await bench.run();
   const t1 = performance.now();
+  const faults = process.resourceUsage().minorPageFault - f0;
+  windows.push([c.name, t0, t1]);
   const r = bench.tasks[0].result;
   if (r.error) throw r.error;
-  await new Promise((resolve) => setImmediate(resolve)); // let the observer deliver this run's gc entries
-  const mine = gcs.filter(([t]) => t >= t0 && t <= t1);
-  return { mean: r.latency.mean, calls, gc: mine.length, gcMs: mine.reduce((a, [, dur]) => a + dur, 0) };
+  return { mean: r.latency.mean, calls, faults };
 }
-async function faultsOf(c) {
-  if (c.fn.remote) return (await ask({ type: 'faults', name: c.fn.remote })).faults;
-  const before = process.resourceUsage().minorPageFault;
-  await c.fn();
-  return process.resourceUsage().minorPageFault - before;
+/** GC count and duration (ms) per case over the recorded windows, after the observer has caught up. */
+async function gcByCase() {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const by = {};
+  for (const [name, t0, t1] of windows.splice(0)) {
+    by[name] ??= { gc: 0, gcMs: 0 };
+    for (const [t, dur] of gcs)
+      if (t >= t0 && t <= t1) {
+        by[name].gc++;
+        by[name].gcMs += dur;
+      }
+  }
+  return by;
 }
 
 // ---- run ------------------------------------------------------------------------------------------
-const results = {}; // size → { ms, errors, faults, gc, notTimed }
+const results = {}; // size → { ms, errors, gc (GC, calls and page faults), notTimed }
 const prealloc = { view: 0, copy: 0 }; // ORT-node's results with a pre-allocated output: views of it, or copies
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 for (const [N, V] of SIZES) {
@@ -307,7 +322,7 @@ for (const [N, V] of SIZES) {
 
   // Timing: interleaved rounds, the order rotated each round; medians.
   const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
-  const gc = Object.fromEntries(cases.map((c) => [c.name, { gc: 0, gcMs: 0, calls: 0 }]));
+  const gc = Object.fromEntries(cases.map((c) => [c.name, { gc: 0, gcMs: 0, calls: 0, faults: 0 }]));
   for (let round = 0; round < ROUNDS; round++) {
     load.push(loadavg()[0]);
     const t = performance.now();
@@ -315,18 +330,20 @@ for (const [N, V] of SIZES) {
       const c = cases[(i + round * 7) % cases.length];
       const r = await timeCase(c);
       samples[c.name].push(r.mean);
-      gc[c.name].gc += r.gc;
-      gc[c.name].gcMs += r.gcMs;
       gc[c.name].calls += r.calls;
+      gc[c.name].faults += r.faults;
     }
     console.log(`  round ${round + 1}/${ROUNDS}: ${((performance.now() - t) / 1000).toFixed(0)} s, load ${loadavg()[0].toFixed(2)}`);
   }
   const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 
-  // Page faults of one call of each case (process-wide counts; nothing else runs meanwhile).
-  const faults = {};
-  for (const c of cases) faults[c.name] = await faultsOf(c);
-  results[size] = { N, V, ms, errors, faults, gc, notTimed };
+  // GC: this thread's and the worker's collections during each case's calls.
+  for (const [name, g] of [...Object.entries(await gcByCase()), ...Object.entries((await ask({ type: 'gc' })).by)]) {
+    const key = name.includes(' · ') ? name : `ORT-web 2t${name.startsWith('prealloc') ? ' prealloc' : ''} · ${name.split(':')[1]}`;
+    gc[key].gc += g.gc;
+    gc[key].gcMs += g.gcMs;
+  }
+  results[size] = { N, V, ms, errors, gc, notTimed };
   cases = null;
   d = null;
 }
@@ -335,6 +352,7 @@ await ask({ type: 'close' });
 await worker.terminate();
 for (const s of [web1, node1, node2]) for (const session of Object.values(s)) await session.release();
 const minutes = (performance.now() - started) / 60000;
+const maxRss = process.resourceUsage().maxRSS / 1024; // MiB (the worker's included: one process)
 
 // ---- report ---------------------------------------------------------------------------------------
 const fmt = (v, digits = 2) => (v === undefined ? '' : v.toFixed(digits));
@@ -344,7 +362,7 @@ const baseline = (impl) => (isPrealloc(impl) ? 'xentropy out' : 'xentropy');
 const lines = [
   '# ONNX Runtime as a peer (issue #18)',
   '',
-  `Generated by \`npm run bench:ort\` (bench/ort/run.mjs, tinybench) on ${new Date().toISOString().slice(0, 10)} in ${minutes.toFixed(1)} min: ${cpus()[0].model.trim()}, ${cpus().length} cores; Node ${process.versions.node}; onnxruntime-web ${ortWeb.env.versions.web}, onnxruntime-node ${ortNode.env.versions.node} (bench/ort/package.json).`,
+  `Generated by \`npm run bench:ort\` (bench/ort/run.mjs, tinybench) on ${new Date().toISOString().slice(0, 10)} in ${minutes.toFixed(1)} min: ${cpus()[0].model.trim()}, ${cpus().length} cores; Node ${process.versions.node}; onnxruntime-web ${ortWeb.env.versions.web}, onnxruntime-node ${ortNode.env.versions.node} (bench/ort/package.json). Peak resident memory ${maxRss.toFixed(0)} MiB.`,
   `1-minute load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after, ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)} at the start of the rounds${Math.max(...load) > 1.5 ? ' (a loaded machine: absolute times are noisy, ratios within one run less so)' : ''}.`,
   `f32 logits, one int target per row; medians of ${ROUNDS} interleaved rounds (the case order rotated each round), each round the mean of ${SIZES.map(([N, V]) => `${optsFor(N * V).iterations} (${N}×${V})`).join(', ')} calls after ${optsFor(BIG).warmupIterations ?? 0} warm-up (xentropy/js: a third as many).`,
   '',
@@ -388,7 +406,11 @@ for (const [size, r] of Object.entries(results)) {
         })
         .join(' | ')} |`,
     );
-  lines.push('', `Minor page faults in one call, and GC per timed call (count / ms) (${size}):`, '');
+  lines.push(
+    '',
+    `Per call: minor page faults; GC count / GC ms (${size}). A fresh ${r.N} × ${r.V} f32 output is ${Math.ceil((r.N * r.V * 4) / 4096)} pages of 4 KiB.`,
+    '',
+  );
   lines.push(`| function | ${impls.join(' | ')} |`, `| --- |${impls.map(() => ' ---: |').join('')}`);
   for (const f of FUNCTIONS)
     lines.push(
@@ -397,7 +419,7 @@ for (const [size, r] of Object.entries(results)) {
           const name = `${impl} · ${f}`;
           const g = r.gc[name];
           if (!g) return '';
-          return `${r.faults[name]}; ${fmt(g.gc / g.calls)} / ${fmt(g.gcMs / g.calls, 1)}`;
+          return `${(g.faults / g.calls).toFixed(0)}; ${fmt(g.gc / g.calls)} / ${fmt(g.gcMs / g.calls, 1)}`;
         })
         .join(' | ')} |`,
     );
@@ -452,7 +474,7 @@ lines.push(
   "- ORT-web in Node: numThreads 2 starts one extra thread (an Emscripten pthread: a worker_thread) at the first session; ORT-web's default in Node would be min(4, ⌈cores / 2⌉) = 1 here.",
   `- ORT-node's pre-allocated outputs: onnxruntime-node writes the result into the fetch's array, and \`run\` returns a new tensor whose \`.data\` is ${prealloc.view === 0 ? 'a copy of it (another ArrayBuffer, in every case of this run), so a pre-allocated output spares ORT its own output buffer but not the allocation and copy to JS' : prealloc.copy === 0 ? 'a view of it (no copy)' : `a view of it in ${prealloc.view} cases and a copy in ${prealloc.copy}`}.`,
   "- onnxruntime-node rejects a Float32Array over a SharedArrayBuffer (`Invalid argument`), so the 2-thread ORT-web worker gets its own copy of each size's data.",
-  '- Page faults: process.resourceUsage().minorPageFault around one call after the timing (warm: the allocator may reuse freed pages, so this is a lower bound of a cold call); a fresh output of N × V f32 touched for the first time costs N·V·4 / 4096 faults. GC: PerformanceObserver("gc") entries during each case\'s timed calls (main thread; the 2-thread ORT-web worker observes its own).',
+  "- Page faults: process.resourceUsage().minorPageFault before and after each case's timed calls (warm-up included), divided by the calls: process-wide counts (the main process waits while the worker runs, and the other way round), so they include ORT's and V8's own threads. GC: PerformanceObserver('gc') entries that started within each case's timed calls, per call (the 2-thread ORT-web worker observes its own thread).",
   '',
 );
 console.log(`\n${lines.join('\n')}`);

@@ -13,6 +13,7 @@ import { loadSessions, ortCases } from './ort-cases.mjs';
 ort.env.wasm.numThreads = workerData.threads;
 const sessions = await loadSessions(ort, { executionProviders: ['wasm'] });
 const gcs = [];
+const windows = [];
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcs.push([e.startTime, e.duration]);
 }).observe({ entryTypes: ['gc'] });
@@ -44,20 +45,29 @@ const handlers = {
       calls++;
       await fn();
     });
+    const f0 = process.resourceUsage().minorPageFault;
     const t0 = performance.now();
     await bench.run();
     const t1 = performance.now();
+    const faults = process.resourceUsage().minorPageFault - f0;
+    windows.push([m.name, t0, t1]);
     const r = bench.tasks[0].result;
     if (r.error) throw r.error;
-    await new Promise((resolve) => setImmediate(resolve)); // let the observer deliver this run's gc entries
-    const mine = gcs.filter(([t]) => t >= t0 && t <= t1);
-    return { mean: r.latency.mean, calls, gc: mine.length, gcMs: mine.reduce((a, [, d]) => a + d, 0) };
+    return { mean: r.latency.mean, calls, faults };
   },
-  async faults(m) {
-    const fn = pick(m.name);
-    const before = process.resourceUsage().minorPageFault;
-    await fn();
-    return { faults: process.resourceUsage().minorPageFault - before };
+  // GC per case over the windows timed since the last call (gc entries arrive late: wait for them)
+  async gc() {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const by = {};
+    for (const [name, t0, t1] of windows.splice(0)) {
+      by[name] ??= { gc: 0, gcMs: 0 };
+      for (const [t, d] of gcs)
+        if (t >= t0 && t <= t1) {
+          by[name].gc++;
+          by[name].gcMs += d;
+        }
+    }
+    return { by };
   },
   async close() {
     for (const s of Object.values(sessions)) await s.release();
