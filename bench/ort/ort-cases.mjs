@@ -39,7 +39,8 @@ export async function loadSessions(ort, options) {
 /**
  * The calls on one size's data: `fresh[f]` lets ORT allocate the output; `prealloc[f]` passes a
  * pre-allocated output tensor as the fetch (array outputs only; the output arrays are made once per
- * size and reused, shared between functions of the same output shape: the calls never overlap).
+ * size and reused, shared between functions of the same output shape and between the sessions
+ * given the same `d`: the calls never overlap).
  * Each returns what a caller would read: the output's Float32Array, or the loss as a number.
  */
 export function ortCases(ort, sessions, d) {
@@ -61,7 +62,8 @@ export function ortCases(ort, sessions, d) {
       return scalar ? data[0] : data;
     };
   }
-  const buffers = {};
+  d.outputBuffers ??= {}; // shared by every ORT of this process on this size
+  const buffers = d.outputBuffers;
   const prealloc = {};
   for (const [f, dims] of Object.entries(ARRAY_OUTPUT)) {
     const shape = dims(N, V);

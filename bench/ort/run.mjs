@@ -180,7 +180,10 @@ function maxError(f, got, d, lse) {
 }
 
 // ---- the cases ------------------------------------------------------------------------------------
+// The floor of any fresh output: a new Float32Array of N × V, every page touched (fill), no arithmetic.
+const FLOOR = 'new Float32Array(N·V).fill';
 const IMPLS = [
+  FLOOR,
   'xentropy',
   'xentropy out',
   'xentropy/js',
@@ -219,6 +222,7 @@ function makeCases(d) {
   const remote = (kind) =>
     Object.fromEntries(FUNCTIONS.filter((f) => kind === 'fresh' || f in ARRAY_OUTPUT).map((f) => [f, { remote: `${kind}:${f}` }]));
   const table = {
+    [FLOOR]: { logSoftmax: () => new Float32Array(N * V).fill(1) },
     xentropy: ours(x),
     'xentropy out': out,
     'xentropy/js': ours(xj),
@@ -304,6 +308,7 @@ for (const [N, V] of SIZES) {
   const errors = {};
   const notTimed = {};
   for (const c of cases) {
+    if (c.impl === FLOOR) continue;
     const got = await runOnce(c, NaN);
     const { e, a } = maxError(c.f, got, d, lse);
     // Does the returned .data share the pre-allocated array's memory (or is it a copy)?
@@ -372,6 +377,7 @@ const lines = [
   `- **ORT-web 1t**: onnxruntime-web, wasm backend (SIMD: 1.30 ships SIMD builds only), \`env.wasm.numThreads = ${ortWeb.env.wasm.numThreads}\`, in the main process; **ORT-web 2t**: \`numThreads = ${workerThreads}\` (as read back in the worker), in a worker_thread of its own, asked case by case in the same rotation (the main process waits meanwhile). Models: bench/ort/models/*.onnx from bench/ort/gen_models.py.`,
   '- **ORT-node 1t / 2t**: onnxruntime-node, CPU execution provider, `intraOpNumThreads` 1 / 2 (two sessions per model).',
   '- ORT calls as transformers.js makes them: `session.run({ input: new ort.Tensor("float32", logits, [N, V]), … })`, then `.data` of the output. **prealloc**: the output passed as a pre-allocated tensor in `fetches` (array outputs only), made once per size.',
+  `- **${FLOOR}**: not a peer: the allocation and first touch of a fresh f32 output of the input's size (no arithmetic), the floor under any call that returns a new array of N × V.`,
   '- nllLoss takes log-probabilities: both sides get the same f32 array (xentropy.logSoftmax of the logits). tokenLogProbs on ORT: LogSoftmax then GatherElements (indices [N, 1]).',
   '- Cells: ns per logit (element of the [N, V] input), and in parentheses peer ÷ xentropy (> 1: xentropy faster), against xentropy with a fresh output for fresh-output peers and against xentropy with `out` reused for the prealloc peers (where xentropy takes no `out`, against the fresh call).',
   '',
@@ -388,6 +394,7 @@ for (const [size, r] of Object.entries(results)) {
       if (r.notTimed[name]) return `— (${r.notTimed[name]})`;
       const v = ns(name);
       if (v === undefined) return '';
+      if (impl === FLOOR) return fns(v);
       if (impl.startsWith('xentropy'))
         return impl === 'xentropy out' ? `${fns(v)} (fresh ÷ out ${fmt(r.ms[`xentropy · ${f}`] / r.ms[name])})` : fns(v);
       const base = r.ms[`${baseline(impl)} · ${f}`] ?? r.ms[`xentropy · ${f}`];
