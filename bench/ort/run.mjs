@@ -474,6 +474,12 @@ if (total) {
 lines.push(
   '## Notes',
   '',
+  ...Object.entries(results).map(([size, r]) => {
+    const floor = r.ms[`${FLOOR} · logSoftmax`];
+    const out = r.ms['xentropy out · logSoftmax'];
+    const fresh = r.ms['xentropy · logSoftmax'];
+    return `- The price of a fresh output at ${size}: \`new Float32Array(N·V).fill(1)\` alone takes ${fns((floor * 1e6) / (r.N * r.V))} ns per logit, ${fmt(floor / out)}× xentropy's whole logSoftmax with \`out\` reused (${fns((out * 1e6) / (r.N * r.V))}); logSoftmax with a fresh output takes ${fmt(fresh / floor)}× the floor. A call that returns a new array of N × V pays the floor (page faults: see the table), ORT as much as xentropy.`;
+  }),
   Object.values(results).some((r) => Object.keys(r.notTimed).length)
     ? "- ORT-web's pre-allocated outputs: onnxruntime-web 1.30 accepts a CPU tensor in `fetches` and returns that same tensor, but never writes it: `run()` (lib/wasm/wasm-core-impl.ts) copies the tensor's data into a buffer on the WASM heap, binds that buffer as the output, and for a pre-allocated output skips the copy back to JS. The check above fills the array with NaN first and finds it untouched, so these cases are not timed (— in the tables). Pre-allocated outputs are useful in ORT-web only for GPU buffers / ML tensors."
     : "- ORT-web's pre-allocated outputs: filled, and timed (— in no table).",
