@@ -44,7 +44,8 @@ const SIZES = quick
       [512, 50257],
       [32, 128256],
     ];
-const GOAL_SIZES = ['512×50257', '32×128256'];
+// (--quick: its own sizes, so that the goal tables are exercised too)
+const GOAL_SIZES = quick ? ['4×1000', '3×4099'] : ['512×50257', '32×128256'];
 const ROUNDS = quick ? 1 : 7;
 // Calls per case and round: 3 at 512 × 50257 (about 25.7 M logits), more on the smaller sizes so
 // that each size's rounds take about as long (a call there is a few ms: one call is noise).
@@ -474,6 +475,36 @@ if (total) {
     '## Goals (issue #18: 512 × 50257 and 32 × 128256, f32, the WASM entry)',
     '',
     `${met} of ${total} met. Peer ÷ xentropy with fresh outputs on both sides (what a caller who keeps nothing between calls pays).`,
+    '',
+    '| goal | measured | target | |',
+    '| --- | ---: | ---: | :---: |',
+    ...goalRows,
+    '',
+  );
+  // The same goals for the functions that write an output array, with the fastest call each side
+  // offers: xentropy with `out` reused, each ORT with a pre-allocated output where it takes one and
+  // writes it (the faster of that and its fresh call).
+  goalRows.length = 0;
+  let bestMet = 0;
+  let bestTotal = 0;
+  for (const size of GOAL_SIZES) {
+    const r = results[size];
+    if (!r) continue;
+    for (const f of ['logSoftmax', 'softmax', 'tokenLogProbs']) {
+      const ours = r.ms[`xentropy out · ${f}`];
+      for (const [peer, target] of [
+        ['ORT-web 1t', 1.5],
+        ['ORT-web 2t', 1.0],
+        ['ORT-node 1t', 1.0],
+      ]) {
+        const theirs = Math.min(...[r.ms[`${peer} · ${f}`], r.ms[`${peer} prealloc · ${f}`]].filter((v) => v !== undefined));
+        bestTotal++;
+        bestMet += goal(`${size} ${f}: ${peer} (fastest call) ÷ xentropy with \`out\``, theirs / ours, target, true);
+      }
+    }
+  }
+  lines.push(
+    `With the fastest call each side offers (xentropy: \`out\` reused; ORT: a pre-allocated output where it writes one, or its fresh call): ${bestMet} of ${bestTotal} met.`,
     '',
     '| goal | measured | target | |',
     '| --- | ---: | ---: | :---: |',
