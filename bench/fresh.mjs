@@ -37,7 +37,10 @@ if (process.argv.includes('--child')) {
   for (const [R, V] of SIZES) {
     const n = R * V;
     let seed = 42;
-    const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const rand = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
     const logits = new Float32Array(n);
     for (let i = 0; i < n; i++) logits[i] = (rand() - 0.5) * 6 + (rand() < 0.001 ? 12 : 0);
     const out = new Float32Array(n);

@@ -157,6 +157,39 @@ describe.each(entries)('%s', (_name, X: Entry) => {
     expect(beam.logProb).toBeLessThan(0);
   });
 
+  test("greedy paths of one call are disjoint views; a later call leaves an earlier call's paths as they were", () => {
+    const next = rng(77);
+    const [T, N, C] = [40, 3, 5];
+    const x = Float32Array.from(randomLogProbs(next, T, N, C));
+    const inputLengths = [40, 17, 40];
+    const first = X.ctcGreedyDecode(x, { classes: C, inputLengths });
+    const copies = first.map((p) => [Array.from(p.labels), Array.from(p.frames)]);
+    // the expected paths: the collapsed per-frame arg-max, written here
+    for (let n = 0; n < N; n++) {
+      const want: number[] = [];
+      const at: number[] = [];
+      let previous = 0;
+      for (let t = 0; t < inputLengths[n]; t++) {
+        let best = 0;
+        for (let c = 1; c < C; c++) if (x[(t * N + n) * C + c] > x[(t * N + n) * C + best]) best = c;
+        if (best !== previous && best !== 0) {
+          want.push(best);
+          at.push(t);
+        }
+        previous = best;
+      }
+      expect(copies[n], `sample ${n}`).toEqual([want, at]);
+    }
+    // writing into one path's arrays changes no other path's
+    first[0].labels.fill(-9);
+    first[0].frames.fill(-9);
+    for (let n = 1; n < N; n++) expect([Array.from(first[n].labels), Array.from(first[n].frames)]).toEqual(copies[n]);
+    // another call (other data, more frames) leaves the first call's paths alone
+    const y = randomLogProbs(next, 2 * T, N, C);
+    X.ctcGreedyDecode(y, { classes: C, inputLengths: [80, 80, 80] });
+    for (let n = 1; n < N; n++) expect([Array.from(first[n].labels), Array.from(first[n].frames)]).toEqual(copies[n]);
+  });
+
   test('samples of 0 frames decode to the empty sequence (log-probability 0)', () => {
     const x = new Float64Array(2 * 2 * 3).fill(Math.log(1 / 3));
     const g = X.ctcGreedyDecode(x, { classes: 3, inputLengths: [0, 2] });

@@ -102,6 +102,50 @@ function blankOf(fn: string, blank: unknown, C: number): number {
 }
 
 /** The input as a float typed array: float16 data decoded to a Float32Array (exact). */
+/** Frames up to which ctcGreedyDecode's arg-max array is this module's scratch (512 KB of f64). */
+const SCRATCH_ROWS = 1 << 16;
+let scratchIndex = new Float64Array(0);
+/** A Float64Array of `rows` ≤ SCRATCH_ROWS elements, reused across calls (the kernels fill every element). */
+function scratchOf(rows: number): Float64Array {
+  if (scratchIndex.length < rows) scratchIndex = new Float64Array(SCRATCH_ROWS);
+  return scratchIndex.subarray(0, rows);
+}
+
+/**
+ * ctcGreedyDecode's collapse of each sample's best path: repeats merged, blanks dropped, every
+ * sample's labels (and the frame each starts at) one after another from 0, ends[n] the end of
+ * sample n's. A function of its own, small enough for the JIT to compile on its own terms.
+ */
+function collapse(
+  index: Float64Array,
+  lengths: Int32Array,
+  T: number,
+  N: number,
+  batchFirst: boolean,
+  blank: number,
+  labels: Int32Array,
+  frames: Int32Array,
+  ends: Int32Array,
+): void {
+  // row of (n, t): n·T + t batch-first, t·N + n time-major
+  const step = batchFirst ? 1 : N;
+  let k = 0;
+  for (let n = 0; n < N; n++) {
+    let previous = blank;
+    const length = lengths[n];
+    for (let t = 0, r = batchFirst ? n * T : n; t < length; t++, r += step) {
+      // without branches (on a noisy best path they are mispredicted half the time): the frame is
+      // written at k, and kept (k moves on) when it starts a new label that is not the blank
+      const best = index[r];
+      labels[k] = best;
+      frames[k] = t;
+      k += +(best !== previous) & +(best !== blank);
+      previous = best;
+    }
+    ends[n] = k;
+  }
+}
+
 function plainInput(x: Input): FloatArray {
   return x instanceof Half ? decodeHalf(x) : x;
 }
@@ -266,30 +310,20 @@ export function ctc(kernels: Kernels) {
   function ctcGreedyDecode(logProbs: Values, options: CtcGreedyDecodeOptions): CtcPath[] {
     const { F, blank, x } = decoderInput('ctcGreedyDecode', logProbs, options, ['classes', 'inputLengths', 'blank', 'batchFirst']);
     const { C, T, N } = F;
-    // the arg-max of every frame (a frame is a row of C in either layout), by the kernel set
+    // the arg-max of every frame (a frame is a row of C in either layout), by the kernel set; a
+    // scratch array of this module's (never returned) up to SCRATCH_ROWS frames
     const rows = T * N;
-    const index = new Float64Array(rows);
+    const index = rows <= SCRATCH_ROWS ? scratchOf(rows) : new Float64Array(rows);
     if (!kernels.argMaxRows({ x, rows, classes: C, index })) tsCtcKernels.argMaxRows({ x, rows, classes: C, index });
+    // Every sample's labels (and their first frames) one after another in two arrays, each path a
+    // view of its run: two allocations a call, not two a sample (an ArrayBuffer costs microseconds).
+    const labels = new Int32Array(rows + 1);
+    const frames = new Int32Array(rows + 1);
+    const ends = new Int32Array(N);
+    collapse(index, F.lengths, T, N, F.batchFirst, blank, labels, frames, ends);
     const paths: CtcPath[] = [];
-    const labelsOut = new Int32Array(T);
-    const framesOut = new Int32Array(T);
-    // row of (n, t): n·T + t batch-first, t·N + n time-major
-    const step = F.batchFirst ? 1 : N;
-    for (let n = 0; n < N; n++) {
-      let k = 0;
-      let previous = blank;
-      const frames = F.lengths[n];
-      for (let t = 0, r = F.batchFirst ? n * T : n; t < frames; t++, r += step) {
-        // without branches (on a noisy best path they are mispredicted half the time): the frame is
-        // written at k, and kept (k moves on) when it starts a new label that is not the blank
-        const best = index[r];
-        labelsOut[k] = best;
-        framesOut[k] = t;
-        k += +(best !== previous) & +(best !== blank);
-        previous = best;
-      }
-      paths.push({ labels: labelsOut.slice(0, k), frames: framesOut.slice(0, k) });
-    }
+    for (let n = 0, a = 0; n < N; a = ends[n], n++)
+      paths.push({ labels: labels.subarray(a, ends[n]), frames: frames.subarray(a, ends[n]) });
     return paths;
   }
 

@@ -872,7 +872,10 @@ export interface CtcGreedyDecodeOptions {
   batchFirst?: boolean;
 }
 
-/** A decoded label sequence and the frame at which each of its labels starts. */
+/**
+ * A decoded label sequence and the frame at which each of its labels starts. From ctcGreedyDecode,
+ * the labels of one call's paths are views of one Int32Array, their frames of another.
+ */
 export interface CtcPath {
   readonly labels: Int32Array;
   /** frames[i]: the first frame of labels[i]'s run (for word timings: frame · the model's stride). */
