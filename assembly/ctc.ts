@@ -121,7 +121,7 @@ export function ctcSample<T>(
   }
 
   // the probability-space recursion first; the log-space one where it cannot vouch for its result
-  if (probSample<T>(x, stride, frames, C, blank, L, W, work, grad, gradF64, gradScale)) return probNll;
+  if (probSample<T>(x, stride, frames, C, blank, L, W, alpha, beta, maskA, maskB, lpl, tmp, label, norm, g, grad, gradF64, gradScale)) return probNll;
   const lossOk = probLossOk; // the probability path's loss stands where only its gradient was given up
 
   // α_0
@@ -257,19 +257,13 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
  * states (2i, 2i + 1) takes (p(t, blank), pl[i])), tmp (the virtual α_{−1} row, then u), g.
  */
 function probSample<T>(
-  x: usize, stride: i32, frames: i32, C: i32, blank: i32, L: i32, W: i32, work: usize, grad: usize, gradF64: i32, gradScale: f64,
+  x: usize, stride: i32, frames: i32, C: i32, blank: i32, L: i32, W: i32,
+  // ctcSample's work block, laid out there (pl: its lattice row, here probabilities)
+  alpha: usize, beta: usize, maskA: usize, maskB: usize, pl: usize, tmp: usize, label: usize, norm: usize, g: usize,
+  grad: usize, gradF64: i32, gradScale: f64,
 ): bool {
   const S = L >> 1;
   const Wb = <usize>W << 3;
-  const alpha = work;
-  const beta = alpha + <usize>frames * Wb;
-  const maskA = beta + 2 * Wb;
-  const maskB = maskA + Wb;
-  const pl = maskB + Wb;
-  const tmp = pl + Wb;
-  const label = tmp + Wb;
-  const norm = label + Wb;
-  const g = norm + (<usize>frames << 3);
   const bl = <usize>blank;
 
   probLossOk = false;
