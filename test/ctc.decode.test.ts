@@ -6,7 +6,7 @@
 // log-probabilities are brute force's, and equal −ctcLoss(…, 'none') of the sequence.
 import { describe, expect, test } from 'vitest';
 import { type Entry, entries } from './entries.js';
-import { rng } from './helpers.js';
+import { greedyReference, rng } from './helpers.js';
 
 /** Random log-probabilities, [T, N, C] (or [N, T, C]), each frame normalised. */
 function randomLogProbs(next: () => number, T: number, N: number, C: number, spread = 3): Float64Array {
@@ -164,21 +164,9 @@ describe.each(entries)('%s', (_name, X: Entry) => {
     const inputLengths = [40, 17, 40];
     const first = X.ctcGreedyDecode(x, { classes: C, inputLengths });
     const copies = first.map((p) => [Array.from(p.labels), Array.from(p.frames)]);
-    // the expected paths: the collapsed per-frame arg-max, written here
     for (let n = 0; n < N; n++) {
-      const want: number[] = [];
-      const at: number[] = [];
-      let previous = 0;
-      for (let t = 0; t < inputLengths[n]; t++) {
-        let best = 0;
-        for (let c = 1; c < C; c++) if (x[(t * N + n) * C + c] > x[(t * N + n) * C + best]) best = c;
-        if (best !== previous && best !== 0) {
-          want.push(best);
-          at.push(t);
-        }
-        previous = best;
-      }
-      expect(copies[n], `sample ${n}`).toEqual([want, at]);
+      const want = greedyReference(x, inputLengths[n], C, (t) => (t * N + n) * C);
+      expect(copies[n], `sample ${n}`).toEqual([want.labels, want.frames]);
     }
     // writing into one path's arrays changes no other path's
     first[0].labels.fill(-9);
@@ -210,18 +198,7 @@ describe.each(entries)('%s: the arg-max of wide frames (the WASM kernel takes fo
       const x = new Float32Array(T * C);
       for (let i = 0; i < x.length; i++) x[i] = trial % 3 === 0 ? values[Math.floor(next() * values.length)] : Math.floor(next() * 5);
       // the expected arg-max per frame, then the collapse (blank 0)
-      const labels: number[] = [];
-      let previous = 0;
-      for (let t = 0; t < T; t++) {
-        let best = 0;
-        for (let c = 1; c < C; c++) {
-          const w = x[t * C + c];
-          const v = x[t * C + best];
-          if (w > v || (Number.isNaN(w) && !Number.isNaN(v))) best = c;
-        }
-        if (best !== 0 && best !== previous) labels.push(best);
-        previous = best;
-      }
+      const { labels } = greedyReference(x, T, C, (t) => t * C);
       for (const input of [x, new Float64Array(x)]) {
         const [p] = X.ctcGreedyDecode(input, { classes: C, inputLengths: [T] });
         expect(Array.from(p.labels), `trial ${trial}, C ${C}`).toEqual(labels);

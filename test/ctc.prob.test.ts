@@ -8,7 +8,7 @@
 // recursion over many frames, to the fixture's tolerances.
 import { describe, expect, test } from 'vitest';
 import { entries } from './entries.js';
-import { loadFixture } from './helpers.js';
+import { greedyReference, loadFixture } from './helpers.js';
 
 interface Case {
   name: string;
@@ -110,18 +110,7 @@ describe.each(entries)('%s: the arg-max of narrow f32 frames (the WASM kernel ta
         const T = 40;
         const x = new Float32Array(T * C);
         for (let i = 0; i < x.length; i++) x[i] = trial % 2 === 0 ? values[Math.floor(next() * values.length)] : Math.floor(next() * 4);
-        const labels: number[] = [];
-        let previous = 0;
-        for (let t = 0; t < T; t++) {
-          let best = 0;
-          for (let c = 1; c < C; c++) {
-            const w = x[t * C + c];
-            const v = x[t * C + best];
-            if (w > v || (Number.isNaN(w) && !Number.isNaN(v))) best = c;
-          }
-          if (best !== 0 && best !== previous) labels.push(best);
-          previous = best;
-        }
+        const { labels } = greedyReference(x, T, C, (t) => t * C);
         const [p] = X.ctcGreedyDecode(x, { classes: C, inputLengths: [T] });
         expect(Array.from(p.labels), `C ${C}, trial ${trial}`).toEqual(labels);
       }

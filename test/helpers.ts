@@ -57,3 +57,36 @@ export function randomDist(next: () => number, n: number, zeros = 0.1): Float64A
  * log-sum-exp, whose error is the relative error of its sum) is the gap the two may show.
  */
 export const F32_MATH = 2 ** -21;
+
+/**
+ * Greedy CTC decoding written plainly, the tests' reference: for frames t = 0 … T − 1 of one sample
+ * (frame t's C values from x[at(t)]), the arg-max as torch.argmax takes it (the first of equal
+ * maxima; a NaN wins, the first NaN), then repeats merged and blanks dropped; each label with the
+ * frame its run starts at.
+ */
+export function greedyReference(
+  x: ArrayLike<number>,
+  T: number,
+  C: number,
+  at: (t: number) => number,
+  blank = 0,
+): { labels: number[]; frames: number[] } {
+  const labels: number[] = [];
+  const frames: number[] = [];
+  let previous = blank;
+  for (let t = 0; t < T; t++) {
+    const o = at(t);
+    let best = 0;
+    for (let c = 1; c < C; c++) {
+      const w = x[o + c];
+      const v = x[o + best];
+      if (w > v || (Number.isNaN(w) && !Number.isNaN(v))) best = c;
+    }
+    if (best !== blank && best !== previous) {
+      labels.push(best);
+      frames.push(t);
+    }
+    previous = best;
+  }
+  return { labels, frames };
+}
