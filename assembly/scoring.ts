@@ -5,7 +5,7 @@
 // generated into assembly/index.ts; the TS twins are in src/kernels/ts-scoring.ts.
 
 import { at, EXP32_K, EXP32_LO, expDiff, expfc, exp64, f64at, fastExp64, hi64, lo64, pair, storePair, subErr32, subErr64 } from './vmath';
-import { LSE_BLOCK, LSE_K32, LSE_K64, othersSum32, rowMax32, tinyExp } from './losses';
+import { LSE_BLOCK, LSE_K32, LSE_K64, othersSum32, rowMax32, rowMin32, tinyExp } from './losses';
 
 // ---- the k largest, with the log-sum-exp ---------------------------------------------------------
 
@@ -44,9 +44,11 @@ function select32(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize
   let T = f32x4.splat(<f32>t);
   let inf = f32x4.splat(Infinity), zero = f32x4.splat(0), one = f32x4.splat(1);
   let fin = i32x4.splat(-1), ok = i32x4.splat(-1);
+  let N = inf;
   for (; i + 8 <= end; i += 8) {
     let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
     fin = v128.and(fin, v128.and(f32x4.lt(a, inf), f32x4.lt(b, inf)));
+    N = f32x4.pmin(N, f32x4.pmin(a, b));
     if (check) {
       ok = v128.and(ok, v128.and(v128.and(f32x4.ge(a, zero), f32x4.le(a, one)), v128.and(f32x4.ge(b, zero), f32x4.le(b, one))));
     }
@@ -67,8 +69,10 @@ function select32(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize
     }
   }
   let flags = (i32x4.all_true(fin) ? 0 : NOT_FINITE) | (i32x4.all_true(ok) ? 0 : OUT_OF_RANGE);
+  let n = min(min(f32x4.extract_lane(N, 0), f32x4.extract_lane(N, 1)), min(f32x4.extract_lane(N, 2), f32x4.extract_lane(N, 3)));
   for (; i < end; i++) {
     let v = <f64>load<f32>(x + (i << 2));
+    if (<f32>v < n) n = <f32>v;
     if (!(v < Infinity)) flags |= NOT_FINITE;
     if (check && !(v >= 0 && v <= 1)) flags |= OUT_OF_RANGE;
     if (v > t) {
@@ -76,8 +80,15 @@ function select32(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize
       t = load<f64>(last);
     }
   }
+  selectMin32 = n;
   return flags;
 }
+
+/**
+ * The least element of the row select32 last read (meaningful when it found no +∞ or NaN): a
+ * lower bound for othersSum32's fast loop, as rowMax32's rowMin32 is.
+ */
+let selectMin32: f32 = 0;
 
 /** select32 for f64 elements, four a step. */
 function select64(x: usize, i: usize, end: usize, vp: usize, ip: usize, K: usize, base: f64, check: bool): i32 {
@@ -219,10 +230,12 @@ export function topRows<T>(
     }
     let base = <f64>offset - <f64>i;
     let flags: i32;
+    let least: f32 = -Infinity; // a lower bound of the row's elements, for othersSum32 (f32)
     if (K == 1 && !check) {
       // the arg-max alone (calibrationError's confidence, k = 1): the row's max by SIMD (NaN when
       // it holds +∞ or NaN: the scalar path), then its first index, found by a scan
       let mx: f64 = sizeof<T>() == 4 ? <f64>rowMax32(x, i, end, v128.load(LSE_K32, 16)) : rowMax64(x, i, end);
+      if (sizeof<T>() == 4) least = rowMin32;
       if (mx != mx) flags = NOT_FINITE;
       else {
         flags = 0;
@@ -236,8 +249,10 @@ export function topRows<T>(
       if (flags & NOT_FINITE) {
         flags = sizeof<T>() == 4 ? select32(x, i, end, vp, ip, K, base, false) : select64(x, i, end, vp, ip, K, base, false);
       }
-    } else if (sizeof<T>() == 4) flags = select32(x, i, end, vp, ip, K, base, check);
-    else flags = select64(x, i, end, vp, ip, K, base, check);
+    } else if (sizeof<T>() == 4) {
+      flags = select32(x, i, end, vp, ip, K, base, check);
+      least = selectMin32;
+    } else flags = select64(x, i, end, vp, ip, K, base, check);
     if (flags & OUT_OF_RANGE) bad = 1;
     let m = load<f64>(vp);
     let s: f64;
@@ -249,8 +264,9 @@ export function topRows<T>(
       m = gM;
       s = gS;
     } else if (sizeof<T>() == 4) {
-      // (no lower bound of the row known here: the loop that tests each step for terms below exp's range)
-      s = othersSum32(x, i, end, <f32>m, -Infinity, lo32, one32, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5);
+      // the row's least element (rowMax32's or select32's): othersSum32's fast loop where the whole
+      // row is within exp's range, as logSumExp takes it (the same sum, bit for bit)
+      s = othersSum32(x, i, end, <f32>m, least, lo32, one32, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5);
     } else {
       s = othersSum64(x, i, end, m);
     }
