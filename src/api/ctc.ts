@@ -101,7 +101,6 @@ function blankOf(fn: string, blank: unknown, C: number): number {
   return b;
 }
 
-/** The input as a float typed array: float16 data decoded to a Float32Array (exact). */
 /** Frames up to which ctcGreedyDecode's arg-max array is this module's scratch (512 KB of f64). */
 const SCRATCH_ROWS = 1 << 16;
 let scratchIndex = new Float64Array(0);
@@ -146,6 +145,7 @@ function collapse(
   }
 }
 
+/** The input as a float typed array: float16 data decoded to a Float32Array (exact). */
 function plainInput(x: Input): FloatArray {
   return x instanceof Half ? decodeHalf(x) : x;
 }
@@ -317,8 +317,8 @@ export function ctc(kernels: Kernels) {
     if (!kernels.argMaxRows({ x, rows, classes: C, index })) tsCtcKernels.argMaxRows({ x, rows, classes: C, index });
     // Every sample's labels (and their first frames) one after another in two arrays, each path a
     // view of its run: two allocations a call, not two a sample (an ArrayBuffer costs microseconds).
-    const labels = new Int32Array(rows + 1);
-    const frames = new Int32Array(rows + 1);
+    const labels = new Int32Array(rows);
+    const frames = new Int32Array(rows);
     const ends = new Int32Array(N);
     collapse(index, F.lengths, T, N, F.batchFirst, blank, labels, frames, ends);
     const paths: CtcPath[] = [];

@@ -370,10 +370,23 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
 
   /**
    * Runs a kernel over the input in blocks that fit the scratch region: whole rows when a row
-   * fits in a slot, otherwise pieces of one row whose per-row outputs are combined. Returns false
-   * when the kernel flagged a bad element in any block.
+   * fits in a slot (a whole-row kernel's longer row: in slots widened for the call), otherwise
+   * pieces of one row whose per-row outputs are combined. Returns false when the kernel flagged
+   * a bad element in any block.
    */
   function stream(plan: Plan, args: Args, single: boolean, f: Export): boolean {
+    if (!plan.whole || (args.classes as number) <= CHUNK) return streamRows(plan, args, single, f);
+    // a whole row longer than a chunk: each array gets a 1/slots share of the scratch region (the
+    // caller checked that a row fits it), for this call only
+    stride = wideStride(plan);
+    try {
+      return streamRows(plan, args, single, f);
+    } finally {
+      stride = 8 * CHUNK;
+    }
+  }
+
+  function streamRows(plan: Plan, args: Args, single: boolean, f: Export): boolean {
     const rows = args.rows as number;
     const classes = args.classes as number;
     const lse = plan.combine !== 'add';
@@ -438,15 +451,9 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
       const per = Math.floor(CHUNK / classes);
       for (let r0 = 0; r0 < rows; r0 += per) block(r0, Math.min(per, rows - r0), r0 * classes, classes, 0);
     } else if (plan.whole) {
-      // one whole row at a time, each array a 1/slots share of the scratch region (the caller
-      // checked that a row fits it); a row in L2 is read by the kernel's passes from cache
-      stride = wideStride(plan);
-      try {
-        prepare(plan, args, single);
-        for (let r = 0; r < rows; r++) block(r, 1, r * classes, classes, 0);
-      } finally {
-        stride = 8 * CHUNK;
-      }
+      // one whole row at a time, in slots widened by stream (a row in L2 is read by the kernel's
+      // passes from cache)
+      for (let r = 0; r < rows; r++) block(r, 1, r * classes, classes, 0);
     } else {
       for (let r = 0; r < rows; r++) {
         for (let off = 0; off < classes; off += CHUNK) block(r, 1, r * classes + off, Math.min(CHUNK, classes - off), off);
