@@ -248,6 +248,23 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
 }
 
 /**
+ * A frame's lattice row for probSample, before probRow: the log-probabilities (less the frame's
+ * norm nt) of the S labels at 0 … S − 1, −∞ at S and S + 1, the blank's at S + 2, −∞ at S + 3 and
+ * S + 4. The forward pass and the backward pass's check build it the same way.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function frameRow<T>(xt: usize, label: usize, S: i32, bl: usize, nt: f64, pl: usize): void {
+  for (let i = 0; i < S; i++) {
+    store<f64>(pl + (<usize>i << 3), <f64>load<T>(xt + <usize>load<i32>(label + (<usize>(2 * i + 1) << 2)) * sizeof<T>()) - nt);
+  }
+  store<f64>(pl + (<usize>S << 3), NEG_INF);
+  store<f64>(pl + (<usize>(S + 1) << 3), NEG_INF);
+  store<f64>(pl + (<usize>(S + 2) << 3), <f64>load<T>(xt + bl * sizeof<T>()) - nt);
+  store<f64>(pl + (<usize>(S + 3) << 3), NEG_INF);
+  store<f64>(pl + (<usize>(S + 4) << 3), NEG_INF);
+}
+
+/**
  * The sample on the probability-space recursion; false where it cannot vouch for its result (see
  * above). Same memory as the log path: alpha (frames rows, state s at cell s + 2), beta (two rows),
  * maskA/maskB (kept lanes all ones, so `and` keeps them and gives +0 elsewhere), lpl (the frame's
@@ -277,14 +294,7 @@ function probSample<T>(
   for (let t = 0; t < frames; t++) {
     const xt = x + <usize>t * <usize>stride * sizeof<T>();
     const nt = load<f64>(norm + (<usize>t << 3));
-    for (let i = 0; i < S; i++) {
-      store<f64>(pl + (<usize>i << 3), <f64>load<T>(xt + <usize>load<i32>(label + (<usize>(2 * i + 1) << 2)) * sizeof<T>()) - nt);
-    }
-    store<f64>(pl + (<usize>S << 3), NEG_INF);
-    store<f64>(pl + (<usize>(S + 1) << 3), NEG_INF);
-    store<f64>(pl + (<usize>(S + 2) << 3), <f64>load<T>(xt + bl * sizeof<T>()) - nt);
-    store<f64>(pl + (<usize>(S + 3) << 3), NEG_INF);
-    store<f64>(pl + (<usize>(S + 4) << 3), NEG_INF);
+    frameRow<T>(xt, label, S, bl, nt, pl);
     // p of the S labels, the 0 past them, and of the blank (at S + 2), each checked
     if (!probRow(pl, (S + 5) & ~1)) return false;
     const cur = alpha + <usize>t * Wb;
@@ -327,14 +337,7 @@ function probSample<T>(
       pb = load<f64>(g + (bl << 3));
     } else {
       // the loss alone, with events in the forward pass: the same p as the forward pass, for the checks
-      for (let i = 0; i < S; i++) {
-        store<f64>(pl + (<usize>i << 3), <f64>load<T>(xt + <usize>load<i32>(label + (<usize>(2 * i + 1) << 2)) * sizeof<T>()) - nt);
-      }
-      store<f64>(pl + (<usize>S << 3), NEG_INF);
-      store<f64>(pl + (<usize>(S + 1) << 3), NEG_INF);
-      store<f64>(pl + (<usize>(S + 2) << 3), <f64>load<T>(xt + bl * sizeof<T>()) - nt);
-      store<f64>(pl + (<usize>(S + 3) << 3), NEG_INF);
-    store<f64>(pl + (<usize>(S + 4) << 3), NEG_INF);
+      frameRow<T>(xt, label, S, bl, nt, pl);
       probRow(pl, (S + 5) & ~1);
       pb = load<f64>(pl + (<usize>(S + 2) << 3));
     }
