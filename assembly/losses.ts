@@ -3,7 +3,7 @@
 // the glue's chunk arrives in pieces). Pointers that are 0 mean "absent". Descriptors, argument
 // names and order: src/kernels/table.ts; the exports are generated into assembly/index.ts.
 
-import { at, exp64, EXP32_K, EXP32_LO, expDiff, expfc, expPoly32, f64at, subErr, subErr32, subErr64, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
+import { at, exp64, EXP32_K, EXP32_LO, EXP32_P, expDiff, expfs, expPoly32, subErrNeg32, f64at, subErr, subErr64, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 import { bceLogitsRows32, bceRows32, klDivRows32 } from './bce32';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
@@ -206,60 +206,110 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 export let rowMin32: f32 = 0;
 
 /**
+ * fl(a − M) − (a − M) for d = fl(a − M), as a MODE of othersFast32 finds it: Fast2Sum with −M the
+ * larger operand (u8: |a| ≤ M), with a the larger (u16: M ≤ 0), else TwoSum (subErrNeg32).
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function diffErrNeg32<MODE>(a: v128, M: v128, d: v128): v128 {
+  if (sizeof<MODE>() == 1) return f32x4.sub(f32x4.add(d, M), a);
+  if (sizeof<MODE>() == 2) return f32x4.add(M, f32x4.sub(d, a));
+  return subErrNeg32(a, M, d);
+}
+
+/**
+ * othersSum32's fast loop on x[i …), 16 elements a step, for a row whose every x − m is in
+ * expfs's range: the f64 sum of the terms of the elements not equal to m, their count in
+ * fastTies32, the end of the whole steps in fastEnd32. A function of its own (three instances,
+ * not one per caller of the inlined othersSum32). fl(x − m)'s rounding error goes into each exp
+ * (expfs: < 1 f32 ulp where exp(fl(x − m)) would be |x − m|/2 ulp off); how it is found is MODE's:
+ * - 1 (MODE u8), every |x| ≤ m (m ≥ 0 and the row's least ≥ −m: the usual logits): Fast2Sum with −m the
+ *   larger operand, 2 operations;
+ * - 2 (MODE u16), m ≤ 0 (every x ≤ m ≤ 0, so |x| ≥ |m|: log-probabilities, GPT-2's logits): Fast2Sum with x
+ *   the larger, 2 operations;
+ * - any other row (MODE u64): TwoSum (subErrNeg32), 5.
+ * Four terms a lane are added in f32 (two roundings, a tree: at most 2^-23 relative more than
+ * pairs, all terms positive) before the f64 lane sums; elements equal to m are counted in i32
+ * lanes and left out of the sums, so that the max's 1 does not round the others away.
+ * Kernel time at 50257 classes (scratch A/B, one process): 1.093 ns per element with TwoSum and
+ * Cephes' P, 1.038 with expPoly32s, 0.928 with mode 1 as well.
+ */
+function othersFast32<MODE>(x: usize, i: usize, end: usize, m: f32): f64 {
+  let M = f32x4.splat(m);
+  let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
+  let one = v128.load(EXP32_K, 160);
+  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
+  let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
+  let C = i32x4.splat(0); // the count of elements equal to m, per lane (a true comparison is −1: subtracted)
+  for (; i + 16 <= end; i += 16) {
+    let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
+    let a2 = v128.load(x + (i << 2) + 32), b2 = v128.load(x + (i << 2) + 48);
+    let da = f32x4.sub(a, M), db = f32x4.sub(b, M), da2 = f32x4.sub(a2, M), db2 = f32x4.sub(b2, M);
+    let na = diffErrNeg32<MODE>(a, M, da), nb = diffErrNeg32<MODE>(b, M, db);
+    let na2 = diffErrNeg32<MODE>(a2, M, da2), nb2 = diffErrNeg32<MODE>(b2, M, db2);
+    let ea = expfs(da, na, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let eb = expfs(db, nb, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let ea2 = expfs(da2, na2, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let eb2 = expfs(db2, nb2, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M), qa2 = f32x4.eq(a2, M), qb2 = f32x4.eq(b2, M);
+    C = i32x4.sub(i32x4.sub(i32x4.sub(i32x4.sub(C, qa), qb), qa2), qb2);
+    let e = f32x4.add(f32x4.add(v128.andnot(ea, qa), v128.andnot(eb, qb)), f32x4.add(v128.andnot(ea2, qa2), v128.andnot(eb2, qb2)));
+    S0 = f64x2.add(S0, lo64(e));
+    S1 = f64x2.add(S1, hi64(e));
+  }
+  fastEnd32 = i;
+  fastTies32 = i32x4.extract_lane(C, 0) + i32x4.extract_lane(C, 1) + i32x4.extract_lane(C, 2) + i32x4.extract_lane(C, 3);
+  return (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
+}
+
+/** othersFast32's (and entropyFast32's) results besides its sum: where its steps ended, and its count of elements equal to m. */
+export let fastEnd32: usize = 0;
+export let fastTies32: i32 = 0;
+
+/** Sets fastEnd32 and fastTies32 (for entropyFast32 in scoring.ts: an imported binding is not assignable). */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function setFast32(end: usize, ties: i32): void {
+  fastEnd32 = end;
+  fastTies32 = ties;
+}
+
+/**
  * Σ exp(x − m) over the f32 elements x[i … end) below their max m (finite), plus the count of
- * those equal to m less one: the sum of lseRows's other terms. Four f32 lanes at a time: expfc of
- * the f32 difference with its rounding (subErr32) in the reduced argument (< 1 f32 ulp), terms
- * added in f32 and widened into f64 lane sums: four per lane (two roundings, a tree) in the fast
- * loop, pairs in the other; the elements equal to m counted (in i32 lanes), all but one of them
- * terms of 1 (the max's own 1 is kept apart). Below −86 expfc does not reach: tinyExp adds those
- * terms from the f64 difference, in a loop that tests each step for them, taken unless `least` (a
- * lower bound of the row's elements: rowMax32's rowMin32 or topRows's select32 minimum, −∞ when
- * none is known) shows that none is that far below m. The four-term f32 sums cost the sum at most
- * 2^-23 relative more than pairs (all terms positive); the mpmath cancellation tests' worst f32
- * errors were unchanged (logSumExp 0.80 ulp, logSoftmax 1.19) and the loop 8% faster (1.165 →
- * 1.073 ns per element at 50257 classes). The tail in f64.
+ * those equal to m less one: the sum of lseRows's other terms. Where `least` (a lower bound of the
+ * row's elements: rowMax32's rowMin32 or topRows's select32 minimum, −∞ when none is known) shows
+ * every x − m in expfs's range (fl(x − m) ≥ fl(least − m), rounding being monotonic), othersFast32
+ * takes 16 elements a step. The rest, eight at a time: expfs with TwoSum's rounding error, pairs
+ * of terms added in f32, elements equal to m counted, a lane below −86 (or −∞) given its term from
+ * the f64 difference by tinyExp (expfs does not reach there). The tail in f64. (The arguments
+ * after `lo` are the callers' constants, EXP32_K's, for their other loops; this loop takes
+ * EXP32_P's polynomial.)
  */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function othersSum32(
   x: usize, i: usize, end: usize, m: f32, least: f32, lo: v128, one: v128, log2e: v128, shift: v128, c1: v128, c2: v128,
-  q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128,
 ): f64 {
+  let sum: f64 = 0;
+  let ones: f64 = 0;
+  if (least - m >= EXP32_LO && i + 16 <= end) {
+    sum = m >= 0 && least >= -m ? othersFast32<u8>(x, i, end, m) : m <= 0 ? othersFast32<u16>(x, i, end, m) : othersFast32<u64>(x, i, end, m);
+    i = fastEnd32;
+    ones = <f64>fastTies32;
+  }
   let M = f32x4.splat(m);
   let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
-  // the count of elements equal to m, per lane (a true comparison is −1: subtracted)
-  let C = i32x4.splat(0);
-  if (least - m >= EXP32_LO) {
-    // Every x − m of the row is in expfc's range (the common case: rowMax32 found the least element
-    // too, and fl(x − m) ≥ fl(min − m) as rounding is monotonic): no lane test, no tinyExp.
-    for (; i + 16 <= end; i += 16) {
-      let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
-      let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
-      let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-      let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-      let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
-      let a2 = v128.load(x + (i << 2) + 32), b2 = v128.load(x + (i << 2) + 48);
-      let da2 = f32x4.sub(a2, M), db2 = f32x4.sub(b2, M);
-      let ea2 = expfc(da2, subErr32(a2, M, da2), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-      let eb2 = expfc(db2, subErr32(b2, M, db2), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-      let qa2 = f32x4.eq(a2, M), qb2 = f32x4.eq(b2, M);
-      C = i32x4.sub(i32x4.sub(i32x4.sub(i32x4.sub(C, qa), qb), qa2), qb2);
-      let e = f32x4.add(f32x4.add(v128.andnot(ea, qa), v128.andnot(eb, qb)), f32x4.add(v128.andnot(ea2, qa2), v128.andnot(eb2, qb2)));
-      S0 = f64x2.add(S0, lo64(e));
-      S1 = f64x2.add(S1, hi64(e));
-    }
-  }
+  let C = i32x4.splat(0); // the count of elements equal to m, per lane
+  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
   for (; i + 8 <= end; i += 8) {
     let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
     let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
-    let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-    let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+    let ea = expfs(da, subErrNeg32(a, M, da), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let eb = expfs(db, subErrNeg32(b, M, db), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
     let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
     C = i32x4.sub(i32x4.sub(C, qa), qb);
     let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
     let e = f32x4.add(v128.and(ea, v128.andnot(ga, qa)), v128.and(eb, v128.andnot(gb, qb)));
     S0 = f64x2.add(S0, lo64(e));
     S1 = f64x2.add(S1, hi64(e));
-    // a lane below expfc's range (or −∞): its term, if not 0, from tinyExp
+    // a lane below expfs's range (or −∞): its term, if not 0, from tinyExp
     if (!i32x4.all_true(v128.and(ga, gb))) {
       // the differences again in f64 (exact for f32 operands of like size)
       let Mw = lo64(M);
@@ -270,8 +320,8 @@ export let rowMin32: f32 = 0;
       S1 = f64x2.add(S1, f64x2.add(tinyExp(f64x2.extract_lane(wa1, 0), f64x2.extract_lane(wa1, 1), L), tinyExp(f64x2.extract_lane(wb1, 0), f64x2.extract_lane(wb1, 1), L)));
     }
   }
-  let sum = (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
-  let ones = <f64>(i32x4.extract_lane(C, 0) + i32x4.extract_lane(C, 1) + i32x4.extract_lane(C, 2) + i32x4.extract_lane(C, 3));
+  sum += (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
+  ones += <f64>(i32x4.extract_lane(C, 0) + i32x4.extract_lane(C, 1) + i32x4.extract_lane(C, 2) + i32x4.extract_lane(C, 3));
   for (; i < end; i++) {
     let v = at<f32>(x, i);
     if (v == <f64>m) ones += 1;
@@ -290,8 +340,6 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
   let n = <usize>classes;
   let lo = v128.load(LSE_K32), inf = v128.load(LSE_K32, 16), one = v128.load(LSE_K32, 32);
   let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
-  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96), q3 = v128.load(EXP32_K, 112);
-  let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n, end = i + n;
     let m = rowMax32(x, i, end, inf);
@@ -300,7 +348,7 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
     if (!(m > -Infinity)) lseScalar<f32>(x, i, n);
     else {
       stM = <f64>m;
-      stS = othersSum32(x, i, end, m, rowMin32, lo, one, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5);
+      stS = othersSum32(x, i, end, m, rowMin32, lo, one, log2e, shift, c1, c2);
     }
     storeParts(maxOut, restOut, r);
   }
@@ -425,12 +473,32 @@ const NAN32: i32 = 0x7fc00000;
 const SOFTMAX_ZERO32: f32 = -104.0;
 
 /**
+ * softmaxFused32's pass 2 on x[i …) in whole steps of 8, for a row whose every x − m is in expfs's
+ * range: out = exp(x − m) with fl(x − m)'s rounding error found as othersFast32's MODE says (no
+ * lane test: none is below the range). Returns the end of its steps.
+ */
+function expFast32<MODE>(x: usize, i: usize, end: usize, m: f32, out: usize): usize {
+  let M = f32x4.splat(m);
+  let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
+  let one = v128.load(EXP32_K, 160);
+  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
+  for (; i + 8 <= end; i += 8) {
+    let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
+    let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
+    let na = diffErrNeg32<MODE>(a, M, da), nb = diffErrNeg32<MODE>(b, M, db);
+    v128.store(out + (i << 2), expfs(da, na, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one));
+    v128.store(out + (i << 2) + 16, expfs(db, nb, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one));
+  }
+  return i;
+}
+
+/**
  * softmaxFusedRows for f32 data, one exp per element (the scheme of XNNPACK's): pass 1 the row's
  * max m (rowMax32, which also finds +∞ and NaN); pass 2 e = exp(x − m) into `out` as f32, then
  * Σ e, each e widened into f64 lane sums; pass 3 out = e·(1/Σ) in f64, rounded once to f32. e is
- * expfc of the f32 difference d and its rounding (subErr32): exp(fl(x − m)) would be off by up to
- * 64 ulp at d = −87. The max's own 1 needs no keeping apart here: Σ ≥ 1 in f64 holds the other
- * terms to 2^-53 of it, and an f32 output needs 2^-24. A term whose d is below expfc's range
+ * expfs of the f32 difference d and its rounding (found as expFast32 finds it where the row allows,
+ * else by TwoSum): exp(fl(x − m)) would be off by up to 64 ulp at d = −87. The max's own 1 needs no keeping apart here: Σ ≥ 1 in f64 holds the other
+ * terms to 2^-53 of it, and an f32 output needs 2^-24. A term whose d is below expfs's range
  * (EXP32_LO) is 0 in Σ (below 2^-124 of it); its output, a normal f32 only for d in [−87.4, −86)
  * and 0 below −104, is exp(d − log Σ) in f64 from x (pass 3's slower loop, for a row that has such
  * a term). A row holding +∞ or NaN, or only −∞, is NaN throughout, as softmaxRows of rowShifts's
@@ -442,8 +510,7 @@ function softmaxFused32(x: usize, rows: i32, classes: i32, log: bool, out: usize
   let n = <usize>classes;
   let lo = v128.load(LSE_K32), inf = v128.load(LSE_K32, 16), one = v128.load(LSE_K32, 32);
   let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
-  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96), q3 = v128.load(EXP32_K, 112);
-  let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
+  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let start = r * n, end = start + n;
     let m = rowMax32(x, start, end, inf);
@@ -454,7 +521,7 @@ function softmaxFused32(x: usize, rows: i32, classes: i32, log: bool, out: usize
     }
     if (log) {
       // (x − m) − log1p(Σ others) in f64 (x − m of two f32 values is exact there), rounded once
-      let Mx = f64x2.splat(<f64>m), L = f64x2.splat(Math.log1p(othersSum32(x, start, end, m, rowMin32, lo, one, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5)));
+      let Mx = f64x2.splat(<f64>m), L = f64x2.splat(Math.log1p(othersSum32(x, start, end, m, rowMin32, lo, one, log2e, shift, c1, c2)));
       for (; i + 4 <= end; i += 4) {
         let a = v128.load(x + (i << 2));
         let d0 = f64x2.sub(f64x2.sub(lo64(a), Mx), L), d1 = f64x2.sub(f64x2.sub(hi64(a), Mx), L);
@@ -469,13 +536,18 @@ function softmaxFused32(x: usize, rows: i32, classes: i32, log: bool, out: usize
     let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
     let s: f64 = 0;
     let tiny: bool = false;
-    for (i = start; i + 8 <= end; i += 8) {
+    let least = rowMin32;
+    i = start;
+    if (least - m >= EXP32_LO && i + 8 <= end) {
+      i = m >= 0 && least >= -m ? expFast32<u8>(x, i, end, m, out) : m <= 0 ? expFast32<u16>(x, i, end, m, out) : expFast32<u64>(x, i, end, m, out);
+    }
+    for (; i + 8 <= end; i += 8) {
       let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
       let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
-      let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-      let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+      let ea = expfs(da, subErrNeg32(a, M, da), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+      let eb = expfs(db, subErrNeg32(b, M, db), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
       let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
-      // a lane below expfc's range (where it gives no meaningful value): 0, and a term for pass 3
+      // a lane below expfs's range (where it gives no meaningful value): 0, and a term for pass 3
       // to recompute unless its output is 0
       if (!i32x4.all_true(v128.and(ga, gb))) {
         ea = v128.and(ea, ga);

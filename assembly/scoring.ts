@@ -4,8 +4,8 @@
 // results are f64. Descriptors, argument names and order: src/kernels/table.ts; the exports are
 // generated into assembly/index.ts; the TS twins are in src/kernels/ts-scoring.ts.
 
-import { at, EXP32_K, EXP32_LO, expDiff, expfc, exp64, f64at, fastExp64, hi64, lo64, pair, storePair, subErr32, subErr64 } from './vmath';
-import { LSE_BLOCK, LSE_K32, LSE_K64, othersSum32, rowMax32, rowMin32, tinyExp } from './losses';
+import { at, EXP32_K, EXP32_LO, EXP32_P, expDiff, expfs, exp64, f64at, fastExp64, hi64, lo64, pair, storePair, subErr64, subErrNeg32 } from './vmath';
+import { diffErrNeg32, fastEnd32, fastTies32, LSE_BLOCK, setFast32, LSE_K32, LSE_K64, othersSum32, rowMax32, rowMin32, tinyExp } from './losses';
 
 // ---- the k largest, with the log-sum-exp ---------------------------------------------------------
 
@@ -219,8 +219,6 @@ export function topRows<T>(
   let bad: i32 = 0;
   let lo32 = v128.load(LSE_K32), one32 = v128.load(LSE_K32, 32);
   let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
-  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96), q3 = v128.load(EXP32_K, 112);
-  let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
   for (let r: usize = 0; r < <usize>rows; r++) {
     let i = r * n, end = i + n;
     let vp = values + ((r * K) << 3), ip = indices + ((r * K) << 3);
@@ -266,7 +264,7 @@ export function topRows<T>(
     } else if (sizeof<T>() == 4) {
       // the row's least element (rowMax32's or select32's): othersSum32's fast loop where the whole
       // row is within exp's range, as logSumExp takes it (the same sum, bit for bit)
-      s = othersSum32(x, i, end, <f32>m, least, lo32, one32, log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5);
+      s = othersSum32(x, i, end, <f32>m, least, lo32, one32, log2e, shift, c1, c2);
     } else {
       s = othersSum64(x, i, end, m);
     }
@@ -302,26 +300,71 @@ function rowMax64(x: usize, start: usize, end: usize): f64 {
 }
 
 /**
+ * entropyOthers32's fast loop on x[i …), 16 elements a step, for a row whose every x − m is in
+ * expfs's range (othersFast32's scheme: fl(x − m)'s rounding error as MODE finds it, no lane test,
+ * four terms a lane added in f32 before the f64 lane sums): returns Σ exp(x − m) over the
+ * elements not equal to m; Σ exp(x − m)·(x − m) in fastDot32 (an element equal to m adds 0), their
+ * count in fastTies32, the end of the whole steps in fastEnd32.
+ */
+function entropyFast32<MODE>(x: usize, i: usize, end: usize, m: f32): f64 {
+  let M = f32x4.splat(m);
+  let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
+  let one = v128.load(EXP32_K, 160);
+  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
+  let S0 = f64x2.splat(0), S1 = f64x2.splat(0), D0 = f64x2.splat(0), D1 = f64x2.splat(0);
+  let C = i32x4.splat(0); // the count of elements equal to m, per lane (a true comparison is −1: subtracted)
+  for (; i + 16 <= end; i += 16) {
+    let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
+    let a2 = v128.load(x + (i << 2) + 32), b2 = v128.load(x + (i << 2) + 48);
+    let da = f32x4.sub(a, M), db = f32x4.sub(b, M), da2 = f32x4.sub(a2, M), db2 = f32x4.sub(b2, M);
+    let ea = expfs(da, diffErrNeg32<MODE>(a, M, da), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let eb = expfs(db, diffErrNeg32<MODE>(b, M, db), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let ea2 = expfs(da2, diffErrNeg32<MODE>(a2, M, da2), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let eb2 = expfs(db2, diffErrNeg32<MODE>(b2, M, db2), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M), qa2 = f32x4.eq(a2, M), qb2 = f32x4.eq(b2, M);
+    C = i32x4.sub(i32x4.sub(i32x4.sub(i32x4.sub(C, qa), qb), qa2), qb2);
+    let e = f32x4.add(f32x4.add(v128.andnot(ea, qa), v128.andnot(eb, qb)), f32x4.add(v128.andnot(ea2, qa2), v128.andnot(eb2, qb2)));
+    let t = f32x4.add(f32x4.add(f32x4.mul(ea, da), f32x4.mul(eb, db)), f32x4.add(f32x4.mul(ea2, da2), f32x4.mul(eb2, db2)));
+    S0 = f64x2.add(S0, lo64(e));
+    S1 = f64x2.add(S1, hi64(e));
+    D0 = f64x2.add(D0, lo64(t));
+    D1 = f64x2.add(D1, hi64(t));
+  }
+  setFast32(i, i32x4.extract_lane(C, 0) + i32x4.extract_lane(C, 1) + i32x4.extract_lane(C, 2) + i32x4.extract_lane(C, 3));
+  fastDot32 = (f64x2.extract_lane(D0, 0) + f64x2.extract_lane(D1, 0)) + (f64x2.extract_lane(D0, 1) + f64x2.extract_lane(D1, 1));
+  return (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
+}
+
+/** entropyFast32's dot sum. */
+let fastDot32: f64 = 0;
+
+/**
  * The entropy parts of the f32 elements x[i … end) against their max m (finite): gS = Σ others
- * exp(x − m), gT = Σ exp(x − m)·(x − m). Four lanes at a time: expfc of the f32 difference d with
+ * exp(x − m), gT = Σ exp(x − m)·(x − m). Four lanes at a time: expfs of the f32 difference d with
  * its rounding carried in (< 1 f32 ulp), e·d in f32 (one more rounding, 2^-24 relative), pairs
  * widened into f64 lane sums; elements equal to m counted (their d is 0: no dot term); below
- * expfc's range (−86), both terms in f64 from the f64 difference; a −∞ element adds nothing.
+ * expfs's range (−86), both terms in f64 from the f64 difference; a −∞ element adds nothing.
  */
 function entropyOthers32(x: usize, i: usize, end: usize, m: f32): void {
   let lo = v128.load(LSE_K32), one = v128.load(LSE_K32, 32);
   let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
-  let q0 = v128.load(EXP32_K, 64), q1 = v128.load(EXP32_K, 80), q2 = v128.load(EXP32_K, 96), q3 = v128.load(EXP32_K, 112);
-  let q4 = v128.load(EXP32_K, 128), q5 = v128.load(EXP32_K, 144);
+  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
   let M = f32x4.splat(m);
   let S0 = f64x2.splat(0), S1 = f64x2.splat(0), D0 = f64x2.splat(0), D1 = f64x2.splat(0);
   let C = f32x4.splat(0);
-  let sum: f64 = 0, dot: f64 = 0;
+  let sum: f64 = 0, dot: f64 = 0, ties: f64 = 0;
+  let least = rowMin32; // entropyRows calls this right after rowMax32 on the row
+  if (least - m >= EXP32_LO && i + 16 <= end) {
+    sum = m >= 0 && least >= -m ? entropyFast32<u8>(x, i, end, m) : m <= 0 ? entropyFast32<u16>(x, i, end, m) : entropyFast32<u64>(x, i, end, m);
+    dot = fastDot32;
+    ties = <f64>fastTies32;
+    i = fastEnd32;
+  }
   for (; i + 8 <= end; i += 8) {
     let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
     let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
-    let ea = expfc(da, subErr32(a, M, da), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
-    let eb = expfc(db, subErr32(b, M, db), log2e, shift, c1, c2, q0, q1, q2, q3, q4, q5, one);
+    let ea = expfs(da, subErrNeg32(a, M, da), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    let eb = expfs(db, subErrNeg32(b, M, db), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
     let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
     C = f32x4.add(C, f32x4.add(v128.and(qa, one), v128.and(qb, one)));
     let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
@@ -333,7 +376,7 @@ function entropyOthers32(x: usize, i: usize, end: usize, m: f32): void {
     D0 = f64x2.add(D0, lo64(t));
     D1 = f64x2.add(D1, hi64(t));
     if (!i32x4.all_true(v128.and(ga, gb))) {
-      // lanes below expfc's range (or −∞): their terms in f64
+      // lanes below expfs's range (or −∞): their terms in f64
       for (let l: usize = 0; l < 8; l++) {
         let d = <f64>load<f32>(x + ((i + l) << 2)) - <f64>m;
         if (d < <f64>EXP32_LO && d > -746) {
@@ -346,7 +389,7 @@ function entropyOthers32(x: usize, i: usize, end: usize, m: f32): void {
   }
   sum += (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
   dot += (f64x2.extract_lane(D0, 0) + f64x2.extract_lane(D1, 0)) + (f64x2.extract_lane(D0, 1) + f64x2.extract_lane(D1, 1));
-  let ones = <f64>(f32x4.extract_lane(C, 0) + f32x4.extract_lane(C, 1)) + <f64>(f32x4.extract_lane(C, 2) + f32x4.extract_lane(C, 3));
+  let ones = ties + (<f64>(f32x4.extract_lane(C, 0) + f32x4.extract_lane(C, 1)) + <f64>(f32x4.extract_lane(C, 2) + f32x4.extract_lane(C, 3)));
   for (; i < end; i++) {
     let v = at<f32>(x, i);
     if (v == <f64>m) ones += 1;

@@ -258,6 +258,45 @@ const EXP32_HI: f32 = 88.0;
   return f32x4.add(f32x4.add(f32x4.mul(p, z), r), one);
 }
 
+/**
+ * exp(r) = 1 + r + r²·P(r) for f32 lanes with |r| ≤ ln 2/2, P of degree 4: our minimax fit of
+ * exp's relative error with f32 coefficients (scripts/gen-exp32.py, which checks it; `p0` …
+ * `p4`, `one`: EXP32_P's vectors and 1). Its own error is 0.03 f32 ulp, so the f32 evaluation's
+ * roundings decide: worst 0.845 ulp over 4·10^7 arguments against Cephes' degree-5 P's 0.822, with
+ * two operations and one constant fewer.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function expPoly32s(r: v128, p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, one: v128): v128 {
+  let z = f32x4.mul(r, r);
+  let pa = f32x4.add(f32x4.mul(p1, r), p0);
+  let pb = f32x4.add(f32x4.mul(p3, r), p2);
+  let p = f32x4.add(f32x4.add(pa, f32x4.mul(pb, z)), f32x4.mul(p4, f32x4.mul(z, z)));
+  return f32x4.add(f32x4.add(f32x4.mul(p, z), r), one);
+}
+
+/**
+ * exp(x − cn) with expPoly32s, cn a correction below half x's ulp given negated (the rounding
+ * error of x as a difference, negated: a Fast2Sum's comes out so at no cost), taken into the
+ * reduced argument as expfc's: r = (x − k·C1) − (k·C2 + cn).
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function expfs(
+  x: v128, cn: v128, log2e: v128, shift: v128, c1: v128, c2: v128,
+  p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, one: v128,
+): v128 {
+  let kf = f32x4.add(f32x4.mul(x, log2e), shift);
+  let k = f32x4.sub(kf, shift);
+  let r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, c1)), f32x4.add(f32x4.mul(k, c2), cn));
+  return i32x4.add(expPoly32s(r, p0, p1, p2, p3, p4, one), i32x4.shl(kf, 23));
+}
+
+/** expPoly32s's coefficients P0 … P4 (f32 bit patterns), each splatted: 5 vectors. */
+export const EXP32_P: usize = memory.data<u32>([
+  0x3efffffe, 0x3efffffe, 0x3efffffe, 0x3efffffe, 0x3e2aaa49, 0x3e2aaa49, 0x3e2aaa49, 0x3e2aaa49,
+  0x3d2aac56, 0x3d2aac56, 0x3d2aac56, 0x3d2aac56, 0x3c091cbc, 0x3c091cbc, 0x3c091cbc, 0x3c091cbc,
+  0x3ab52875, 0x3ab52875, 0x3ab52875, 0x3ab52875,
+], 16);
+
 /** expf's constants, 11 splatted vectors: log2 e, 1.5·2^23, C1, C2, Q0 … Q5, 1. */
 export const EXP32_K: usize = memory.data<f32>([
   LOG2EF, LOG2EF, LOG2EF, LOG2EF, SHIFT32, SHIFT32, SHIFT32, SHIFT32, C1, C1, C1, C1, C2, C2, C2, C2,
@@ -391,6 +430,13 @@ export const EXP32_K: usize = memory.data<f32>([
 @inline export function subErr32(a: v128, b: v128, s: v128): v128 {
   let t = f32x4.sub(s, a);
   return f32x4.sub(f32x4.sub(a, f32x4.sub(s, t)), f32x4.add(b, t));
+}
+
+/** subErr32 negated: (b + t) − (a − (s − t)), as cheap. */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline export function subErrNeg32(a: v128, b: v128, s: v128): v128 {
+  let t = f32x4.sub(s, a);
+  return f32x4.sub(f32x4.add(b, t), f32x4.sub(a, f32x4.sub(s, t)));
 }
 
 /** exp(a − b) with the rounding of a − b carried into it (a few ulp of the exact value). */
