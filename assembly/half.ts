@@ -41,11 +41,25 @@ export function widenHalf(ptr: usize, n: i32, toF64: bool): void {
     if (toF64) store<f64>(ptr + (<usize>i << 3), <f64>v);
     else store<f32>(ptr + (<usize>i << 2), v);
   }
+  let exp16 = i16x8.splat(0x7c00), zero = i16x8.splat(0);
+  let keep = i32x4.splat(0x8fffe000), bias = i32x4.splat(0x38000000);
   while (i > 0) {
     i -= 8;
     let h = v128.load(ptr + (<usize>i << 1)); // 8 × u16, read before anything at ≥ 4i is written
-    let a = widen4(i32x4.extend_low_i16x8_u(h), scale, mag, expMask, f32Exp);
-    let b = widen4(i32x4.extend_high_i16x8_u(h), scale, mag, expMask, f32Exp);
+    let a: v128, b: v128;
+    let e = v128.and(h, exp16);
+    if (!v128.any_true(v128.or(i16x8.eq(e, zero), i16x8.eq(e, exp16)))) {
+      // eight normal values (the usual logits): sign-extended and shifted, the sign lands in bit
+      // 31 and the rest in bits 13–27 (bits 28–30, copies of the sign, cleared); adding 112 to
+      // the exponent rebiases it (15 → 127) with no multiply, whose subnormal operands would cost
+      // a slow path on x86
+      a = i32x4.add(v128.and(i32x4.shl(i32x4.extend_low_i16x8_s(h), 13), keep), bias);
+      b = i32x4.add(v128.and(i32x4.shl(i32x4.extend_high_i16x8_s(h), 13), keep), bias);
+    } else {
+      // a zero, subnormal, ±∞ or NaN among them
+      a = widen4(i32x4.extend_low_i16x8_u(h), scale, mag, expMask, f32Exp);
+      b = widen4(i32x4.extend_high_i16x8_u(h), scale, mag, expMask, f32Exp);
+    }
     if (toF64) {
       let p = ptr + (<usize>i << 3);
       v128.store(p, f64x2.promote_low_f32x4(a));

@@ -1,7 +1,8 @@
 // Accuracy sweeps for assembly/vmath.ts, compiled into a separate test-only module
 // (by test/vmath.ts, for test/vmath.log.test.ts and test/vmath.exp.test.ts) so that the published module carries none of it.
 
-import { EXP32_K, exp32, exp64, expfc, log32, log64, lo64, hi64, subErr32 } from './vmath';
+import { EXP32_K, EXP32_P, exp32, exp64, expfc, expfs, log32, log64, lo64, hi64, subErr32 } from './vmath';
+import { diffErrNeg32 } from './losses';
 
 const F32_MIN_ULP: f64 = 1.401298464324817e-45; // 2^-149, the f32 ulp below 2^-126
 
@@ -35,6 +36,26 @@ export function sweepExp32(from: u32, to: u32): f64 {
   for (let b = from; b < to; b += 4) {
     let x = i32x4.add(i32x4.splat(b), step);
     let got = exp32(x);
+    worst = f64x2.max(worst, ulps32(lo64(got), exp64(lo64(x))));
+    worst = f64x2.max(worst, ulps32(hi64(got), exp64(hi64(x))));
+  }
+  return Math.max(f64x2.extract_lane(worst, 0), f64x2.extract_lane(worst, 1));
+}
+
+/**
+ * The largest error, in f32 ulps, of expfs (the log-sum-exp, softmax and entropy loops' exp, with
+ * expPoly32s's polynomial; no correction) over the f32 values with bit patterns [from, to): the
+ * loops take it on x − max in [−86, 0].
+ */
+export function sweepExpS32(from: u32, to: u32): f64 {
+  let worst = f64x2.splat(0);
+  let step = i32x4(0, 1, 2, 3);
+  let log2e = k32(0), shift = k32(1), c1 = k32(2), c2 = k32(3), one = k32(10);
+  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
+  let zero = f32x4.splat(0);
+  for (let b = from; b < to; b += 4) {
+    let x = i32x4.add(i32x4.splat(b), step);
+    let got = expfs(x, zero, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
     worst = f64x2.max(worst, ulps32(lo64(got), exp64(lo64(x))));
     worst = f64x2.max(worst, ulps32(hi64(got), exp64(hi64(x))));
   }
@@ -243,4 +264,37 @@ export function oneVlog(fn: i32, x: f64): f64 {
     v128.load(LOGF_K, 112), v128.load(LOGF_K, 128), v128.load(LOGF_K, 144), v128.load(LOGF_K, 160),
     v128.load(LOGF_K, 176), v128.load(LOGF_K, 192),
   ), 0);
+}
+
+/**
+ * randomExpDiff32 for expfs with fl(a − m)'s rounding error found as the loops find it (diffErrNeg32):
+ * `mode` 1, m > 0 and a in [max(−m, m − 85.9), m] (Fast2Sum with −m first); 2, m ≤ 0 (Fast2Sum
+ * with a first); 0, any sign (TwoSum). m of magnitude 2^-20 to 2^12 as randomExpDiff32's, a = m + d
+ * rounded to f32 for d uniform in [−85.9, 0] (clamped into mode 1's range).
+ */
+export function randomExpDiffS32(n: i32, mode: i32): f64 {
+  let worst = f64x2.splat(0);
+  let log2e = k32(0), shift = k32(1), c1 = k32(2), c2 = k32(3), one = k32(10);
+  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
+  for (let i = 0; i < n; i += 4) {
+    // one m for the four lanes (the loops' M is one value)
+    let u = <f64>(next() >> 11) * 1.1102230246251565e-16; // [0, 1)
+    let e = <i32>(next() % 33) - 20;
+    let sign: f64 = mode == 1 ? 1 : mode == 2 ? -1 : (next() & 1) != 0 ? -1 : 1;
+    let m = <f32>((1 + u) * Math.pow(2, e) * sign);
+    for (let l: usize = 0; l < 4; l++) {
+      let d = -85.9 * (<f64>(next() >> 11) * 1.1102230246251565e-16);
+      let a = <f32>(<f64>m + d);
+      if (mode == 1 && a < -m) a = -m;
+      if (<f64>a - <f64>m < -85.9) a = m; // rounded out of the range: exp(0) instead
+      store<f32>(PAIRS + (l << 2), a);
+    }
+    let A = v128.load(PAIRS), M = f32x4.splat(m);
+    let s = f32x4.sub(A, M);
+    let cn = mode == 1 ? diffErrNeg32<u8>(A, M, s) : mode == 2 ? diffErrNeg32<u16>(A, M, s) : diffErrNeg32<u64>(A, M, s);
+    let got = expfs(s, cn, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+    worst = f64x2.max(worst, ulps32(lo64(got), exp64(f64x2.sub(lo64(A), lo64(M)))));
+    worst = f64x2.max(worst, ulps32(hi64(got), exp64(f64x2.sub(hi64(A), hi64(M)))));
+  }
+  return Math.max(f64x2.extract_lane(worst, 0), f64x2.extract_lane(worst, 1));
 }

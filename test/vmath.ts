@@ -13,6 +13,8 @@ export interface Sweeps {
   sweepLog32(from: number, to: number): number;
   sweepExp32(from: number, to: number): number;
   randomExpDiff32(n: number): number;
+  sweepExpS32(from: number, to: number): number;
+  randomExpDiffS32(n: number, mode: number): number;
   seed(s: bigint): void;
   randomLog64(n: number): number;
   randomExp64(n: number): number;
