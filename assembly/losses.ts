@@ -206,8 +206,9 @@ function lseRows64(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 export let rowMin32: f32 = 0;
 
 /**
- * fl(a − M) − (a − M) for d = fl(a − M), as a MODE of othersFast32 finds it: Fast2Sum with −M the
- * larger operand (u8: |a| ≤ M), with a the larger (u16: M ≤ 0), else TwoSum (subErrNeg32).
+ * fl(a − M) − (a − M) for d = fl(a − M) (the rounding error, negated), as MODE finds it: Fast2Sum
+ * with −M the larger operand (u8: |a| ≤ M), with a the larger (u16: M ≤ 0), else TwoSum
+ * (subErrNeg32). Exact in every case (Fast2Sum's condition is the mode's).
  */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function diffErrNeg32<MODE>(a: v128, M: v128, d: v128): v128 {
@@ -222,16 +223,16 @@ export let rowMin32: f32 = 0;
  * fastTies32, the end of the whole steps in fastEnd32. A function of its own (three instances,
  * not one per caller of the inlined othersSum32). fl(x − m)'s rounding error goes into each exp
  * (expfs: < 1 f32 ulp where exp(fl(x − m)) would be |x − m|/2 ulp off); how it is found is MODE's:
- * - 1 (MODE u8), every |x| ≤ m (m ≥ 0 and the row's least ≥ −m: the usual logits): Fast2Sum with −m the
+ * - u8, every |x| ≤ m (m ≥ 0 and the row's least ≥ −m: the usual logits): Fast2Sum with −m the
  *   larger operand, 2 operations;
- * - 2 (MODE u16), m ≤ 0 (every x ≤ m ≤ 0, so |x| ≥ |m|: log-probabilities, GPT-2's logits): Fast2Sum with x
- *   the larger, 2 operations;
- * - any other row (MODE u64): TwoSum (subErrNeg32), 5.
+ * - u16, m ≤ 0 (every x ≤ m ≤ 0, so |x| ≥ |m|: log-probabilities, GPT-2's logits): Fast2Sum
+ *   with x the larger, 2 operations;
+ * - u64, any other row: TwoSum (subErrNeg32), 5.
  * Four terms a lane are added in f32 (two roundings, a tree: at most 2^-23 relative more than
  * pairs, all terms positive) before the f64 lane sums; elements equal to m are counted in i32
  * lanes and left out of the sums, so that the max's 1 does not round the others away.
  * Kernel time at 50257 classes (scratch A/B, one process): 1.093 ns per element with TwoSum and
- * Cephes' P, 1.038 with expPoly32s, 0.928 with mode 1 as well.
+ * Cephes' P, 1.038 with expPoly32s, 0.928 with Fast2Sum (u8) as well.
  */
 function othersFast32<MODE>(x: usize, i: usize, end: usize, m: f32): f64 {
   let M = f32x4.splat(m);
@@ -279,9 +280,9 @@ export let fastTies32: i32 = 0;
  * every x − m in expfs's range (fl(x − m) ≥ fl(least − m), rounding being monotonic), othersFast32
  * takes 16 elements a step. The rest, eight at a time: expfs with TwoSum's rounding error, pairs
  * of terms added in f32, elements equal to m counted, a lane below −86 (or −∞) given its term from
- * the f64 difference by tinyExp (expfs does not reach there). The tail in f64. (The arguments
- * after `lo` are the callers' constants, EXP32_K's, for their other loops; this loop takes
- * EXP32_P's polynomial.)
+ * the f64 difference by tinyExp (expfs does not reach there). The tail in f64. (`one` … `c2`
+ * are EXP32_K's vectors, which the callers load once for all their rows; the polynomial's
+ * coefficients, EXP32_P's, are loaded here.)
  */
 // @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
 @inline export function othersSum32(
@@ -496,9 +497,10 @@ function expFast32<MODE>(x: usize, i: usize, end: usize, m: f32, out: usize): us
  * softmaxFusedRows for f32 data, one exp per element (the scheme of XNNPACK's): pass 1 the row's
  * max m (rowMax32, which also finds +∞ and NaN); pass 2 e = exp(x − m) into `out` as f32, then
  * Σ e, each e widened into f64 lane sums; pass 3 out = e·(1/Σ) in f64, rounded once to f32. e is
- * expfs of the f32 difference d and its rounding (found as expFast32 finds it where the row allows,
- * else by TwoSum): exp(fl(x − m)) would be off by up to 64 ulp at d = −87. The max's own 1 needs no keeping apart here: Σ ≥ 1 in f64 holds the other
- * terms to 2^-53 of it, and an f32 output needs 2^-24. A term whose d is below expfs's range
+ * expfs of the f32 difference d and its rounding (found as expFast32 finds it where the row
+ * allows, else by TwoSum): exp(fl(x − m)) would be off by up to 64 ulp at d = −87. The max's own
+ * 1 needs no keeping apart here: Σ ≥ 1 in f64 holds the other terms to 2^-53 of it, and an f32
+ * output needs 2^-24. A term whose d is below expfs's range
  * (EXP32_LO) is 0 in Σ (below 2^-124 of it); its output, a normal f32 only for d in [−87.4, −86)
  * and 0 below −104, is exp(d − log Σ) in f64 from x (pass 3's slower loop, for a row that has such
  * a term). A row holding +∞ or NaN, or only −∞, is NaN throughout, as softmaxRows of rowShifts's
