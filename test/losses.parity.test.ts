@@ -111,6 +111,21 @@ describe('losses: wasm and js entries agree', () => {
     }
   }
 
+  // The glue gives a whole f32 row longer than a chunk to the log-sum-exp kernel when it fits the
+  // scratch region split among its three arrays (174760 elements: 2 MiB / 3, 16-byte aligned), and
+  // pieces merged per row otherwise: both sides of that line, each against the TS twin's f64 sums.
+  for (const classes of [174_760, 174_761]) {
+    test(`f32 logSumExp and tokenLogProbs of rows of ${classes}`, () => {
+      const next = rng(classes + 1);
+      const x = Float32Array.from({ length: 2 * classes }, () => (next() - 0.5) * 16);
+      x[11] = 95; // row 0: most x − max below the f32 exp's range (the slower loop)
+      x[classes + 3] = -Infinity;
+      agree('logSumExp', wasm.logSumExp(x, { classes }), js.logSumExp(x, { classes }), 8, true);
+      const t = Int32Array.of(5, classes - 1);
+      agree('tokenLogProbs', wasm.tokenLogProbs(x, t, { classes }), js.tokenLogProbs(x, t, { classes }), 8, true);
+    });
+  }
+
   // The WASM glue gives a whole f32 row longer than a chunk to the fused softmax kernel when it fits
   // the scratch region split between input and output (262144 elements), and pieces otherwise:
   // both sides of that line, with terms below the f32 exp's range (the kernel's slower pass) in
