@@ -220,9 +220,11 @@ export let rowMin32: f32 = 0;
 /**
  * othersSum32's fast loop on x[i …), 16 elements a step, for a row whose every x − m is in
  * expfs's range: the f64 sum of the terms of the elements not equal to m, their count in
- * fastTies32, the end of the whole steps in fastEnd32. A function of its own (three instances,
- * not one per caller of the inlined othersSum32). fl(x − m)'s rounding error goes into each exp
- * (expfs: < 1 f32 ulp where exp(fl(x − m)) would be |x − m|/2 ulp off); how it is found is MODE's:
+ * fastTies32, the end of the whole steps in fastEnd32, and (DOT u16: entropyOthers32's loop in
+ * scoring.ts) Σ exp(x − m)·(x − m) in fastDot32, each product in f32 (an element equal to m adds
+ * 0); DOT u8: no dot. A function of its own (an instance per MODE and DOT, not one per caller of
+ * the inlined othersSum32). fl(x − m)'s rounding error goes into each exp (expfs: < 1 f32 ulp
+ * where exp(fl(x − m)) would be |x − m|/2 ulp off); how it is found is MODE's:
  * - u8, every |x| ≤ m (m ≥ 0 and the row's least ≥ −m: the usual logits): Fast2Sum with −m the
  *   larger operand, 2 operations;
  * - u16, m ≤ 0 (every x ≤ m ≤ 0, so |x| ≥ |m|: log-probabilities, GPT-2's logits): Fast2Sum
@@ -234,12 +236,12 @@ export let rowMin32: f32 = 0;
  * Kernel time at 50257 classes (scratch A/B, one process): 1.093 ns per element with TwoSum and
  * Cephes' P, 1.038 with expPoly32s, 0.928 with Fast2Sum (u8) as well.
  */
-function othersFast32<MODE>(x: usize, i: usize, end: usize, m: f32): f64 {
+export function othersFast32<MODE, DOT>(x: usize, i: usize, end: usize, m: f32): f64 {
   let M = f32x4.splat(m);
   let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
   let one = v128.load(EXP32_K, 160);
   let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
-  let S0 = f64x2.splat(0), S1 = f64x2.splat(0);
+  let S0 = f64x2.splat(0), S1 = f64x2.splat(0), D0 = f64x2.splat(0), D1 = f64x2.splat(0);
   let C = i32x4.splat(0); // the count of elements equal to m, per lane (a true comparison is −1: subtracted)
   for (; i + 16 <= end; i += 16) {
     let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
@@ -256,22 +258,22 @@ function othersFast32<MODE>(x: usize, i: usize, end: usize, m: f32): f64 {
     let e = f32x4.add(f32x4.add(v128.andnot(ea, qa), v128.andnot(eb, qb)), f32x4.add(v128.andnot(ea2, qa2), v128.andnot(eb2, qb2)));
     S0 = f64x2.add(S0, lo64(e));
     S1 = f64x2.add(S1, hi64(e));
+    if (sizeof<DOT>() == 2) {
+      let t = f32x4.add(f32x4.add(f32x4.mul(ea, da), f32x4.mul(eb, db)), f32x4.add(f32x4.mul(ea2, da2), f32x4.mul(eb2, db2)));
+      D0 = f64x2.add(D0, lo64(t));
+      D1 = f64x2.add(D1, hi64(t));
+    }
   }
   fastEnd32 = i;
   fastTies32 = i32x4.extract_lane(C, 0) + i32x4.extract_lane(C, 1) + i32x4.extract_lane(C, 2) + i32x4.extract_lane(C, 3);
+  if (sizeof<DOT>() == 2) fastDot32 = (f64x2.extract_lane(D0, 0) + f64x2.extract_lane(D1, 0)) + (f64x2.extract_lane(D0, 1) + f64x2.extract_lane(D1, 1));
   return (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
 }
 
-/** othersFast32's (and entropyFast32's) results besides its sum: where its steps ended, and its count of elements equal to m. */
+/** othersFast32's results besides its sum: where its steps ended, its count of elements equal to m, its dot sum (DOT u16). */
 export let fastEnd32: usize = 0;
 export let fastTies32: i32 = 0;
-
-/** Sets fastEnd32 and fastTies32 (for entropyFast32 in scoring.ts: an imported binding is not assignable). */
-// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
-@inline export function setFast32(end: usize, ties: i32): void {
-  fastEnd32 = end;
-  fastTies32 = ties;
-}
+export let fastDot32: f64 = 0;
 
 /**
  * Σ exp(x − m) over the f32 elements x[i … end) below their max m (finite), plus the count of
@@ -291,7 +293,7 @@ export let fastTies32: i32 = 0;
   let sum: f64 = 0;
   let ones: f64 = 0;
   if (least - m >= EXP32_LO && i + 16 <= end) {
-    sum = m >= 0 && least >= -m ? othersFast32<u8>(x, i, end, m) : m <= 0 ? othersFast32<u16>(x, i, end, m) : othersFast32<u64>(x, i, end, m);
+    sum = m >= 0 && least >= -m ? othersFast32<u8, u8>(x, i, end, m) : m <= 0 ? othersFast32<u16, u8>(x, i, end, m) : othersFast32<u64, u8>(x, i, end, m);
     i = fastEnd32;
     ones = <f64>fastTies32;
   }

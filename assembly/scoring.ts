@@ -5,7 +5,7 @@
 // generated into assembly/index.ts; the TS twins are in src/kernels/ts-scoring.ts.
 
 import { at, EXP32_K, EXP32_LO, EXP32_P, expDiff, expfs, exp64, f64at, fastExp64, hi64, lo64, pair, storePair, subErr64, subErrNeg32 } from './vmath';
-import { diffErrNeg32, fastEnd32, fastTies32, LSE_BLOCK, setFast32, LSE_K32, LSE_K64, othersSum32, rowMax32, rowMin32, tinyExp } from './losses';
+import { fastDot32, fastEnd32, fastTies32, LSE_BLOCK, LSE_K32, LSE_K64, othersFast32, othersSum32, rowMax32, rowMin32, tinyExp } from './losses';
 
 // ---- the k largest, with the log-sum-exp ---------------------------------------------------------
 
@@ -300,45 +300,6 @@ function rowMax64(x: usize, start: usize, end: usize): f64 {
 }
 
 /**
- * entropyOthers32's fast loop on x[i …), 16 elements a step, for a row whose every x − m is in
- * expfs's range (othersFast32's scheme: fl(x − m)'s rounding error as MODE finds it, no lane test,
- * four terms a lane added in f32 before the f64 lane sums): returns Σ exp(x − m) over the
- * elements not equal to m; Σ exp(x − m)·(x − m) in fastDot32 (an element equal to m adds 0), their
- * count in fastTies32, the end of the whole steps in fastEnd32.
- */
-function entropyFast32<MODE>(x: usize, i: usize, end: usize, m: f32): f64 {
-  let M = f32x4.splat(m);
-  let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
-  let one = v128.load(EXP32_K, 160);
-  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
-  let S0 = f64x2.splat(0), S1 = f64x2.splat(0), D0 = f64x2.splat(0), D1 = f64x2.splat(0);
-  let C = i32x4.splat(0); // the count of elements equal to m, per lane (a true comparison is −1: subtracted)
-  for (; i + 16 <= end; i += 16) {
-    let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
-    let a2 = v128.load(x + (i << 2) + 32), b2 = v128.load(x + (i << 2) + 48);
-    let da = f32x4.sub(a, M), db = f32x4.sub(b, M), da2 = f32x4.sub(a2, M), db2 = f32x4.sub(b2, M);
-    let ea = expfs(da, diffErrNeg32<MODE>(a, M, da), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
-    let eb = expfs(db, diffErrNeg32<MODE>(b, M, db), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
-    let ea2 = expfs(da2, diffErrNeg32<MODE>(a2, M, da2), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
-    let eb2 = expfs(db2, diffErrNeg32<MODE>(b2, M, db2), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
-    let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M), qa2 = f32x4.eq(a2, M), qb2 = f32x4.eq(b2, M);
-    C = i32x4.sub(i32x4.sub(i32x4.sub(i32x4.sub(C, qa), qb), qa2), qb2);
-    let e = f32x4.add(f32x4.add(v128.andnot(ea, qa), v128.andnot(eb, qb)), f32x4.add(v128.andnot(ea2, qa2), v128.andnot(eb2, qb2)));
-    let t = f32x4.add(f32x4.add(f32x4.mul(ea, da), f32x4.mul(eb, db)), f32x4.add(f32x4.mul(ea2, da2), f32x4.mul(eb2, db2)));
-    S0 = f64x2.add(S0, lo64(e));
-    S1 = f64x2.add(S1, hi64(e));
-    D0 = f64x2.add(D0, lo64(t));
-    D1 = f64x2.add(D1, hi64(t));
-  }
-  setFast32(i, i32x4.extract_lane(C, 0) + i32x4.extract_lane(C, 1) + i32x4.extract_lane(C, 2) + i32x4.extract_lane(C, 3));
-  fastDot32 = (f64x2.extract_lane(D0, 0) + f64x2.extract_lane(D1, 0)) + (f64x2.extract_lane(D0, 1) + f64x2.extract_lane(D1, 1));
-  return (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
-}
-
-/** entropyFast32's dot sum. */
-let fastDot32: f64 = 0;
-
-/**
  * The entropy parts of the f32 elements x[i … end) against their max m (finite): gS = Σ others
  * exp(x − m), gT = Σ exp(x − m)·(x − m). Four lanes at a time: expfs of the f32 difference d with
  * its rounding carried in (< 1 f32 ulp), e·d in f32 (one more rounding, 2^-24 relative), pairs
@@ -355,7 +316,7 @@ function entropyOthers32(x: usize, i: usize, end: usize, m: f32): void {
   let sum: f64 = 0, dot: f64 = 0, ties: f64 = 0;
   let least = rowMin32; // entropyRows calls this right after rowMax32 on the row
   if (least - m >= EXP32_LO && i + 16 <= end) {
-    sum = m >= 0 && least >= -m ? entropyFast32<u8>(x, i, end, m) : m <= 0 ? entropyFast32<u16>(x, i, end, m) : entropyFast32<u64>(x, i, end, m);
+    sum = m >= 0 && least >= -m ? othersFast32<u8, u16>(x, i, end, m) : m <= 0 ? othersFast32<u16, u16>(x, i, end, m) : othersFast32<u64, u16>(x, i, end, m);
     dot = fastDot32;
     ties = <f64>fastTies32;
     i = fastEnd32;

@@ -350,7 +350,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
       // A whole f32 row longer than a chunk runs with the scratch region split among the kernel's
       // arrays, if it fits; f64 rows that long (and longer f32 rows): false, and the API layer's
       // path for pieces (for softmax, lseRows's merged pieces: the sums the accuracy tests hold).
-      if (plan.whole && (args.classes as number) > CHUNK && (!single || (args.classes as number) * 4 > wideStride(plan))) return false;
+      if (plan.whole && (args.classes as number) > CHUNK && !(single && fitsWide(plan, args.classes as number))) return false;
       // a k-list longer than a slot: the TS twin
       if (plan.kAt >= 0 && (args.k as number) > CHUNK) return twin(args);
       const ok = stream(plan, args, single, single ? f32Export : f64Export);
@@ -383,8 +383,7 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     const classes = args.classes as number;
     const wide =
       classes > CHUNK &&
-      (plan.whole ||
-        (single && plan.combine !== 'add' && plan.outs.length === 0 && plan.cols.length === 0 && classes * 4 <= wideStride(plan)));
+      (plan.whole || (single && plan.combine !== 'add' && plan.outs.length === 0 && plan.cols.length === 0 && fitsWide(plan, classes)));
     if (!wide) return streamRows(plan, args, single, f, false);
     stride = wideStride(plan);
     try {
@@ -473,6 +472,11 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
   /** The slot stride that splits the scratch region among a whole-row kernel's arrays (16-byte aligned). */
   function wideStride(plan: Plan): number {
     return Math.floor((SLOTS * 8 * CHUNK) / plan.arrays.length / 16) * 16;
+  }
+
+  /** Whether an f32 row of `classes` elements fits a slot of wideStride(plan) bytes. */
+  function fitsWide(plan: Plan, classes: number): boolean {
+    return classes * 4 <= wideStride(plan);
   }
 
   /**
