@@ -20,7 +20,7 @@
 }
 
 // @ts-ignore: decorator
-@inline function widen1(h: u32): f32 {
+@inline export function widen1(h: u32): f32 {
   let m = h & 0x7fff;
   let v = reinterpret<f32>(m << 13) * reinterpret<f32>(0x77800000); // 2^112
   if (m >= 0x7c00) v = reinterpret<f32>((m << 13) | 0x7f800000);
@@ -73,3 +73,65 @@ export function widenHalf(ptr: usize, n: i32, toF64: bool): void {
     }
   }
 }
+
+/**
+ * Elements 0–3 (low) or 4–7 of eight finite float16 values h (bits) as f32, zeros and subnormals
+ * included: each f32's low half, h << 13, and high half, the sign and h's other bits >> 3
+ * (keep = 0x8fff clears the sign's copies), interleaved, times 2^112 (scale), which rebiases the
+ * exponent and normalises a subnormal (exact: the product is a normal f32). Not for ±∞ or NaN.
+ */
+// @ts-ignore: decorator
+@inline export function halfLow8(h: v128, keep: v128, scale: v128): v128 {
+  let u = v128.and(i16x8.shr_s(h, 3), keep);
+  return f32x4.mul(i8x16.shuffle(i16x8.shl(h, 13), u, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), scale);
+}
+
+// @ts-ignore: decorator
+@inline export function halfHigh8(h: v128, keep: v128, scale: v128): v128 {
+  let u = v128.and(i16x8.shr_s(h, 3), keep);
+  return f32x4.mul(i8x16.shuffle(i16x8.shl(h, 13), u, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), scale);
+}
+
+/**
+ * The largest and least of the float16 values at x[start … end) (bits), as f32: the largest
+ * returned, the least in halfLeast; NaN when one of them is +∞ or NaN (as rowMax32). Compared as
+ * i16 keys, the bits with the magnitude flipped where the sign is set (h ^ 0x7fff): ordered as the
+ * values are, −0 just below +0 (which compare equal as values either way), −∞ (0x83ff) below every
+ * number, a negative NaN below −∞, +∞ (0x7c00) above every number, a positive NaN above +∞.
+ */
+export function rowMaxHalf(x: usize, start: usize, end: usize): f32 {
+  let hi = i16x8.splat(-32768), lo = i16x8.splat(32767);
+  let i = start;
+  let hi2 = hi, lo2 = lo;
+  for (; i + 16 <= end; i += 16) {
+    let h = v128.load(x + (i << 1)), h2 = v128.load(x + (i << 1), 16);
+    let k = v128.xor(h, i16x8.shr_u(i16x8.shr_s(h, 15), 1));
+    let k2 = v128.xor(h2, i16x8.shr_u(i16x8.shr_s(h2, 15), 1));
+    hi = i16x8.max_s(hi, k);
+    lo = i16x8.min_s(lo, k);
+    hi2 = i16x8.max_s(hi2, k2);
+    lo2 = i16x8.min_s(lo2, k2);
+  }
+  hi = i16x8.max_s(hi, hi2);
+  lo = i16x8.min_s(lo, lo2);
+  // the lanes folded: halves, quarters, pairs
+  hi = i16x8.max_s(hi, i8x16.shuffle(hi, hi, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  lo = i16x8.min_s(lo, i8x16.shuffle(lo, lo, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  hi = i16x8.max_s(hi, i8x16.shuffle(hi, hi, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  lo = i16x8.min_s(lo, i8x16.shuffle(lo, lo, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  let top = max(<i32>i16x8.extract_lane_s(hi, 0), <i32>i16x8.extract_lane_s(hi, 1));
+  let least = min(<i32>i16x8.extract_lane_s(lo, 0), <i32>i16x8.extract_lane_s(lo, 1));
+  for (; i < end; i++) {
+    let h = <i32>load<i16>(x + (i << 1));
+    let k = h ^ ((h >> 15) & 0x7fff);
+    top = max(top, k);
+    least = min(least, k);
+  }
+  // the key's flip undone: the same xor
+  halfLeast = widen1(<u32>(least ^ ((least >> 15) & 0x7fff)) & 0xffff);
+  if (top >= 0x7c00 || least < -31745) return NaN; // +∞ or a NaN of either sign
+  return widen1(<u32>(top ^ ((top >> 15) & 0x7fff)) & 0xffff);
+}
+
+/** The least value rowMaxHalf last found (meaningful when it returned a number). */
+export let halfLeast: f32 = 0;

@@ -5,6 +5,7 @@
 
 import { at, exp64, EXP32_K, EXP32_LO, EXP32_P, expDiff, expfs, expPoly32, subErrNeg32, f64at, subErr, subErr64, fastExp64, hi64, kept, addLanes, lo64, log1p64, log64, pair, storePair } from './vmath';
 import { bceLogitsRows32, bceRows32, klDivRows32 } from './bce32';
+import { halfHigh8, halfLeast, halfLow8, rowMaxHalf, widen1, widenHalf } from './half';
 
 // ---- log-sum-exp in two parts -------------------------------------------------------------------
 //
@@ -236,16 +237,43 @@ export let rowMin32: f32 = 0;
  * Kernel time at 50257 classes (scratch A/B, one process): 1.093 ns per element with TwoSum and
  * Cephes' P, 1.038 with expPoly32s, 0.928 with Fast2Sum (u8) as well.
  */
-export function othersFast32<MODE, DOT>(x: usize, i: usize, end: usize, m: f32): f64 {
+export function othersFast32<MODE, DOT, SRC>(x: usize, i: usize, end: usize, m: f32): f64 {
   let M = f32x4.splat(m);
   let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
   let one = v128.load(EXP32_K, 160);
   let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
   let S0 = f64x2.splat(0), S1 = f64x2.splat(0), D0 = f64x2.splat(0), D1 = f64x2.splat(0);
   let C = i32x4.splat(0); // the count of elements equal to m, per lane (a true comparison is −1: subtracted)
+  let keep = i16x8.splat(<i16>0x8fff), scale = f32x4.splat(reinterpret<f32>(0x77800000)); // SRC u16's
+  // SRC u16: the next step's 16 values widened a step ahead (the widening's latency off the chain)
+  let A = f32x4.splat(0), B = A, A2 = A, B2 = A;
+  if (sizeof<SRC>() == 2 && i + 16 <= end) {
+    let h = v128.load(x + (i << 1)), h2 = v128.load(x + (i << 1) + 16);
+    A = halfLow8(h, keep, scale);
+    B = halfHigh8(h, keep, scale);
+    A2 = halfLow8(h2, keep, scale);
+    B2 = halfHigh8(h2, keep, scale);
+  }
   for (; i + 16 <= end; i += 16) {
-    let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
-    let a2 = v128.load(x + (i << 2) + 32), b2 = v128.load(x + (i << 2) + 48);
+    let a: v128, b: v128, a2: v128, b2: v128;
+    if (sizeof<SRC>() == 2) {
+      a = A;
+      b = B;
+      a2 = A2;
+      b2 = B2;
+      if (i + 32 <= end) {
+        let h = v128.load(x + (i << 1) + 32), h2 = v128.load(x + (i << 1) + 48);
+        A = halfLow8(h, keep, scale);
+        B = halfHigh8(h, keep, scale);
+        A2 = halfLow8(h2, keep, scale);
+        B2 = halfHigh8(h2, keep, scale);
+      }
+    } else {
+      a = v128.load(x + (i << 2));
+      b = v128.load(x + (i << 2) + 16);
+      a2 = v128.load(x + (i << 2) + 32);
+      b2 = v128.load(x + (i << 2) + 48);
+    }
     let da = f32x4.sub(a, M), db = f32x4.sub(b, M), da2 = f32x4.sub(a2, M), db2 = f32x4.sub(b2, M);
     let na = diffErrNeg32<MODE>(a, M, da), nb = diffErrNeg32<MODE>(b, M, db);
     let na2 = diffErrNeg32<MODE>(a2, M, da2), nb2 = diffErrNeg32<MODE>(b2, M, db2);
@@ -253,7 +281,9 @@ export function othersFast32<MODE, DOT>(x: usize, i: usize, end: usize, m: f32):
     let eb = expfs(db, nb, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
     let ea2 = expfs(da2, na2, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
     let eb2 = expfs(db2, nb2, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
-    let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M), qa2 = f32x4.eq(a2, M), qb2 = f32x4.eq(b2, M);
+    // x = m exactly where fl(x − m) = 0 (finite operands: a nonzero difference never rounds to 0)
+    let zero = f32x4.splat(0);
+    let qa = f32x4.eq(da, zero), qb = f32x4.eq(db, zero), qa2 = f32x4.eq(da2, zero), qb2 = f32x4.eq(db2, zero);
     C = i32x4.sub(i32x4.sub(i32x4.sub(i32x4.sub(C, qa), qb), qa2), qb2);
     let e = f32x4.add(f32x4.add(v128.andnot(ea, qa), v128.andnot(eb, qb)), f32x4.add(v128.andnot(ea2, qa2), v128.andnot(eb2, qb2)));
     S0 = f64x2.add(S0, lo64(e));
@@ -293,7 +323,7 @@ export let fastDot32: f64 = 0;
   let sum: f64 = 0;
   let ones: f64 = 0;
   if (least - m >= EXP32_LO && i + 16 <= end) {
-    sum = m >= 0 && least >= -m ? othersFast32<u8, u8>(x, i, end, m) : m <= 0 ? othersFast32<u16, u8>(x, i, end, m) : othersFast32<u64, u8>(x, i, end, m);
+    sum = m >= 0 && least >= -m ? othersFast32<u8, u8, f32>(x, i, end, m) : m <= 0 ? othersFast32<u16, u8, f32>(x, i, end, m) : othersFast32<u64, u8, f32>(x, i, end, m);
     i = fastEnd32;
     ones = <f64>fastTies32;
   }
@@ -357,9 +387,69 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
   }
 }
 
-/** lseRows64 or lseRows32 by element type (the descriptor: src/kernels/table.ts). */
+/**
+ * lseRows32 for float16 data (bits), unwidened: the max and least from the bits (rowMaxHalf),
+ * then othersFast32 reading the bits (each value widened in registers, a step ahead) where the row
+ * takes one of its two Fast2Sum ways (every |x| ≤ m, or m ≤ 0: the usual logits), the tail (under
+ * 16 elements) summed as lseRows32 sums it, so that the result is lseRows32's on
+ * the same values, bit for bit. Against widening the block into scratch for lseRows32, a pass that writes
+ * the row out at twice its size, then reads it back: 15–20% faster at 50257 classes (bench/lm.md's
+ * float16 row). Any other row (TwoSum's, below expfs's range, −∞, +∞, NaN, under 16 elements):
+ * the rest of the block widened where it is (the glue leaves room for it: the descriptor's `half`)
+ * and given to lseRows32.
+ */
+function lseRowsF16(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: usize): void {
+  let n = <usize>classes;
+  let one = v128.load(EXP32_K, 160);
+  let log2e = v128.load(EXP32_K), shift = v128.load(EXP32_K, 16), c1 = v128.load(EXP32_K, 32), c2 = v128.load(EXP32_K, 48);
+  let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
+  let keep = i16x8.splat(<i16>0x8fff), scale = f32x4.splat(reinterpret<f32>(0x77800000));
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    let i = r * n, end = i + n;
+    let m = rowMaxHalf(x, i, end);
+    let least = halfLeast;
+    let inside = m >= 0 && least >= -m; // every |x| ≤ m
+    if (!(m > -Infinity && least - m >= EXP32_LO && n >= 16 && (inside || m <= 0))) {
+      widenHalf(x, rows * classes, false);
+      lseRows32(x + (i << 2), rows - <i32>r, classes, maxOut + (r << 3), restOut + (r << 3));
+      return;
+    }
+    let sum = inside ? othersFast32<u8, u8, u16>(x, i, end, m) : othersFast32<u16, u8, u16>(x, i, end, m);
+    // the tail (under 16 elements) summed as othersRest32 sums it after the fast loop, for the
+    // same result (its steps of eight, here at most one and every lane in expfs's range; then f64)
+    let t = fastEnd32;
+    let ones = <f64>fastTies32;
+    if (t + 8 <= end) {
+      let h = v128.load(x + (t << 1));
+      let a = halfLow8(h, keep, scale), b = halfHigh8(h, keep, scale);
+      let M = f32x4.splat(m);
+      let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
+      let ea = expfs(da, subErrNeg32(a, M, da), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+      let eb = expfs(db, subErrNeg32(b, M, db), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+      let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
+      let C = i32x4.sub(i32x4.sub(i32x4.splat(0), qa), qb);
+      let e = f32x4.add(v128.andnot(ea, qa), v128.andnot(eb, qb));
+      let S0 = lo64(e), S1 = hi64(e);
+      sum += (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
+      ones += <f64>(i32x4.extract_lane(C, 0) + i32x4.extract_lane(C, 1) + i32x4.extract_lane(C, 2) + i32x4.extract_lane(C, 3));
+      t += 8;
+    }
+    for (; t < end; t++) {
+      let v = <f64>widen1(<u32>load<u16>(x + (t << 1)));
+      if (v == <f64>m) ones += 1;
+      else sum += expDiff(v, m);
+    }
+    stM = <f64>m;
+    // ones ≥ 1 (m is an element); the counts are exact integers, so the max's 1 leaves them unrounded
+    stS = (ones - 1) + sum;
+    storeParts(maxOut, restOut, r);
+  }
+}
+
+/** lseRows64, lseRows32 or (T = u16, float16 bits) lseRowsF16 by element type (the descriptor: src/kernels/table.ts). */
 export function lseRows<T>(x: usize, rows: i32, classes: i32, max: usize, rest: usize): void {
   if (sizeof<T>() == 8) lseRows64(x, rows, classes, max, rest);
+  else if (sizeof<T>() == 2) lseRowsF16(x, rows, classes, max, rest);
   else lseRows32(x, rows, classes, max, rest);
 }
 

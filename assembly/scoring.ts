@@ -316,7 +316,7 @@ function entropyOthers32(x: usize, i: usize, end: usize, m: f32): void {
   let sum: f64 = 0, dot: f64 = 0, ties: f64 = 0;
   let least = rowMin32; // entropyRows calls this right after rowMax32 on the row
   if (least - m >= EXP32_LO && i + 16 <= end) {
-    sum = m >= 0 && least >= -m ? othersFast32<u8, u16>(x, i, end, m) : m <= 0 ? othersFast32<u16, u16>(x, i, end, m) : othersFast32<u64, u16>(x, i, end, m);
+    sum = m >= 0 && least >= -m ? othersFast32<u8, u16, f32>(x, i, end, m) : m <= 0 ? othersFast32<u16, u16, f32>(x, i, end, m) : othersFast32<u64, u16, f32>(x, i, end, m);
     dot = fastDot32;
     ties = <f64>fastTies32;
     i = fastEnd32;

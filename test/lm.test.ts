@@ -188,6 +188,66 @@ describe.each(entries)('%s: float16 input', (_, m) => {
     }
   });
 
+  // The WASM entry reads float16 logits as they are in the log-sum-exp kernel (lseRowsF16: the max
+  // from the bits, each value widened in registers in the exp loop) where a row takes one of its
+  // two Fast2Sum ways, and widens the block for the f32 kernel otherwise; either way the result must
+  // be the f32 kernel's on the same values, bit for bit. Row kinds that take each way, rows mixing
+  // kinds within a block, every tail length mod 16, chunked and whole-row (> 16384) streaming. The
+  // tiny-max and small-max rows make x − m inexact in f32 where the mode matters: a Fast2Sum taken
+  // outside its condition there changes results (the check was seen to fail for `m ≥ 0` alone
+  // as the first way's condition, and for `m ≤ 4` as the second's).
+  test('float16 logits give logSumExp and tokenLogProbs of their f32 values, bit for bit, on every row kind', () => {
+    let seed = 9;
+    const rand = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    // float16 bits of a value: rounded toward zero (any float16 will do; the check is on its value)
+    const toHalf = (v: number): number => {
+      if (Number.isNaN(v)) return 0x7e00;
+      const s = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+      const a = Math.abs(v);
+      if (a === Infinity || a >= 65504) return s | (a === Infinity ? 0x7c00 : 0x7bff);
+      if (a < 2 ** -14) return s | Math.floor(a / 2 ** -24);
+      const e = Math.floor(Math.log2(a));
+      const f = Math.min(1023, Math.floor((a / 2 ** e - 1) * 1024));
+      return s | ((e + 15) << 10) | f;
+    };
+    const usual = () => (rand() - 0.5) * 6;
+    const kinds: Record<string, () => number> = {
+      usual, // every |x| ≤ m: the first Fast2Sum way
+      negative: () => -rand() * 30 - 1, // m ≤ 0: the second
+      wide: () => (rand() - 0.8) * 40, // neither: TwoSum's, the widened block
+      zeros: () => (rand() < 0.3 ? 0 : usual()),
+      subnormal: () => (rand() < 0.3 ? (rand() - 0.5) * 2 ** -15 : usual()),
+      ties: () => Math.round(rand() * 4),
+      masked: () => (rand() < 0.01 ? -Infinity : usual()),
+      far: () => (rand() < 0.01 ? -200 : usual()), // below expfs's range
+      nan: () => (rand() < 0.001 ? NaN : usual()),
+      inf: () => (rand() < 0.001 ? Infinity : usual()),
+      tinyMax: () => (rand() < 0.02 ? 2 ** -12 * (1 + rand()) : -(1 + rand() * 19)),
+      smallMax: () => (rand() < 0.02 ? 3.5 : rand() < 0.5 ? (rand() - 0.5) * 2e-3 : -(1 + rand() * 19)),
+      spread: () => (rand() < 0.5 ? -1 : 1) * 10 ** (rand() * 5.6 - 4),
+    };
+    for (const classes of [16, 17, 23, 24, 31, 100, 1000, 20_000]) {
+      const rows = Math.max(3, Math.min(24, Math.floor(60_000 / classes)));
+      for (const [kind, gen] of Object.entries(kinds)) {
+        const bits = new Uint16Array(rows * classes);
+        for (let r = 0; r < rows; r++) for (let j = 0; j < classes; j++) bits[r * classes + j] = toHalf(r % 3 === 1 ? usual() : gen());
+        const f = widen(bits);
+        const t = Int32Array.from({ length: rows }, () => Math.floor(rand() * classes));
+        const a = m.logSumExp(m.float16(bits), { classes }) as Float64Array;
+        const b = m.logSumExp(f, { classes }) as Float64Array;
+        const ta = m.tokenLogProbs(m.float16(bits), t, { classes });
+        const tb = m.tokenLogProbs(f, t, { classes });
+        for (let r = 0; r < rows; r++) {
+          if (!Object.is(a[r], b[r]) || !Object.is(ta[r], tb[r]))
+            expect.fail(`${kind}, ${classes} classes, row ${r}: logSumExp ${a[r]} vs ${b[r]}, tokenLogProbs ${ta[r]} vs ${tb[r]}`);
+        }
+      }
+    }
+  });
+
   test('a Float16Array, where the runtime has one, is float16 data like marked bits', () => {
     if (typeof (globalThis as { Float16Array?: unknown }).Float16Array !== 'function') return; // Node 20: see test/runtimes.test.ts
     const F16 = (globalThis as unknown as { Float16Array: new (b: ArrayBuffer) => ArrayBufferView }).Float16Array;

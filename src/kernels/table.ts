@@ -86,6 +86,13 @@ export interface Descriptor {
    * `npm run bench` (bench/crossover.json; a kernel serving several functions takes the largest).
    */
   readonly crossover: readonly [f32: number, f64: number];
+  /**
+   * true: a third export, <name>F16 (the kernel with T = u16), reads its one per-element input as
+   * float16 bits: the glue copies a float16 input's bits into its slot and calls it, instead of
+   * widening them there for the F32 export. The slot has room for the block's f32 values, so the
+   * kernel may still widen there (lseRowsF16 does for rows its own loop does not take).
+   */
+  readonly half?: true;
 }
 
 export const KERNELS = {
@@ -129,6 +136,7 @@ export const KERNELS = {
   lseRows: {
     module: 'losses',
     crossover: [64, 64],
+    half: true,
     combine: 'lse',
     args: [
       ['x', 'elem'],

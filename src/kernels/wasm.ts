@@ -326,9 +326,12 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
     const plan = planOf(name, KERNELS[name], SLOTS);
     const f64Export = (ex as unknown as Record<string, Export>)[`${name}F64`];
     const f32Export = (ex as unknown as Record<string, Export>)[`${name}F32`];
+    // a kernel marked `half` reads float16 bits itself (unwidened) through its F16 export
+    const f16Export = (KERNELS[name] as Descriptor).half ? (ex as unknown as Record<string, Export>)[`${name}F16`] : f32Export;
     for (const [suffix, f] of [
       ['F64', f64Export],
       ['F32', f32Export],
+      ['F16', f16Export],
     ] as const) {
       if (typeof f !== 'function' || f.length !== plan.argc) {
         throw new Error(`xentropy: the WASM module's ${name}${suffix} does not match its descriptor (${plan.argc} arguments)`);
@@ -353,7 +356,9 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
       if (plan.whole && (args.classes as number) > CHUNK && !(single && fitsWide(plan, args.classes as number))) return false;
       // a k-list longer than a slot: the TS twin
       if (plan.kAt >= 0 && (args.k as number) > CHUNK) return twin(args);
-      const ok = stream(plan, args, single, single ? f32Export : f64Export);
+      // a float16 input of a kernel with an F16 export: its bits copied as they are
+      const raw = single && f16Export !== f32Export && args[plan.elems[0].name] instanceof Half;
+      const ok = stream(plan, args, single, raw ? f16Export : single ? f32Export : f64Export, raw);
       return plan.flag ? ok : plan.whole || undefined;
     };
     kernels[name] =
@@ -379,21 +384,21 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
    * about 1%. f64 rows keep the pieces: their merged sums are what the f64 accuracy tests hold to
    * 4 ulp. Returns false when the kernel flagged a bad element in any block.
    */
-  function stream(plan: Plan, args: Args, single: boolean, f: Export): boolean {
+  function stream(plan: Plan, args: Args, single: boolean, f: Export, raw: boolean): boolean {
     const classes = args.classes as number;
     const wide =
       classes > CHUNK &&
       (plan.whole || (single && plan.combine !== 'add' && plan.outs.length === 0 && plan.cols.length === 0 && fitsWide(plan, classes)));
-    if (!wide) return streamRows(plan, args, single, f, false);
+    if (!wide) return streamRows(plan, args, single, f, false, raw);
     stride = wideStride(plan);
     try {
-      return streamRows(plan, args, single, f, true);
+      return streamRows(plan, args, single, f, true, raw);
     } finally {
       stride = 8 * CHUNK;
     }
   }
 
-  function streamRows(plan: Plan, args: Args, single: boolean, f: Export, wide: boolean): boolean {
+  function streamRows(plan: Plan, args: Args, single: boolean, f: Export, wide: boolean, raw: boolean): boolean {
     const rows = args.rows as number;
     const classes = args.classes as number;
     const lse = plan.combine !== 'add';
@@ -419,10 +424,11 @@ export function wasmKernels(instance: WebAssembly.Instance, crossover?: number):
         if (x === null) continue;
         if (x instanceof Half) {
           // float16: the block's bits to the start of the slot, widened there by the module
+          // (unless the kernel reads them as they are: `raw`)
           const at = slot(a.slot);
           if (start === 0 && n === lengthOf(x.bits)) setInto(u16, x.bits, at >>> 1);
           else setInto(u16, new Uint16Array(bufferOf(x.bits), byteOffsetOf(x.bits) + start * 2, n), at >>> 1);
-          ex.widenHalf(at, n, single ? 0 : 1);
+          if (!raw) ex.widenHalf(at, n, single ? 0 : 1);
         } else if (direct[i] >= 0) argv[a.index] = direct[i] + start * width;
         else if (single) copy(f32, slot(a.slot) >>> 2, x, start, n);
         else copy(f64, slot(a.slot) >>> 3, x, start, n);
