@@ -390,13 +390,13 @@ function lseRows32(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: us
 /**
  * lseRows32 for float16 data (bits), unwidened: the max and least from the bits (rowMaxHalf),
  * then othersFast32 reading the bits (each value widened in registers, a step ahead) where the row
- * takes one of its two Fast2Sum ways (every |x| ≤ m, or m ≤ 0: the usual logits), the tail (under
- * 16 elements) summed as lseRows32 sums it, so that the result is lseRows32's on
- * the same values, bit for bit. Against widening the block into scratch for lseRows32, a pass that writes
- * the row out at twice its size, then reads it back: 15–20% faster at 50257 classes (bench/lm.md's
- * float16 row). Any other row (TwoSum's, below expfs's range, −∞, +∞, NaN, under 16 elements):
- * the rest of the block widened where it is (the glue leaves room for it: the descriptor's `half`)
- * and given to lseRows32.
+ * takes one of its two Fast2Sum ways (every |x| ≤ m, or m ≤ 0: the usual logits), and the tail
+ * (under 16 elements) summed as othersSum32 sums it, so that the result is lseRows32's on the same
+ * values, bit for bit. Against widening the block into scratch for lseRows32 (a pass that writes
+ * the row out at twice its size, then reads it back): float16 tokenLogProbs at 512 × 50257 took
+ * 0.84× the time (interleaved A/B). Any other row (TwoSum's, below expfs's range, −∞, +∞, NaN,
+ * under 16 elements): the rest of the block widened where it is (the glue leaves room for it: the
+ * descriptor's `half`) and given to lseRows32.
  */
 function lseRowsF16(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: usize): void {
   let n = <usize>classes;
@@ -415,7 +415,7 @@ function lseRowsF16(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: u
       return;
     }
     let sum = inside ? othersFast32<u8, u8, u16>(x, i, end, m) : othersFast32<u16, u8, u16>(x, i, end, m);
-    // the tail (under 16 elements) summed as othersRest32 sums it after the fast loop, for the
+    // the tail (under 16 elements) summed as othersSum32 sums it after its fast loop, for the
     // same result (its steps of eight, here at most one and every lane in expfs's range; then f64)
     let t = fastEnd32;
     let ones = <f64>fastTies32;
