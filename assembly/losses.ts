@@ -306,6 +306,22 @@ export let fastTies32: i32 = 0;
 export let fastDot32: f64 = 0;
 
 /**
+ * othersSum32's step of eight elements a, b (f32x4 each, m splatted in M): exp(x − m) with
+ * TwoSum's rounding error of x − m, 0 where x = m or where the lane's `ga`/`gb` mask is off (below
+ * expfs's range), the two vectors' terms added in f32.
+ */
+// @ts-ignore: decorator (TS1206: TypeScript rejects decorators on functions; asc reads them)
+@inline function pairTerms(
+  a: v128, b: v128, M: v128, ga: v128, gb: v128, log2e: v128, shift: v128, c1: v128, c2: v128,
+  p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, one: v128,
+): v128 {
+  let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
+  let ea = expfs(da, subErrNeg32(a, M, da), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+  let eb = expfs(db, subErrNeg32(b, M, db), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
+  return f32x4.add(v128.and(ea, v128.andnot(ga, f32x4.eq(a, M))), v128.and(eb, v128.andnot(gb, f32x4.eq(b, M))));
+}
+
+/**
  * Σ exp(x − m) over the f32 elements x[i … end) below their max m (finite), plus the count of
  * those equal to m less one: the sum of lseRows's other terms. Where `least` (a lower bound of the
  * row's elements: rowMax32's rowMin32 or topRows's select32 minimum, −∞ when none is known) shows
@@ -333,13 +349,9 @@ export let fastDot32: f64 = 0;
   let p0 = v128.load(EXP32_P), p1 = v128.load(EXP32_P, 16), p2 = v128.load(EXP32_P, 32), p3 = v128.load(EXP32_P, 48), p4 = v128.load(EXP32_P, 64);
   for (; i + 8 <= end; i += 8) {
     let a = v128.load(x + (i << 2)), b = v128.load(x + (i << 2) + 16);
-    let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
-    let ea = expfs(da, subErrNeg32(a, M, da), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
-    let eb = expfs(db, subErrNeg32(b, M, db), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
-    let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
-    C = i32x4.sub(i32x4.sub(C, qa), qb);
-    let ga = f32x4.ge(da, lo), gb = f32x4.ge(db, lo);
-    let e = f32x4.add(v128.and(ea, v128.andnot(ga, qa)), v128.and(eb, v128.andnot(gb, qb)));
+    let ga = f32x4.ge(f32x4.sub(a, M), lo), gb = f32x4.ge(f32x4.sub(b, M), lo);
+    C = i32x4.sub(i32x4.sub(C, f32x4.eq(a, M)), f32x4.eq(b, M));
+    let e = pairTerms(a, b, M, ga, gb, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
     S0 = f64x2.add(S0, lo64(e));
     S1 = f64x2.add(S1, hi64(e));
     // a lane below expfs's range (or −∞): its term, if not 0, from tinyExp
@@ -423,12 +435,9 @@ function lseRowsF16(x: usize, rows: i32, classes: i32, maxOut: usize, restOut: u
       let h = v128.load(x + (t << 1));
       let a = halfLow8(h, keep, scale), b = halfHigh8(h, keep, scale);
       let M = f32x4.splat(m);
-      let da = f32x4.sub(a, M), db = f32x4.sub(b, M);
-      let ea = expfs(da, subErrNeg32(a, M, da), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
-      let eb = expfs(db, subErrNeg32(b, M, db), log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
-      let qa = f32x4.eq(a, M), qb = f32x4.eq(b, M);
-      let C = i32x4.sub(i32x4.sub(i32x4.splat(0), qa), qb);
-      let e = f32x4.add(v128.andnot(ea, qa), v128.andnot(eb, qb));
+      let all = i32x4.splat(-1); // every lane in expfs's range (the row's least shows it)
+      let C = i32x4.sub(i32x4.sub(i32x4.splat(0), f32x4.eq(a, M)), f32x4.eq(b, M));
+      let e = pairTerms(a, b, M, all, all, log2e, shift, c1, c2, p0, p1, p2, p3, p4, one);
       let S0 = lo64(e), S1 = hi64(e);
       sum += (f64x2.extract_lane(S0, 0) + f64x2.extract_lane(S1, 0)) + (f64x2.extract_lane(S0, 1) + f64x2.extract_lane(S1, 1));
       ones += <f64>(i32x4.extract_lane(C, 0) + i32x4.extract_lane(C, 1) + i32x4.extract_lane(C, 2) + i32x4.extract_lane(C, 3));
