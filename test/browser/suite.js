@@ -87,6 +87,20 @@ export function runSuite(m) {
   out.float16Native =
     typeof Float16Array !== 'function' ||
     JSON.stringify(arr(m.logSoftmax(new Float16Array(halves.buffer), { classes: 3 }))) === JSON.stringify(out.float16);
+  // float16 logits at a size that reaches the WASM float16 log-sum-exp kernel (its i16x8 max pass
+  // and in-register widening): a row whose max bounds every |x| (its first way), a row of negative
+  // values (its second way) and a row holding −∞ (the widened fall-back)
+  const rows16 = Uint16Array.from({ length: 3 * 1000 }, (_, i) => {
+    const j = i % 1000;
+    const bits = (((13 + (j % 4)) << 10) | ((j * 7919) % 1024)) ^ (j % 3 === 0 ? 0x8000 : 0); // ±(0.25 … 4)
+    if (i < 1000) return j === 0 ? 0x4800 : bits; // 8 first
+    if (i < 2000) return bits | 0x8000;
+    return j === 500 ? 0xfc00 : bits;
+  });
+  out.float16Kernel = [
+    ...arr(m.logSumExp(m.float16(rows16), { classes: 1000 })),
+    ...arr(m.tokenLogProbs(m.float16(rows16), [0, 999, 500], { classes: 1000 })),
+  ];
   // Scoring and calibration, on the same logits
   const top = m.topLogProbs(logits, { classes: 50, k: 3 });
   out.topLogProbs = [...arr(top.indices), ...arr(top.values)];
