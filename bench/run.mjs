@@ -857,11 +857,13 @@ ${specialMd}`;
 
 md += `\n${readFileSync(join(root, 'bench/limits.md'), 'utf8')}`;
 
-// The language-model-size peers (ONNX Runtime) and the fresh-output measurement have benchmarks of
-// their own (npm run bench:ort, npm run bench:fresh: other packages, other process set-ups); their
+// The language-model-size peers (ONNX Runtime, with the default allocator and with huge pages) and
+// the fresh-output measurement have benchmarks of their own (npm run bench:ort [-- --hugetlb],
+// npm run bench:fresh: other packages, other process set-ups); their
 // last reports are carried here, a level down, with the date and load each states.
 for (const [file, how] of [
   ['bench/ort.md', '`npm run bench:ort`'],
+  ['bench/ort-hugetlb.md', '`npm run bench:ort -- --hugetlb`'],
   ['bench/fresh.md', '`npm run bench:fresh`'],
 ]) {
   let text;
