@@ -10,6 +10,7 @@ import { Half, halfTable } from '../kernels/half.js';
 import type { FloatArray } from '../kernels/types.js';
 import { checkBuffer } from './buffers.js';
 import { fail, show } from './errors.js';
+import { scratch } from './scratch.js';
 import type { Float16Bits, Values } from './types.js';
 
 /** A float argument as the API layer passes it on: a float typed array, or float16 bits. */
@@ -315,8 +316,9 @@ export function classIndices(
   weight: Float64Array | null,
   name = 'target',
 ): { label: Float64Array; labelWeight: Float64Array } {
-  const label = new Float64Array(rows);
-  const labelWeight = new Float64Array(rows);
+  // (per-call arrays: every caller is scoped, ./scratch.ts)
+  const label = scratch(rows);
+  const labelWeight = scratch(rows);
   const tag = typedArrayTag(target);
   if (tag === 'BigInt64Array' || tag === 'BigUint64Array') {
     bigIndices(fn, target as unknown as ArrayLike<bigint>, rows, classes, ignoreIndex, weight, name, label, labelWeight);

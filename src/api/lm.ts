@@ -21,6 +21,7 @@ import { fail, show } from './errors.js';
 import { classAxisKernels, indexOf } from './layout.js';
 import { integerOf, layoutOf, readOptions, shapeOption } from './options.js';
 import { reduced, sum } from './reductions.js';
+import { scoped, scratch } from './scratch.js';
 import type {
   Labels,
   Perplexity,
@@ -85,10 +86,10 @@ export function lm(kernels: Kernels) {
       if (given !== null && overlaps(ranks, given)) fail(fn, `option "ranks" shares memory with option "out"; pass separate buffers`);
     }
     const { label } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, null, 'targets');
-    const max = new Float64Array(rows);
-    const rest = new Float64Array(rows);
+    const max = scratch(rows);
+    const rest = scratch(rows);
     k.lseRows({ x, rows, classes, max, rest });
-    const picked = new Float64Array(rows);
+    const picked = scratch(rows);
     for (let r = 0; r < rows; r++) {
       if (label[r] < 0) {
         out[r] = 0; // an ignored row: documented as 0 (a given `out` is overwritten there too)
@@ -100,7 +101,7 @@ export function lm(kernels: Kernels) {
       out[r] = max[r] === Infinity ? NaN : v - max[r] - rest[r];
     }
     if (ranks !== null) {
-      const count = new Float64Array(rows);
+      const count = scratch(rows);
       k.countAbove({ x, threshold: picked, rows, classes, count });
       for (let r = 0; r < rows; r++) ranks[r] = label[r] < 0 ? -1 : count[r];
     }
@@ -123,7 +124,7 @@ export function lm(kernels: Kernels) {
     return Math.exp(reduced(out as Float64Array, -sum(out, rows), 'mean', tokens) as number);
   }
 
-  return { tokenLogProbs: tokenLogProbs as TokenLogProbs, perplexity: perplexity as Perplexity, slidingWindows };
+  return { tokenLogProbs: scoped(tokenLogProbs) as TokenLogProbs, perplexity: scoped(perplexity) as Perplexity, slidingWindows };
 }
 
 /** A whole number option or argument in [lo, hi]. */

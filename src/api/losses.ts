@@ -1,4 +1,4 @@
-import { lengthOf, typedArrayTag } from '../intrinsics.js';
+import { fillInto, lengthOf, typedArrayTag } from '../intrinsics.js';
 import { Half } from '../kernels/half.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import {
@@ -23,6 +23,7 @@ import { nllGrad } from './grads.js';
 import { classAxisKernels, indexOf } from './layout.js';
 import { booleanOf, integerOf, type Layout, layoutOf, numberIn, readOptions, reductionOf, shapeOf, shapeOption } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
+import { scoped, scratch } from './scratch.js';
 import { signedLogSumExp } from './signed-lse.js';
 import type {
   BinaryCrossEntropyOptions,
@@ -108,8 +109,8 @@ export function losses(kernels: Kernels): LossApi {
    */
   function lseParts(x: Input, L: Layout): { max: Float64Array; rest: Float64Array } {
     const { rows, classes } = L;
-    const max = new Float64Array(rows);
-    const rest = new Float64Array(rows);
+    const max = scratch(rows);
+    const rest = scratch(rows);
     classAxisKernels(kernels, L).lseRows({ x, rows, classes, max, rest });
     return { max, rest };
   }
@@ -294,14 +295,14 @@ export function losses(kernels: Kernels): LossApi {
       ]);
 
     const { max, rest } = rowShifts(x, L);
-    const loss = new Float64Array(rows);
-    const mass = new Float64Array(rows);
+    const loss = reduction === 'none' ? new Float64Array(rows) : scratch(rows);
+    const mass = scratch(rows);
 
     if (asIndices) {
       // label[r]: the row's class, or −1 where it is ignored; labelWeight[r] its class weight (0 if ignored).
       const { label, labelWeight } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, classWeight);
       // smooth[r] = Σ_c w_c·(lse_r − x_rc) on rows that count: the label-smoothing term.
-      const smooth = new Float64Array(rows);
+      const smooth = scratch(rows);
       if (eps > 0) {
         const counts = label.map((v) => (v < 0 ? 0 : 1));
         k.softTargetRows({
@@ -310,7 +311,7 @@ export function losses(kernels: Kernels): LossApi {
           classWeight,
           max,
           rest,
-          targetScale: new Float64Array(rows),
+          targetScale: scratch(rows),
           uniform: counts,
           rows,
           classes,
@@ -340,7 +341,7 @@ export function losses(kernels: Kernels): LossApi {
           softmaxScale: labelScale.map((v, r) => v + (gs === null ? g : gs[r]) * (eps / classes) * mass[r]),
           label,
           labelScale,
-          targetScale: new Float64Array(rows),
+          targetScale: scratch(rows),
           uniform: label.map((v, r) => (v < 0 ? 0 : ((gs === null ? g : gs[r]) * eps) / classes)),
           rows,
           classes,
@@ -352,8 +353,10 @@ export function losses(kernels: Kernels): LossApi {
     }
 
     // Probabilities: t' = (1−ε)·t + ε/classes; loss_r = Σ_c w_c·t'_rc·(lse_r − x_rc); mean over rows.
-    const targetScale = new Float64Array(rows).fill(1 - eps);
-    const uniform = new Float64Array(rows).fill(eps / classes);
+    const targetScale = scratch(rows);
+    const uniform = scratch(rows);
+    fillInto(targetScale, 1 - eps, 0, rows);
+    fillInto(uniform, eps / classes, 0, rows);
     k.softTargetRows({ x, target: t!, classWeight, max, rest, targetScale, uniform, rows, classes, loss, mass });
     const divisor = weightedRows(loss, sample, reduction);
     if (grad !== null) {
@@ -367,7 +370,7 @@ export function losses(kernels: Kernels): LossApi {
         rest,
         softmaxScale: mass.map((v, r) => (gs === null ? g : gs[r]) * v),
         label: null,
-        labelScale: new Float64Array(rows),
+        labelScale: scratch(rows),
         targetScale: targetScale.map((v, r) => (gs === null ? g : gs[r]) * v),
         uniform: uniform.map((v, r) => (gs === null ? g : gs[r]) * v),
         rows,
@@ -415,7 +418,7 @@ export function losses(kernels: Kernels): LossApi {
       ]);
     const { label, labelWeight } = classIndices(fn, tgt.array, rows, classes, ignoreIndex, classWeight);
     // A gather of one element per row: O(rows), the same for both kernel sets.
-    const loss = new Float64Array(rows);
+    const loss = reduction === 'none' ? new Float64Array(rows) : scratch(rows);
     for (let r = 0; r < rows; r++) loss[r] = label[r] < 0 ? 0 : -labelWeight[r] * valueAt(x, indexOf(L, r, label[r]));
     const divisor = weightedLabels(loss, labelWeight, sample, reduction);
     if (grad !== null) {
@@ -546,11 +549,12 @@ export function losses(kernels: Kernels): LossApi {
   return {
     binaryCrossEntropy: binaryCrossEntropy as ElementwiseLoss<BinaryCrossEntropyOptions>,
     binaryCrossEntropyWithLogits: binaryCrossEntropyWithLogits as ElementwiseLoss<BinaryCrossEntropyWithLogitsOptions>,
-    softmaxCrossEntropy: softmaxCrossEntropy as SoftmaxCrossEntropy,
-    nllLoss: nllLoss as NllLoss,
+    // (scoped: their per-row arrays come from the per-call arena, ./scratch.ts)
+    softmaxCrossEntropy: scoped(softmaxCrossEntropy) as SoftmaxCrossEntropy,
+    nllLoss: scoped(nllLoss) as NllLoss,
     klDiv: klDiv as KlDiv,
-    logSumExp: logSumExp as LogSumExp,
-    logSoftmax: softmaxes('logSoftmax', true) as Softmax,
-    softmax: softmaxes('softmax', false) as Softmax,
+    logSumExp: scoped(logSumExp) as LogSumExp,
+    logSoftmax: scoped(softmaxes('logSoftmax', true)) as Softmax,
+    softmax: scoped(softmaxes('softmax', false)) as Softmax,
   };
 }
