@@ -12,6 +12,12 @@ const N = 6;
 const logits = Float64Array.from({ length: N * C }, (_, i) => Math.sin(i * 1.7) * 3);
 const f32 = Float32Array.from(logits);
 const idx = Int32Array.from([0, 4, -100, 2, 1, 3]); // row 2 ignored (PyTorch's default ignoreIndex)
+// each row's arg-max, but row 4's second choice: targets a temperature can be fitted to
+const fit = Int32Array.from({ length: N }, (_, r) => {
+  const row = Array.from(logits.subarray(r * C, r * C + C));
+  const order = row.map((v, c) => [v, c]).sort((a, b) => b[0] - a[0]);
+  return order[r === 4 ? 1 : 0][1];
+});
 const probs = Float64Array.from({ length: N * C }, (_, i) => ((i * 7) % C === 0 ? 0.6 : 0.1));
 
 /** Every scoped function, in the forms that take arrays from the arena (the K-dimensional and gradient paths included). */
@@ -40,6 +46,49 @@ function calls(m: Entry): Record<string, () => unknown> {
       return [m.tokenLogProbs(logits, idx, { classes: C, ranks }), ranks];
     },
     perplexity: () => m.perplexity(f32, idx, { classes: C }),
+    topLogProbs: () => {
+      const r = m.topLogProbs(logits, { classes: C, k: 2 });
+      return [r.values, r.indices];
+    },
+    softmaxEntropy: () => m.softmaxEntropy(f32, { classes: C }),
+    softmaxEntropyGrad: () => {
+      const grad = new Float64Array(N * C);
+      return [m.softmaxEntropy(logits, { classes: C, reduction: 'none', grad }), grad];
+    },
+    continuationScore: () => {
+      const r = m.continuationScore(logits, Int32Array.from([0, 4, 1, 2, 1, 3]), { classes: C, start: 2 });
+      return [r.logLikelihood, r.isGreedy ? 1 : 0, r.tokens];
+    },
+    brierScore: () => m.brierScore(logits, Int32Array.from([0, 4, 1, 2, 1, 3]), { classes: C, fromLogits: true }),
+    calibrationError: () => m.calibrationError(logits, Int32Array.from([0, 4, 1, 2, 1, 3]), { classes: C, fromLogits: true, bins: 4 }),
+    binaryCalibration: () =>
+      m.calibrationError(
+        f32,
+        Int32Array.from({ length: N * C }, (_, i) => i % 2),
+        { fromLogits: true, bins: 3 },
+      ),
+    reliabilityBins: () => {
+      const r = m.reliabilityBins(logits, Int32Array.from([0, 4, 1, 2, 1, 3]), { classes: C, fromLogits: true, bins: 4 });
+      return [r.count, r.confidence, r.accuracy];
+    },
+    fitTemperature: () => {
+      const r = m.fitTemperature(logits, fit, { classes: C });
+      return [r.temperature, r.nll, r.nllBefore];
+    },
+    calibrationAccumulator: () => {
+      const acc = m.accumulator('calibrationError', { classes: C, fromLogits: true, bins: 4 });
+      acc.update(logits, Int32Array.from([0, 4, 1, 2, 1, 3]));
+      acc.update(logits.subarray(0, 2 * C), Int32Array.from([1, 1]));
+      return acc.compute();
+    },
+    klDiv: () => m.klDiv(logits, probs, { classes: C, reduction: 'batchmean' }),
+    bceRows: () =>
+      m.binaryCrossEntropy(
+        probs,
+        probs.map((v) => 1 - v),
+        { classes: C, reduction: 'sum' },
+      ),
+    bceLogitsRows: () => m.binaryCrossEntropyWithLogits(logits, probs, { classes: C }),
   };
 }
 

@@ -158,7 +158,7 @@ export function losses(kernels: Kernels): LossApi {
     const w = elementWeights(x, weight, perClass, sample, rows, classes);
     const t = smoothed(y, eps);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
-    const perRow = new Float64Array(rows);
+    const perRow = scratch(rows); // returned only as its sum (a 'none' result is `loss`)
     if (!kernels.bceRows({ input: x, target: t, weight: w, rows, classes, loss, sum: perRow })) {
       rejectFirst(fn, [['input', x]], (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
     }
@@ -215,7 +215,7 @@ export function losses(kernels: Kernels): LossApi {
         ['sampleWeight', sampleIn],
       ]);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
-    const perRow = new Float64Array(rows);
+    const perRow = scratch(rows); // returned only as its sum (a 'none' result is `loss`)
     const divisor = elementDivisor(sample, reduction, n, classes);
     kernels.bceLogitsRows({
       input: x,
@@ -468,7 +468,7 @@ export function losses(kernels: Kernels): LossApi {
         ['sampleWeight', sampleIn],
       ]);
     const loss = reduction === 'none' ? new Float64Array(n) : null;
-    const perRow = new Float64Array(rows);
+    const perRow = scratch(rows); // returned only as its sum (a 'none' result is `loss`)
     // 'batchmean' is a mean over rows: Σ s with sample weights, as 'mean' is over elements (C·Σ s)
     const divisor = reduction === 'batchmean' ? (sample === null ? rows : sum(sample)) : elementDivisor(sample, reduction, n, classes);
     kernels.klDivRows({ input: x, target: t, logTarget, rows, classes, loss, sum: perRow });
@@ -547,12 +547,12 @@ export function losses(kernels: Kernels): LossApi {
   }
 
   return {
-    binaryCrossEntropy: binaryCrossEntropy as ElementwiseLoss<BinaryCrossEntropyOptions>,
-    binaryCrossEntropyWithLogits: binaryCrossEntropyWithLogits as ElementwiseLoss<BinaryCrossEntropyWithLogitsOptions>,
+    binaryCrossEntropy: scoped(binaryCrossEntropy) as ElementwiseLoss<BinaryCrossEntropyOptions>,
+    binaryCrossEntropyWithLogits: scoped(binaryCrossEntropyWithLogits) as ElementwiseLoss<BinaryCrossEntropyWithLogitsOptions>,
     // (scoped: their per-row arrays come from the per-call arena, ./scratch.ts)
     softmaxCrossEntropy: scoped(softmaxCrossEntropy) as SoftmaxCrossEntropy,
     nllLoss: scoped(nllLoss) as NllLoss,
-    klDiv: klDiv as KlDiv,
+    klDiv: scoped(klDiv) as KlDiv,
     logSumExp: scoped(logSumExp) as LogSumExp,
     logSoftmax: scoped(softmaxes('logSoftmax', true)) as Softmax,
     softmax: scoped(softmaxes('softmax', false)) as Softmax,

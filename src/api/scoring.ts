@@ -1,12 +1,13 @@
 // Scoring and calibration of model outputs: the top-k log-probabilities of each row, the entropy
 // of softmax(row) with its gradient, lm-evaluation-harness's log-likelihood scoring and Brier
 // score, torchmetrics' calibration error and its bins, and temperature scaling.
-import { lengthOf, typedArrayTag } from '../intrinsics.js';
+import { fillInto, lengthOf, typedArrayTag } from '../intrinsics.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import { deliver, floats, type Input, labels, output, outputTarget, overlaps, seen, settle, valueAt, viewOfInput } from './arrays.js';
 import { fail, show } from './errors.js';
 import { booleanOf, integerOf, layoutOf, logBaseOf, readOptions, reductionOf } from './options.js';
 import { gradScale, reduced, sum } from './reductions.js';
+import { scoped, scratch } from './scratch.js';
 import type {
   BrierScore,
   CalibrationErrorFn,
@@ -182,10 +183,10 @@ export function scoring(kernels: Kernels) {
       if (givenV !== null && overlaps(givenI, givenV))
         fail(fn, `option "indices" shares memory with option "values"; pass separate buffers`);
     }
-    const max = new Float64Array(rows);
-    const rest = new Float64Array(rows);
-    const vals = new Float64Array(n);
-    const idx = new Float64Array(n);
+    const max = scratch(rows);
+    const rest = scratch(rows);
+    const vals = scratch(n);
+    const idx = scratch(n);
     kernels.topRows({ x, rows, classes, k, check: false, max, rest, values: vals, indices: idx });
     // written into a new array and copied at the end: the given one may share memory with the
     // logits through two SharedArrayBuffer objects, and fillRest reads the logits row by row
@@ -244,19 +245,19 @@ export function scoring(kernels: Kernels) {
     const { rows, classes } = L;
     settle(fn, 'grad', gradOut, seenG);
     const grad = gradOut && outputTarget(fn, 'grad', gradOut, rows * classes, [['logits', x]]);
-    const max = new Float64Array(rows);
-    const s = new Float64Array(rows);
-    const dot = new Float64Array(rows);
+    const max = scratch(rows);
+    const s = scratch(rows);
+    const dot = scratch(rows);
     kernels.entropyRows({ x, rows, classes, max, sum: s, dot });
-    const h = new Float64Array(rows);
-    const rest = new Float64Array(rows);
+    const h = scratch(rows);
+    const rest = scratch(rows);
     for (let r = 0; r < rows; r++) {
       const m = max[r];
       rest[r] = Math.log1p(s[r]);
       // +∞ or NaN in the row, or only −∞: softmax is undefined (PyTorch: NaN)
       h[r] = m === Infinity || !(m > -Infinity) ? Number.NaN : rest[r] - dot[r] / (1 + s[r]);
     }
-    const values = new Float64Array(rows);
+    const values = reduction === 'none' ? new Float64Array(rows) : scratch(rows);
     for (let r = 0; r < rows; r++) values[r] = h[r] / lnBase;
     if (grad !== null) {
       kernels.entropyGradRows({ x, max, rest, h, rows, classes, scale: gradScale(reduction, rows) / lnBase, grad });
@@ -284,17 +285,18 @@ export function scoring(kernels: Kernels) {
     const start = wholeOption(fn, 'start', o.start, 0, rows - 1);
     // the context rows' targets are not read (they are not scored)
     const label = checkTargets(fn, 'targets', t.array, rows, classes, null, start);
-    const max = new Float64Array(rows);
-    const rest = new Float64Array(rows);
+    const max = scratch(rows);
+    const rest = scratch(rows);
     kernels.lseRows({ x, rows, classes, max, rest });
-    const picked = new Float64Array(rows).fill(Infinity);
-    const lp = new Float64Array(rows - start);
+    const picked = scratch(rows);
+    fillInto(picked, Infinity, 0, rows);
+    const lp = scratch(rows - start);
     for (let r = start; r < rows; r++) {
       const v = valueAt(x, r * classes + label[r]);
       picked[r] = v;
       lp[r - start] = max[r] === Infinity ? Number.NaN : v - max[r] - rest[r];
     }
-    const count = new Float64Array(rows);
+    const count = scratch(rows);
     kernels.countAbove({ x, threshold: picked, rows, classes, count });
     let greedy = true;
     for (let r = start; r < rows && greedy; r++) {
@@ -329,10 +331,10 @@ export function scoring(kernels: Kernels) {
     const n = t.view === null ? (t.array as Float64Array).length : nt;
     if (n !== rows) fail(fn, `"target" must hold one class index per row (${rows}); got length ${n}`);
     const label = checkTargets(fn, 'target', t.array, rows, classes, null);
-    const values = new Float64Array(rows);
+    const values = reduction === 'none' ? new Float64Array(rows) : scratch(rows);
     if (fromLogits) {
-      const max = new Float64Array(rows);
-      const rest = new Float64Array(rows);
+      const max = scratch(rows);
+      const rest = scratch(rows);
       kernels.lseRows({ x, rows, classes, max, rest });
       for (let r = 0; r < rows; r++) {
         const m = max[r];
@@ -396,8 +398,8 @@ export function scoring(kernels: Kernels) {
     let conf: Float64Array;
     let acc: Float64Array;
     if (binary) {
-      conf = new Float64Array(rows);
-      acc = new Float64Array(rows);
+      conf = scratch(rows);
+      acc = scratch(rows);
       for (let r = 0; r < rows; r++) {
         const v = valueAt(x, r);
         let p: number;
@@ -412,10 +414,10 @@ export function scoring(kernels: Kernels) {
         acc[r] = label[r];
       }
     } else {
-      const max = new Float64Array(rows);
-      const rest = new Float64Array(rows);
-      const vals = new Float64Array(rows);
-      const idx = new Float64Array(rows);
+      const max = scratch(rows);
+      const rest = scratch(rows);
+      const vals = scratch(rows);
+      const idx = scratch(rows);
       const ok = kernels.topRows({ x, rows, classes, k: 1, check: !fromLogits, max, rest, values: vals, indices: idx });
       if (!ok) {
         for (let i = 0; i < rows * classes; i++) {
@@ -492,8 +494,8 @@ export function scoring(kernels: Kernels) {
     const keep: number[] = [];
     for (let r = 0; r < rows; r++) if (label[r] >= 0) keep.push(r);
     if (keep.length === 0) fail(fn, `no row has a target (every one is ignoreIndex ${show(ignoreIndex)})`);
-    const max = new Float64Array(rows);
-    const rest = new Float64Array(rows);
+    const max = scratch(rows);
+    const rest = scratch(rows);
     kernels.lseRows({ x, rows, classes, max, rest });
     for (const r of keep) {
       if (!Number.isFinite(max[r]) || Number.isNaN(rest[r]))
@@ -510,9 +512,9 @@ export function scoring(kernels: Kernels) {
     // terms are computed; f'' (whose difference may lose digits) only sizes the Newton step,
     // which the bracket below keeps safe.
     const nk = keep.length;
-    const f0 = new Float64Array(nk);
-    const f1 = new Float64Array(nk);
-    const f2 = new Float64Array(nk);
+    const f0 = scratch(nk);
+    const f1 = scratch(nk);
+    const f2 = scratch(nk);
     const pass = (beta: number) => {
       for (let q = 0; q < nk; q++) {
         const r = keep[q];
@@ -575,15 +577,16 @@ export function scoring(kernels: Kernels) {
   }
 
   return {
-    topLogProbs: topLogProbs as TopLogProbs,
-    softmaxEntropy: softmaxEntropy as SoftmaxEntropy,
-    continuationScore: continuationScore as ContinuationScore,
-    brierScore: brierScore as BrierScore,
-    calibrationError: calibrationError as CalibrationErrorFn,
-    reliabilityBins: reliabilityBins as ReliabilityBins,
-    fitTemperature: fitTemperature as FitTemperature,
+    // (scoped: their per-row arrays come from the per-call arena, ./scratch.ts)
+    topLogProbs: scoped(topLogProbs) as TopLogProbs,
+    softmaxEntropy: scoped(softmaxEntropy) as SoftmaxEntropy,
+    continuationScore: scoped(continuationScore) as ContinuationScore,
+    brierScore: scoped(brierScore) as BrierScore,
+    calibrationError: scoped(calibrationError) as CalibrationErrorFn,
+    reliabilityBins: scoped(reliabilityBins) as ReliabilityBins,
+    fitTemperature: scoped(fitTemperature) as FitTemperature,
     /** For the calibration accumulator: bin a batch into existing sums, with the function's checks. */
-    _binInto: binInto,
+    _binInto: scoped(binInto),
   };
 }
 
