@@ -40,7 +40,7 @@ import { Bench } from 'tinybench';
 // package of its own (for ONNX Runtime), so the package cannot import itself by name from here.
 import * as x from '../../dist/index.js';
 import * as xj from '../../dist/js.js';
-import { ARRAY_OUTPUT, FUNCTIONS as ALL_FUNCTIONS, loadSessions, ortCases } from './ort-cases.mjs';
+import { FUNCTIONS as ALL_FUNCTIONS, ARRAY_OUTPUT, loadSessions, ortCases } from './ort-cases.mjs';
 
 const started = performance.now();
 const argv = process.argv.slice(2);
