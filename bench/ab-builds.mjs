@@ -29,10 +29,7 @@ const SIZES = quick
 const ROUNDS = quick ? 1 : 9;
 const median = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
 
-const lines = [
-  `| rows × classes | function | A: ${dirA} (µs) | B: ${dirB} (µs) | A ÷ B |`,
-  '| --- | --- | ---: | ---: | ---: |',
-];
+const lines = [`| rows × classes | function | A: ${dirA} (µs) | B: ${dirB} (µs) | A ÷ B |`, '| --- | --- | ---: | ---: | ---: |'];
 for (const [N, V] of SIZES) {
   let seed = 7;
   const rand = () => {
