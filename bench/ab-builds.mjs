@@ -53,6 +53,8 @@ for (const [N, V] of SIZES) {
     softmaxEntropy: () => m.softmaxEntropy(logits, c),
     klDiv: () => m.klDiv(logProbs, probs, { classes: V, reduction: 'batchmean' }),
     calibrationError: () => m.calibrationError(logits, targets, { classes: V, fromLogits: true }),
+    'crossEntropy (normalize)': () => m.crossEntropy(probs, probs, { classes: V, normalize: true }),
+    'entropy (8 elements, options)': () => m.entropy(probs.subarray(0, 8), { reduction: 'sum' }),
   });
   const [ca, cb] = [cases(a), cases(b)];
   // about 30 ms of calls a task and round

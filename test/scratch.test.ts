@@ -1,5 +1,5 @@
-// The per-call arena (src/api/scratch.ts): the per-row arrays of softmaxCrossEntropy, nllLoss,
-// logSumExp, logSoftmax, softmax, tokenLogProbs and perplexity come from one reused buffer. On
+// The per-call arena (src/api/scratch.ts): the per-row arrays of the row-wise functions (losses,
+// language-model scoring, calibration, the measures' general path) come from one reused buffer. On
 // every entry: a call's results do not depend on what earlier calls left in it (every array comes
 // zeroed), what a call takes is given back when it returns and when it throws, and no array a
 // call returns is one of the arena's (a later call would overwrite it).
@@ -8,10 +8,10 @@ import { ARENA_CAP, arenaUse, scoped, scratch } from '../dist/api/scratch.js';
 import { type Entry, entries } from './entries.js';
 
 const C = 5;
-const N = 6;
+const N = 12; // more than 8 rows: arrays of 8 values or fewer are V8's own, not the arena's
 const logits = Float64Array.from({ length: N * C }, (_, i) => Math.sin(i * 1.7) * 3);
 const f32 = Float32Array.from(logits);
-const idx = Int32Array.from([0, 4, -100, 2, 1, 3]); // row 2 ignored (PyTorch's default ignoreIndex)
+const idx = Int32Array.from([0, 4, -100, 2, 1, 3, 4, 0, 1, -100, 3, 2]); // rows 2 and 9 ignored (PyTorch's default ignoreIndex)
 // each row's arg-max, but row 4's second choice: targets a temperature can be fitted to
 const fit = Int32Array.from({ length: N }, (_, r) => {
   const row = Array.from(logits.subarray(r * C, r * C + C));
@@ -34,13 +34,18 @@ function calls(m: Entry): Record<string, () => unknown> {
       const grad = new Float64Array(N * C);
       return [m.softmaxCrossEntropy(logits, probs, { classes: C, grad }), grad];
     },
-    sceKdim: () => m.softmaxCrossEntropy(logits, Int32Array.from([0, 1, 2, 3, 4, 0]), { shape: [2, C, 3], reduction: 'none' }),
+    sceKdim: () =>
+      m.softmaxCrossEntropy(
+        logits,
+        Int32Array.from({ length: 12 }, (_, i) => i % C),
+        { shape: [4, C, 3], reduction: 'none' },
+      ),
     nll: () => m.nllLoss(logits, idx, { classes: C, reduction: 'sum' }),
     nllNone: () => m.nllLoss(logits, idx, { classes: C, reduction: 'none' }),
     lse: () => m.logSumExp(f32, { classes: C }),
-    lseKdim: () => m.logSumExp(logits, { shape: [2, C, 3] }),
+    lseKdim: () => m.logSumExp(logits, { shape: [4, C, 3] }),
     logSoftmax: () => m.logSoftmax(logits, { classes: C }),
-    softmaxKdim: () => m.softmax(f32, { shape: [2, C, 3] }),
+    softmaxKdim: () => m.softmax(f32, { shape: [4, C, 3] }),
     tokenLogProbs: () => {
       const ranks = new Int32Array(N);
       return [m.tokenLogProbs(logits, idx, { classes: C, ranks }), ranks];
@@ -56,11 +61,12 @@ function calls(m: Entry): Record<string, () => unknown> {
       return [m.softmaxEntropy(logits, { classes: C, reduction: 'none', grad }), grad];
     },
     continuationScore: () => {
-      const r = m.continuationScore(logits, Int32Array.from([0, 4, 1, 2, 1, 3]), { classes: C, start: 2 });
+      const r = m.continuationScore(logits, Int32Array.from([0, 4, 1, 2, 1, 3, 4, 0, 1, 2, 3, 2]), { classes: C, start: 2 });
       return [r.logLikelihood, r.isGreedy ? 1 : 0, r.tokens];
     },
-    brierScore: () => m.brierScore(logits, Int32Array.from([0, 4, 1, 2, 1, 3]), { classes: C, fromLogits: true }),
-    calibrationError: () => m.calibrationError(logits, Int32Array.from([0, 4, 1, 2, 1, 3]), { classes: C, fromLogits: true, bins: 4 }),
+    brierScore: () => m.brierScore(logits, Int32Array.from([0, 4, 1, 2, 1, 3, 4, 0, 1, 2, 3, 2]), { classes: C, fromLogits: true }),
+    calibrationError: () =>
+      m.calibrationError(logits, Int32Array.from([0, 4, 1, 2, 1, 3, 4, 0, 1, 2, 3, 2]), { classes: C, fromLogits: true, bins: 4 }),
     binaryCalibration: () =>
       m.calibrationError(
         f32,
@@ -68,7 +74,7 @@ function calls(m: Entry): Record<string, () => unknown> {
         { fromLogits: true, bins: 3 },
       ),
     reliabilityBins: () => {
-      const r = m.reliabilityBins(logits, Int32Array.from([0, 4, 1, 2, 1, 3]), { classes: C, fromLogits: true, bins: 4 });
+      const r = m.reliabilityBins(logits, Int32Array.from([0, 4, 1, 2, 1, 3, 4, 0, 1, 2, 3, 2]), { classes: C, fromLogits: true, bins: 4 });
       return [r.count, r.confidence, r.accuracy];
     },
     fitTemperature: () => {
@@ -77,11 +83,29 @@ function calls(m: Entry): Record<string, () => unknown> {
     },
     calibrationAccumulator: () => {
       const acc = m.accumulator('calibrationError', { classes: C, fromLogits: true, bins: 4 });
-      acc.update(logits, Int32Array.from([0, 4, 1, 2, 1, 3]));
+      acc.update(logits, Int32Array.from([0, 4, 1, 2, 1, 3, 4, 0, 1, 2, 3, 2]));
       acc.update(logits.subarray(0, 2 * C), Int32Array.from([1, 1]));
       return acc.compute();
     },
     klDiv: () => m.klDiv(logits, probs, { classes: C, reduction: 'batchmean' }),
+    crossEntropyRows: () =>
+      m.crossEntropy(
+        probs,
+        probs.map((v) => v + 0.05),
+        { classes: C, normalize: true },
+      ),
+    entropyNone: () => m.entropy(probs, { classes: C, reduction: 'none', base: 2 }),
+    klDivergenceGrad: () => {
+      const grad = new Float64Array(N * C);
+      return [
+        m.klDivergence(
+          probs,
+          probs.map((v) => v + 0.05),
+          { classes: C, normalize: true, grad },
+        ),
+        grad,
+      ];
+    },
     bceRows: () =>
       m.binaryCrossEntropy(
         probs,
@@ -137,7 +161,7 @@ describe.each(entries)('%s: the per-call arena', (_, m) => {
     }
     // errors raised after the arrays are taken: a target out of range (found while the labels are
     // read into the arena), a negative sample weight
-    const bad = Int32Array.from([0, 1, 7, 2, 1, 3]);
+    const bad = Int32Array.from([0, 1, 7, 2, 1, 3, 0, 0, 0, 0, 0, 0]);
     expect(() => m.softmaxCrossEntropy(logits, bad, { classes: C })).toThrow(/\[2\] must be a class index/);
     expect(arenaUse().inUse).toBe(0);
     expect(() => m.nllLoss(logits, bad, { classes: C })).toThrow(/\[2\] must be a class index/);

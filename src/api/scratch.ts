@@ -4,28 +4,45 @@
 // collection: measured on 9 to 512 elements), as much as the arithmetic of a call on a few
 // thousand elements; these come from one reused arena instead.
 //
-// The discipline: an API function that takes arrays here is `scoped`: what it takes is given back
-// when it returns or throws, and a call inside a call (an accumulator's, a scoring function's)
-// takes its arrays above its caller's. Nothing taken here may be returned to the caller or kept
+// The discipline: an API function that takes arrays here is `scoped` (or gives them back itself,
+// `mark` and `release` in a `finally`): what it takes is given back when it returns or throws, and
+// a call inside a call (an accumulator's, a scoring function's) takes its arrays above its
+// caller's. Nothing taken here may be returned to the caller or kept
 // after the call: an array that leaves it (a `reduction: 'none'` result, an output) is made with
 // `new`.
 //
 // Every array comes zeroed, as `new Float64Array(n)` does: no call can read what an earlier one
 // left. The arena holds at most ARENA_CAP values (1 MiB) and keeps what it grew to; a request
-// beyond it gets a new array of its own (at that size the allocation is small beside the work).
+// beyond it gets a new array of its own (at that size the allocation is small beside the work),
+// and so does one of 8 values or fewer (V8 keeps those on its heap, cheaply).
+import { fillInto } from '../intrinsics.js';
 
 /** The most values the arena holds: 2^17 f64 (1 MiB). */
 export const ARENA_CAP = 1 << 17;
-
-import { fillInto } from '../intrinsics.js';
 
 let arena = new ArrayBuffer(0);
 let size = 0; // arena's length in f64 values
 let top = 0;
 let handed = 0; // values handed out since load (the tests' evidence that the arena is used)
 
+/**
+ * The arena's top, for a function that gives back what it took itself (`release(m)` in a
+ * `finally`) rather than through `scoped`: where the wrapper's call would cost more than the
+ * arrays save (the measures' small general path).
+ */
+export function mark(): number {
+  return top;
+}
+
+/** Gives back everything taken since `m`, a `mark()` of the same call. */
+export function release(m: number): void {
+  top = m;
+}
+
 /** A zeroed Float64Array of n values that stays inside the current call (see above). */
 export function scratch(n: number): Float64Array {
+  // 8 values or fewer: V8 keeps such an array on its own heap, cheaper than a view of the arena
+  if (n <= 8) return new Float64Array(n);
   const end = top + n;
   if (end > ARENA_CAP) return new Float64Array(n);
   if (end > size) {
