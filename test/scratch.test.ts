@@ -199,9 +199,12 @@ describe('the arena itself', () => {
       return a.every((v) => Number.isNaN(v)) && b.every((v) => v === Number.POSITIVE_INFINITY);
     });
     const clean = scoped((n: number) => [scratch(n), scratch(n)].every((a) => a.length === n && a.every((v) => v === 0)));
+    const sevens = scoped((n: number) => scratch(n, 7).every((v) => v === 7));
     for (const n of [1, 9, 512, 5000]) {
       expect(dirty(n), `n = ${n}`).toBe(true);
       expect(clean(n), `n = ${n}`).toBe(true);
+      // a value asked for fills every element, over what the last call left
+      expect(dirty(n) && sevens(n), `n = ${n}, value 7`).toBe(true);
     }
     expect(arenaUse().inUse).toBe(0);
   });

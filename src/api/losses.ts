@@ -1,4 +1,4 @@
-import { fillInto, lengthOf, typedArrayTag } from '../intrinsics.js';
+import { lengthOf, typedArrayTag } from '../intrinsics.js';
 import { Half } from '../kernels/half.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import {
@@ -353,10 +353,8 @@ export function losses(kernels: Kernels): LossApi {
     }
 
     // Probabilities: t' = (1−ε)·t + ε/classes; loss_r = Σ_c w_c·t'_rc·(lse_r − x_rc); mean over rows.
-    const targetScale = scratch(rows);
-    const uniform = scratch(rows);
-    fillInto(targetScale, 1 - eps, 0, rows);
-    fillInto(uniform, eps / classes, 0, rows);
+    const targetScale = scratch(rows, 1 - eps);
+    const uniform = scratch(rows, eps / classes);
     k.softTargetRows({ x, target: t!, classWeight, max, rest, targetScale, uniform, rows, classes, loss, mass });
     const divisor = weightedRows(loss, sample, reduction);
     if (grad !== null) {

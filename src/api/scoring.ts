@@ -1,7 +1,7 @@
 // Scoring and calibration of model outputs: the top-k log-probabilities of each row, the entropy
 // of softmax(row) with its gradient, lm-evaluation-harness's log-likelihood scoring and Brier
 // score, torchmetrics' calibration error and its bins, and temperature scaling.
-import { fillInto, lengthOf, typedArrayTag } from '../intrinsics.js';
+import { lengthOf, typedArrayTag } from '../intrinsics.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import { deliver, floats, type Input, labels, output, outputTarget, overlaps, seen, settle, valueAt, viewOfInput } from './arrays.js';
 import { fail, show } from './errors.js';
@@ -288,8 +288,7 @@ export function scoring(kernels: Kernels) {
     const max = scratch(rows);
     const rest = scratch(rows);
     kernels.lseRows({ x, rows, classes, max, rest });
-    const picked = scratch(rows);
-    fillInto(picked, Infinity, 0, rows);
+    const picked = scratch(rows, Infinity);
     const lp = scratch(rows - start);
     for (let r = start; r < rows; r++) {
       const v = valueAt(x, r * classes + label[r]);

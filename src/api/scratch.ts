@@ -39,12 +39,19 @@ export function release(m: number): void {
   top = m;
 }
 
-/** A zeroed Float64Array of n values that stays inside the current call (see above). */
-export function scratch(n: number): Float64Array {
-  // 8 values or fewer: V8 keeps such an array on its own heap, cheaper than a view of the arena
-  if (n <= 8) return new Float64Array(n);
+/**
+ * A Float64Array of n values, each `value` (0 unless given), that stays inside the current call
+ * (see above).
+ */
+export function scratch(n: number, value = 0): Float64Array {
+  // 8 values or fewer (V8 keeps such an array on its own heap, cheaper than a view of the arena),
+  // or beyond the cap: an array of its own (a new one is already 0)
+  if (n <= 8 || top + n > ARENA_CAP) {
+    const own = new Float64Array(n);
+    if (value !== 0) fillInto(own, value, 0, n);
+    return own;
+  }
   const end = top + n;
-  if (end > ARENA_CAP) return new Float64Array(n);
   if (end > size) {
     // A larger arena: arrays already handed out keep the old buffer (their views stay valid); the
     // new one serves from `top` on, so nothing taken overlaps.
@@ -52,8 +59,8 @@ export function scratch(n: number): Float64Array {
     arena = new ArrayBuffer(size * 8);
   }
   const a = new Float64Array(arena, top * 8, n);
-  // (the engine's own fill: a caller may have replaced Float64Array.prototype.fill)
-  fillInto(a, 0, 0, n);
+  // (the engine's own fill, also for 0: the arena holds what the last call left)
+  fillInto(a, value, 0, n);
   top = end;
   handed += n;
   return a;
